@@ -1,0 +1,89 @@
+"""Kaiku Training: create_app() for standalone use, init_app() to mount into a host Flask site."""
+import os
+import sqlite3
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import flask_config, load_settings
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+MIGRATIONS_DIR = PACKAGE_DIR.parent / "migrations"
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """The standalone application: Kaiku Training served at the site root."""
+    app = Flask(__name__, instance_relative_config=True, static_folder=None, template_folder=None)
+    init_app(app, overrides=overrides)
+    return app
+
+
+def init_app(app: Flask, url_prefix: str = "", overrides: dict | None = None) -> None:
+    """Bind Kaiku Training to `app`, with every page under `url_prefix` (e.g. "/training")."""
+    os.makedirs(app.instance_path, exist_ok=True)
+    settings = load_settings(app.instance_path, overrides)
+    if not settings["SECRET_KEY"] and app.config.get("SECRET_KEY"):
+        settings["SECRET_KEY"] = app.config["SECRET_KEY"]  # a host's key serves us too
+    app.config.update(flask_config(settings, app.instance_path))
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PACKAGE_DIR / "translations")
+    app.config["KAIKU_URL_PREFIX"] = url_prefix
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+    _init_extensions(app)
+    _register_blueprints(app, url_prefix)
+    _register_cli(app)
+
+    if app.config["PROXY_FIX"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)
+
+
+def _init_extensions(app: Flask) -> None:
+    from .accounts.services import load_user
+    from .core.i18n import select_locale, select_timezone
+    from .core.timeutil import render_migration_type
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True,
+                     compare_type=True, render_item=render_migration_type)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "accounts.sign_in"
+    login_manager.login_message = None  # the sign-in page itself says why you are there
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+
+def _register_blueprints(app: Flask, url_prefix: str) -> None:
+    from .accounts.admin_views import blueprint as accounts_admin
+    from .accounts.views import blueprint as accounts
+    from .core.views import blueprint as core
+    from .outbox.views import blueprint as outbox
+
+    for blueprint in (core, accounts, accounts_admin, outbox):
+        own_prefix = blueprint.url_prefix or ""
+        app.register_blueprint(blueprint, url_prefix=(url_prefix + own_prefix) or None)
+
+
+def _register_cli(app: Flask) -> None:
+    from .accounts.cli import demo_cli, users_cli
+    from .outbox.cli import outbox_cli
+
+    for group in (users_cli, demo_cli, outbox_cli):
+        app.cli.add_command(group)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """SQLite enforces foreign keys only when asked; WAL lets readers run beside a writer."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()

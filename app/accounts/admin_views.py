@@ -1,0 +1,129 @@
+"""Admin pages: people (invite, edit, deactivate, import) and areas."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..core.pagination import paginate
+from ..extensions import db
+from . import services
+from .forms import AreaForm, ImportForm, InviteForm, PersonForm
+from .models import Area, Role, User
+from .policy import require_roles
+
+blueprint = Blueprint("accounts_admin", __name__, url_prefix="/admin")
+require_roles(blueprint, Role.ADMIN)
+
+
+def _get_or_404(model, object_id):
+    return db.session.get(model, object_id) or abort(404)
+
+
+def _person_fields(form: PersonForm) -> dict:
+    return {
+        "name": form.name.data,
+        "roles": form.roles.data,
+        "area": db.session.get(Area, form.area_id.data) if form.area_id.data else None,
+        "sector": form.sector.data or None,
+        "locale": form.locale.data,
+    }
+
+
+@blueprint.route("/people")
+def people():
+    search = request.args.get("q", "").strip()
+    role = request.args.get("role", "") if request.args.get("role") in set(Role) else ""
+    area_id = request.args.get("area", type=int)
+    status = request.args.get("status", "active")
+    active = {"active": True, "inactive": False}.get(status)
+    page = paginate(services.people_query(search, role, area_id, active), request.args.get("page", 1, type=int))
+    return render_template(
+        "accounts/admin/people.html", page=page, areas=services.all_areas(), roles=list(Role),
+        filters={"q": search, "role": role, "area": area_id, "status": status},
+    )
+
+
+@blueprint.route("/people/invite", methods=["GET", "POST"])
+def invite():
+    form = InviteForm(services.all_areas())
+    if form.validate_on_submit():
+        try:
+            person = services.invite(form.email.data, invited_by=current_user, **_person_fields(form))
+        except services.AccountError as error:
+            form.email.errors.append(str(error))
+        else:
+            flash(_("Invitation queued for %(email)s.", email=person.email), "success")
+            return redirect(url_for("accounts_admin.people"))
+    return render_template("accounts/admin/invite.html", form=form)
+
+
+@blueprint.route("/people/<int:person_id>", methods=["GET", "POST"])
+def edit_person(person_id):
+    person = _get_or_404(User, person_id)
+    form = PersonForm(services.all_areas(), obj=person, data={"roles": sorted(person.roles),
+                                                              "area_id": person.area_id or 0,
+                                                              "sector": person.sector or ""})
+    if form.validate_on_submit():
+        if person.id == current_user.id and Role.ADMIN not in form.roles.data:
+            form.roles.errors.append(_("You cannot remove your own admin role."))
+        else:
+            services.update_person(person, **_person_fields(form))
+            flash(_("Saved."), "success")
+            return redirect(url_for("accounts_admin.edit_person", person_id=person.id))
+    return render_template("accounts/admin/person.html", form=form, person=person)
+
+
+@blueprint.post("/people/<int:person_id>/active")
+def set_active(person_id):
+    person = _get_or_404(User, person_id)
+    activate = request.form.get("active") == "1"
+    if person.id == current_user.id and not activate:
+        flash(_("You cannot deactivate your own account."), "error")
+    else:
+        services.set_active(person, activate)
+        flash(_("%(name)s can sign in again.", name=person.name) if activate
+              else _("%(name)s has been deactivated; their history is kept.", name=person.name), "success")
+    return redirect(url_for("accounts_admin.edit_person", person_id=person.id))
+
+
+@blueprint.post("/people/<int:person_id>/reinvite")
+def reinvite(person_id):
+    person = _get_or_404(User, person_id)
+    services.send_invitation(person, current_user)
+    db.session.commit()
+    flash(_("A new invitation has been queued for %(email)s; earlier links no longer work.", email=person.email),
+          "success")
+    return redirect(url_for("accounts_admin.edit_person", person_id=person.id))
+
+
+@blueprint.route("/people/import", methods=["GET", "POST"])
+def import_people():
+    form = ImportForm()
+    report = None
+    if form.validate_on_submit():
+        report = services.import_coordinators(form.file.data.read(), current_user)
+        if not report.errors:
+            flash(_("%(count)d coordinators imported and invited.", count=len(report.created)), "success")
+            return redirect(url_for("accounts_admin.people"))
+    return render_template("accounts/admin/import.html", form=form, report=report)
+
+
+@blueprint.route("/areas")
+def areas():
+    return render_template("accounts/admin/areas.html", areas=services.all_areas())
+
+
+@blueprint.route("/areas/new", methods=["GET", "POST"], defaults={"area_id": None})
+@blueprint.route("/areas/<int:area_id>", methods=["GET", "POST"])
+def edit_area(area_id):
+    area = _get_or_404(Area, area_id) if area_id else Area()
+    form = AreaForm(obj=area)
+    if form.validate_on_submit():
+        other = services.find_area_by_name(form.name_fi.data)
+        if other is not None and other.id != area.id:
+            form.name_fi.errors.append(_("An area with this name already exists."))
+        else:
+            form.populate_obj(area)
+            services.save_area(area)
+            flash(_("Saved."), "success")
+            return redirect(url_for("accounts_admin.areas"))
+    return render_template("accounts/admin/area.html", form=form, area=area)

@@ -1,0 +1,122 @@
+"""Forms for signing in, passwords, the profile, and the admin pages for people and areas."""
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..core.i18n import LANGUAGE_NAMES
+from .models import AreaKind, AreaStatus, Role, Sector
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _enum_choices(enum):
+    return [(member.value, member.label) for member in enum]
+
+
+def _language_choices():
+    return [(code, name) for code, name in LANGUAGE_NAMES.items()]
+
+
+class MinimumPasswordLength:
+    """The configured minimum, read when the form is checked rather than when it is defined."""
+
+    def __call__(self, form, field):
+        minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+        if len(field.data or "") < minimum:
+            raise ValidationError(_l("The password must be at least %(count)d characters long.", count=minimum))
+
+
+class SignInForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email()])
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), MinimumPasswordLength()])
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.password.description = _l(
+            "At least %(count)d characters. A few unrelated words make a good password.",
+            count=current_app.config["PASSWORD_MIN_LENGTH"],
+        )
+
+
+class ChangePasswordForm(SetPasswordForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    locale = SelectField(_l("Language"), choices=_language_choices)
+
+
+class PersonForm(FlaskForm):
+    """What an admin sets for a person; the area list comes from the database."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    roles = MultiCheckboxField(_l("Roles"), choices=lambda: _enum_choices(Role),
+                               validators=[DataRequired(message=_l("Choose at least one role."))])
+    area_id = SelectField(_l("Area"), coerce=int)
+    sector = SelectField(_l("Sector"), choices=lambda: [("", _l("Not set"))] + _enum_choices(Sector))
+    locale = SelectField(_l("Language for emails"), choices=_language_choices)
+
+    def __init__(self, areas, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.area_id.choices = [(0, _l("No area"))] + [(area.id, area.name_fi) for area in areas]
+
+
+class InviteForm(PersonForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email()])
+
+
+class AreaForm(FlaskForm):
+    name_fi = StringField(_l("Name in Finnish"), validators=[DataRequired(), Length(max=200)])
+    name_sv = StringField(_l("Name in Swedish"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=lambda: _enum_choices(AreaKind))
+    status = SelectField(_l("Status"), choices=lambda: _enum_choices(AreaStatus))
+    pilot_started_on = DateField(_l("Pilot started on"), validators=[Optional()])
+    permanent_since = DateField(_l("Permanent since"), validators=[Optional()])
+    ended_on = DateField(_l("Ended on"), validators=[Optional()])
+
+    def validate_permanent_since(self, field):
+        if self.status.data == AreaStatus.PERMANENT and not field.data:
+            raise ValidationError(_l("Give the date the activity became permanent."))
+        if field.data and self.pilot_started_on.data and field.data < self.pilot_started_on.data:
+            raise ValidationError(_l("This date cannot be before the pilot started."))
+
+    def validate_ended_on(self, field):
+        if self.status.data == AreaStatus.ENDED and not field.data:
+            raise ValidationError(_l("Give the date the activity ended."))
+        started = self.permanent_since.data or self.pilot_started_on.data
+        if field.data and started and field.data < started:
+            raise ValidationError(_l("The end date cannot be before the start."))
+
+    def validate_pilot_started_on(self, field):
+        if self.status.data == AreaStatus.PILOT and not field.data:
+            raise ValidationError(_l("Give the date the pilot started."))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        _l("CSV file"),
+        validators=[FileRequired(_l("Choose a file.")), FileAllowed(["csv", "txt"], _l("Choose a .csv file."))],
+        description=_l("Columns: email, name, area, sector, language. The first line names the columns."),
+    )

@@ -1,0 +1,305 @@
+"""Accounts: people, sign-in, invitations, password resets, areas and the coordinator import."""
+import csv
+import hashlib
+import io
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..core.i18n import SUPPORTED_LOCALES
+from ..core.timeutil import utcnow
+from ..core.urls import absolute_url
+from ..extensions import db
+from ..outbox.services import queue_email
+from .models import AccountToken, Area, Role, Sector, TokenPurpose, User
+
+
+class AccountError(ValueError):
+    """A request the service refuses; the message is for the person who made it."""
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def check_password_rules(password: str) -> None:
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        raise AccountError(_("The password must be at least %(count)d characters long.", count=minimum))
+
+
+def set_password(user: User, password: str) -> None:
+    check_password_rules(password)
+    user.password_hash = generate_password_hash(password)
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active person with this email and password, else None (same answer for every
+    kind of failure, so the sign-in form does not reveal which accounts exist)."""
+    user = find_user_by_email(email)
+    if user is None or not user.active or not user.password_hash:
+        return None
+    if not check_password_hash(user.password_hash, password):
+        return None
+    user.last_sign_in_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def create_user(email: str, name: str, roles=(), area: Area | None = None, sector: str | None = None,
+                locale: str | None = None, password: str | None = None) -> User:
+    """Add a person. Raises AccountError when the email is invalid or already taken."""
+    email = checked_email(email)
+    if find_user_by_email(email):
+        raise AccountError(_("A person with the email %(email)s already exists.", email=email))
+    user = User(email=email, name=name.strip(), area=area, sector=sector, locale=locale)
+    user.roles = roles
+    if password is not None:
+        set_password(user, password)
+    db.session.add(user)
+    return user
+
+
+def checked_email(email: str) -> str:
+    try:
+        return normalize_email(validate_email(email.strip(), check_deliverability=False).normalized)
+    except EmailNotValidError:
+        raise AccountError(_("%(email)s is not a valid email address.", email=email.strip() or "—"))
+
+
+# --- single-use tokens -------------------------------------------------------------------
+
+def _hash_token(raw_token: str) -> str:
+    return hashlib.sha256(raw_token.encode()).hexdigest()
+
+
+def issue_token(user: User, purpose: TokenPurpose, valid_hours: int) -> str:
+    """Create a token and return it; only its hash is stored. Earlier unused tokens of the
+    same purpose stop working, so only the newest link is valid."""
+    now = utcnow()
+    for old in db.session.scalars(select(AccountToken).where(
+        AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None)
+    )):
+        old.used_at = now
+    raw_token = secrets.token_urlsafe(32)
+    db.session.add(AccountToken(
+        user=user, purpose=purpose, token_hash=_hash_token(raw_token),
+        expires_at=now + timedelta(hours=valid_hours),
+    ))
+    return raw_token
+
+
+def find_valid_token(raw_token: str, purpose: TokenPurpose) -> AccountToken | None:
+    token = db.session.scalar(select(AccountToken).where(
+        AccountToken.token_hash == _hash_token(raw_token), AccountToken.purpose == purpose
+    ))
+    if token is None or token.used_at is not None or token.expires_at <= utcnow():
+        return None
+    if not token.user.active:
+        return None
+    return token
+
+
+def use_token_to_set_password(token: AccountToken, password: str) -> User:
+    """Set the password and spend the token; it cannot be used again."""
+    set_password(token.user, password)
+    token.used_at = utcnow()
+    db.session.commit()
+    return token.user
+
+
+# --- invitations and password resets -------------------------------------------------------
+
+def send_invitation(user: User, invited_by: User | None) -> None:
+    """Queue an email with a link to set a password. The caller commits."""
+    db.session.flush()
+    hours = current_app.config["INVITATION_VALID_HOURS"]
+    raw_token = issue_token(user, TokenPurpose.INVITATION, hours)
+    queue_email(
+        user.email, user.locale or current_app.config["DEFAULT_LOCALE"], "invitation",
+        name=user.name, link=absolute_url("accounts.accept_invitation", token=raw_token),
+        inviter=invited_by.name if invited_by else None, valid_days=max(1, hours // 24),
+    )
+
+
+def invite(email: str, name: str, roles, area: Area | None, sector: str | None, locale: str | None,
+           invited_by: User | None) -> User:
+    user = create_user(email, name, roles=roles, area=area, sector=sector, locale=locale)
+    send_invitation(user, invited_by)
+    db.session.commit()
+    return user
+
+
+def request_password_reset(email: str, locale: str) -> None:
+    """Email a reset link if an active account has this address; otherwise do nothing, so
+    that the answer never tells whether an address is registered."""
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        return
+    hours = current_app.config["PASSWORD_RESET_VALID_HOURS"]
+    raw_token = issue_token(user, TokenPurpose.PASSWORD_RESET, hours)
+    queue_email(
+        user.email, user.locale or locale, "password_reset", name=user.name,
+        link=absolute_url("accounts.reset_password", token=raw_token), valid_hours=hours,
+    )
+    db.session.commit()
+
+
+# --- people and areas ---------------------------------------------------------------------
+
+def update_person(user: User, *, name: str, roles, area: Area | None, sector: str | None,
+                  locale: str | None) -> None:
+    user.name = name.strip()
+    user.roles = roles
+    user.area = area
+    user.sector = sector
+    user.locale = locale
+    db.session.commit()
+
+
+def set_active(user: User, active: bool) -> None:
+    """Deactivating keeps the person and their history; they can no longer sign in."""
+    user.active = active
+    db.session.commit()
+
+
+def people_query(search: str = "", role: str = "", area_id: int | None = None, active: bool | None = None):
+    query = select(User).order_by(func.lower(User.name))
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(or_(func.lower(User.name).like(pattern), User.email.like(pattern)))
+    if role:
+        query = query.where(User.role_rows.any(role=role))
+    if area_id:
+        query = query.where(User.area_id == area_id)
+    if active is not None:
+        query = query.where(User.active.is_(active))
+    return query
+
+
+def all_areas() -> list[Area]:
+    return list(db.session.scalars(select(Area).order_by(Area.name_fi)))
+
+
+def find_area_by_name(name: str) -> Area | None:
+    wanted = name.strip().lower()
+    return db.session.scalar(select(Area).where(or_(
+        func.lower(Area.name_fi) == wanted, func.lower(Area.name_sv) == wanted, func.lower(Area.name_en) == wanted
+    )))
+
+
+def save_area(area: Area) -> Area:
+    db.session.add(area)
+    db.session.commit()
+    return area
+
+
+# --- coordinator import ---------------------------------------------------------------------
+
+IMPORT_COLUMNS = ("email", "name", "area", "sector", "language")
+SECTOR_ALIASES = {
+    Sector.CULTURE: {"culture", "kulttuuri", "kultur"},
+    Sector.SOCIAL_HEALTH: {"social_health", "sote", "social and health", "sosiaali- ja terveys", "social- och hälsovård"},
+    Sector.WELLBEING: {"wellbeing", "hyvinvointi", "välfärd"},
+}
+
+
+@dataclass
+class ImportReport:
+    created: list[User] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line in the file, message)
+
+
+def _parse_sector(value: str) -> str | None:
+    value = value.strip().lower()
+    for sector, aliases in SECTOR_ALIASES.items():
+        if value in aliases:
+            return sector
+    return None
+
+
+def _read_rows(text: str) -> csv.DictReader:
+    sample = text[:4096]
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    return csv.DictReader(io.StringIO(text), delimiter=delimiter)
+
+
+def import_coordinators(data: bytes, invited_by: User | None) -> ImportReport:
+    """Create a coordinator for every row and send each an invitation, or, if any row is
+    wrong, create nobody and report every wrong row with its line number."""
+    report = ImportReport()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        report.errors.append((0, _("The file is not UTF-8 text. Save it as CSV UTF-8 and try again.")))
+        return report
+    reader = _read_rows(text)
+    missing = [column for column in IMPORT_COLUMNS[:3] if column not in (reader.fieldnames or [])]
+    if missing:
+        report.errors.append((1, _("The first line must name the columns %(columns)s; missing: %(missing)s.",
+                                   columns=", ".join(IMPORT_COLUMNS), missing=", ".join(missing))))
+        return report
+    seen: set[str] = set()
+    valid_rows = []
+    for row in reader:
+        line = reader.line_num
+        row = {key: (value or "").strip() for key, value in row.items() if key}
+        row_errors, person = _check_import_row(row, seen)
+        report.errors.extend((line, message) for message in row_errors)
+        if not row_errors:
+            valid_rows.append(person)
+    if not valid_rows and not report.errors:
+        report.errors.append((0, _("The file has no rows to import.")))
+    if report.errors:
+        return report
+    for person in valid_rows:
+        user = create_user(roles=[Role.COORDINATOR], **person)
+        send_invitation(user, invited_by)
+        report.created.append(user)
+    db.session.commit()
+    return report
+
+
+def _check_import_row(row: dict, seen: set[str]) -> tuple[list[str], dict]:
+    errors = []
+    person = {"name": row.get("name", ""), "sector": None, "locale": None, "area": None}
+    try:
+        person["email"] = checked_email(row.get("email", ""))
+    except AccountError as error:
+        errors.append(str(error))
+    else:
+        if person["email"] in seen:
+            errors.append(_("%(email)s appears twice in the file.", email=person["email"]))
+        elif find_user_by_email(person["email"]):
+            errors.append(_("A person with the email %(email)s already exists.", email=person["email"]))
+        seen.add(person["email"])
+    if not person["name"]:
+        errors.append(_("The name is missing."))
+    if row.get("area"):
+        person["area"] = find_area_by_name(row["area"])
+        if person["area"] is None:
+            errors.append(_("Unknown area: %(area)s.", area=row["area"]))
+    if row.get("sector"):
+        person["sector"] = _parse_sector(row["sector"])
+        if person["sector"] is None:
+            errors.append(_("Unknown sector: %(sector)s.", sector=row["sector"]))
+    if row.get("language"):
+        person["locale"] = row["language"].lower()
+        if person["locale"] not in SUPPORTED_LOCALES:
+            errors.append(_("Unknown language: %(language)s (use fi, sv or en).", language=row["language"]))
+    return errors, person

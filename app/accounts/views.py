@@ -1,0 +1,122 @@
+"""Signing in and out, invitations, password resets and one's own account page."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..core.urls import safe_next
+from ..extensions import db, limiter
+from . import services
+from .forms import ChangePasswordForm, ForgotPasswordForm, ProfileForm, SetPasswordForm, SignInForm
+from .models import AreaKind, AreaStatus, Role, Sector, TokenPurpose
+
+blueprint = Blueprint("accounts", __name__)
+
+
+def _failed_sign_in(response) -> bool:
+    """Only failed attempts count against the limits; a success redirects."""
+    return response.status_code != 302
+
+
+def _account_key() -> str:
+    return "sign-in:" + services.normalize_email(request.form.get("email", ""))
+
+
+@blueprint.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_failed_sign_in)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
+               key_func=_account_key, deduct_when=_failed_sign_in)
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(request.args.get("next"), url_for("core.home")))
+        form.password.errors.append(_("The email or password is wrong."))
+    return render_template("accounts/sign_in.html", form=form)
+
+
+@blueprint.post("/sign-out")
+def sign_out():
+    logout_user()
+    flash(_("You have signed out."), "success")
+    return redirect(url_for("core.home"))
+
+
+@blueprint.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data, str(get_locale()))
+        flash(_("If an account uses that address, we have sent it a link to choose a new password. "
+                "The link works once and expires soon."), "success")
+        return redirect(url_for("accounts.sign_in"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+def _set_password_with_token(raw_token: str, purpose: TokenPurpose, template: str, done_message: str):
+    token = services.find_valid_token(raw_token, purpose)
+    if token is None:
+        return render_template("accounts/link_expired.html", purpose=purpose), 410
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        user = services.use_token_to_set_password(token, form.password.data)
+        login_user(user)
+        flash(done_message, "success")
+        return redirect(url_for("core.home"))
+    return render_template(template, form=form, person=token.user)
+
+
+@blueprint.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    return _set_password_with_token(
+        token, TokenPurpose.PASSWORD_RESET, "accounts/reset_password.html",
+        _("Your password has been changed and you are signed in."),
+    )
+
+
+@blueprint.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token):
+    return _set_password_with_token(
+        token, TokenPurpose.INVITATION, "accounts/accept_invitation.html",
+        _("Welcome! Your account is ready and you are signed in."),
+    )
+
+
+@blueprint.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    profile = ProfileForm(obj=current_user, prefix="profile")
+    password = ChangePasswordForm(prefix="password")
+    if profile.validate_on_submit():
+        current_user.name = profile.name.data.strip()
+        current_user.locale = profile.locale.data
+        db.session.commit()
+        flash(_("Your details have been saved."), "success")
+        return redirect(url_for("accounts.account"))
+    return render_template("accounts/account.html", profile=profile, password=password)
+
+
+@blueprint.post("/account/password")
+@login_required
+def change_password():
+    profile = ProfileForm(obj=current_user, prefix="profile", formdata=None)
+    password = ChangePasswordForm(prefix="password")
+    if password.validate_on_submit():
+        if services.authenticate(current_user.email, password.current.data) is None:
+            password.current.errors.append(_("The current password is wrong."))
+        else:
+            services.set_password(current_user, password.password.data)
+            db.session.commit()
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/account.html", profile=profile, password=password)
+
+
+for _filter_name, _enum in {"role_label": Role, "sector_label": Sector,
+                            "area_kind_label": AreaKind, "area_status_label": AreaStatus}.items():
+    blueprint.add_app_template_filter(lambda value, enum=_enum: enum(value).label, _filter_name)

@@ -1,0 +1,121 @@
+"""Home page, language and text-size choices, static files and error pages."""
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from .. import PACKAGE_DIR
+from ..extensions import db
+from .i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES, SUPPORTED_LOCALES
+from .urls import safe_next
+
+blueprint = Blueprint(
+    "core", __name__,
+    static_folder=str(PACKAGE_DIR / "static"), static_url_path="/static",
+    template_folder=str(PACKAGE_DIR / "templates"),
+)
+
+TEXT_SIZE_COOKIE = "kaiku_text_size"
+TEXT_SIZES = ("100", "125", "150")
+ONE_YEAR = 365 * 24 * 3600
+
+
+@blueprint.route("/")
+def home():
+    return render_template("core/home.html")
+
+
+@blueprint.post("/language")
+def choose_language():
+    locale = request.form.get("locale")
+    response = redirect(safe_next(request.form.get("next"), url_for("core.home")))
+    if locale in SUPPORTED_LOCALES:
+        response.set_cookie(LANGUAGE_COOKIE, locale, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+        if current_user.is_authenticated:
+            current_user.locale = locale
+            db.session.commit()
+    return response
+
+
+@blueprint.post("/text-size")
+def choose_text_size():
+    size = request.form.get("size")
+    response = redirect(safe_next(request.form.get("next"), url_for("core.home")))
+    if size in TEXT_SIZES:
+        response.set_cookie(TEXT_SIZE_COOKIE, size, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+    return response
+
+
+@blueprint.app_context_processor
+def layout_context():
+    size = request.cookies.get(TEXT_SIZE_COOKIE)
+    return {
+        "current_locale": str(get_locale()),
+        "language_names": LANGUAGE_NAMES,
+        "text_size": size if size in TEXT_SIZES else TEXT_SIZES[0],
+        "text_sizes": TEXT_SIZES,
+    }
+
+
+OUR_BLUEPRINTS = {"core", "accounts", "accounts_admin", "outbox"}
+
+
+@blueprint.after_app_request
+def security_headers(response):
+    if request.blueprint in OUR_BLUEPRINTS:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
+        )
+    return response
+
+
+ERROR_TITLES = {
+    400: lambda: _("The request could not be understood"),
+    403: lambda: _("You do not have access to this page"),
+    404: lambda: _("Page not found"),
+    405: lambda: _("This action is not allowed here"),
+    429: lambda: _("Too many attempts"),
+    500: lambda: _("Something went wrong on our side"),
+}
+ERROR_EXPLANATIONS = {
+    400: lambda: _("Go back, check what you entered and try again."),
+    403: lambda: _("Your role does not include this page. If you think it should, contact the support service."),
+    404: lambda: _("The address may be mistyped, or the page has moved."),
+    405: lambda: _("Go back and use the buttons on the page."),
+    429: lambda: _("For your security, further attempts are paused for a while. Please wait and try again later."),
+    500: lambda: _("The error has been recorded. Please try again in a moment."),
+}
+
+
+def render_error(status: int, explanation: str | None = None):
+    body = render_template(
+        "core/error.html", status=status, title=ERROR_TITLES[status](),
+        explanation=explanation or ERROR_EXPLANATIONS[status](),
+    )
+    return make_response(body, status)
+
+
+@blueprint.app_errorhandler(CSRFError)
+def csrf_error(_error):
+    return render_error(400, _("The form had expired. Please go back, reload the page and submit it again."))
+
+
+def _register_error_pages():
+    for status in ERROR_TITLES:
+        if status == 500:
+            def handler(_error):
+                db.session.rollback()
+                current_app.logger.exception("Unhandled error")
+                return render_error(500)
+        else:
+            def handler(_error, status=status):
+                return render_error(status)
+        blueprint.app_errorhandler(status)(handler)
+
+
+_register_error_pages()
