@@ -25,7 +25,7 @@ install: $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 
 translations: install
-	$(BIN)/pybabel compile --use-fuzzy -d app/translations -f -q 2>/dev/null || $(BIN)/pybabel compile -d app/translations -q
+	$(BIN)/pybabel compile -d app/translations -q
 
 db: install translations
 	$(BIN)/flask db upgrade

@@ -16,6 +16,10 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 def _enum_choices(enum):
     return [(member.value, member.label) for member in enum]
 
@@ -34,13 +38,13 @@ class MinimumPasswordLength:
 
 
 class SignInForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email()])
+    email = EmailField(_l("Email"), filters=[_strip], validators=[DataRequired(), Email()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email()])
+    email = EmailField(_l("Email"), filters=[_strip], validators=[DataRequired(), Email()])
 
 
 class SetPasswordForm(FlaskForm):
@@ -83,7 +87,7 @@ class PersonForm(FlaskForm):
 
 
 class InviteForm(PersonForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email()])
+    email = EmailField(_l("Email"), filters=[_strip], validators=[DataRequired(), Email()])
 
 
 class AreaForm(FlaskForm):
@@ -96,22 +100,24 @@ class AreaForm(FlaskForm):
     permanent_since = DateField(_l("Permanent since"), validators=[Optional()])
     ended_on = DateField(_l("Ended on"), validators=[Optional()])
 
-    def validate_permanent_since(self, field):
-        if self.status.data == AreaStatus.PERMANENT and not field.data:
-            raise ValidationError(_l("Give the date the activity became permanent."))
-        if field.data and self.pilot_started_on.data and field.data < self.pilot_started_on.data:
-            raise ValidationError(_l("This date cannot be before the pilot started."))
-
-    def validate_ended_on(self, field):
-        if self.status.data == AreaStatus.ENDED and not field.data:
-            raise ValidationError(_l("Give the date the activity ended."))
-        started = self.permanent_since.data or self.pilot_started_on.data
-        if field.data and started and field.data < started:
-            raise ValidationError(_l("The end date cannot be before the start."))
-
-    def validate_pilot_started_on(self, field):
-        if self.status.data == AreaStatus.PILOT and not field.data:
-            raise ValidationError(_l("Give the date the pilot started."))
+    def validate(self, extra_validators=None):
+        """Each status needs its date, and the dates must run in order. Checked here rather
+        than per field because Optional() stops a field's own checks when it is empty."""
+        valid = super().validate(extra_validators)
+        required = {AreaStatus.PILOT: (self.pilot_started_on, _l("Give the date the pilot started.")),
+                    AreaStatus.PERMANENT: (self.permanent_since, _l("Give the date the activity became permanent.")),
+                    AreaStatus.ENDED: (self.ended_on, _l("Give the date the activity ended."))}
+        if self.status.data in required:
+            date_field, message = required[self.status.data]
+            if not date_field.data and not date_field.errors:
+                date_field.errors.append(message)
+                valid = False
+        dates = [field for field in (self.pilot_started_on, self.permanent_since, self.ended_on) if field.data]
+        for earlier, later in zip(dates, dates[1:]):
+            if later.data < earlier.data:
+                later.errors.append(_l("This date cannot be before %(earlier)s.", earlier=earlier.label.text))
+                valid = False
+        return valid
 
 
 class ImportForm(FlaskForm):

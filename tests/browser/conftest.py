@@ -1,0 +1,134 @@
+"""Fixtures for the browser crawl: the app served over real HTTP from a thread, with the demo
+data loaded, and a headless Chromium driven by Playwright.
+
+The app is built here rather than by the `app` fixture of tests/conftest.py, which empties the
+tables after every test: the crawl needs one app that lives for the whole module.
+"""
+import re
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.accounts import services
+from app.accounts.demo import load_demo_data
+from app.accounts.models import Role
+from app.extensions import db
+from app.outbox.models import OutboxMessage
+from tests.conftest import free_port, test_settings
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+NODE_MODULES = REPO_ROOT / "node_modules"
+AXE_SCRIPT = NODE_MODULES / "axe-core" / "axe.min.js"
+VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",  # containers often have a tiny /dev/shm
+]
+
+
+@dataclass(frozen=True)
+class Tools:
+    axe_script: Path
+    vnu_jar: Path
+    java: str
+
+
+@pytest.fixture(scope="session")
+def checker_tools() -> Tools:
+    """axe-core and the Nu HTML checker come from npm (package.json); Java runs the checker.
+    A missing tool fails the test: a skipped accessibility check would pass unnoticed."""
+    missing = [str(path.relative_to(REPO_ROOT)) for path in (AXE_SCRIPT, VNU_JAR) if not path.is_file()]
+    if missing:
+        pytest.fail(
+            f"The browser checks need {', '.join(missing)}: run `npm ci` at the repository root "
+            "(or `make test`, which runs it).", pytrace=False,
+        )
+    java = shutil.which("java")
+    if java is None:
+        pytest.fail("The Nu HTML checker needs Java 17 or later on PATH (Debian: apt-get install "
+                    "default-jre-headless).", pytrace=False)
+    return Tools(AXE_SCRIPT, VNU_JAR, java)
+
+
+@pytest.fixture(scope="session")
+def browser(checker_tools):
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail(f"The browser checks need Chromium at {CHROMIUM} (Debian: apt-get install chromium).",
+                    pytrace=False)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    reset_password_path: str  # the coordinator's unused password-reset link
+    invitation_path: str      # the unused invitation link of a person who has not signed in yet
+
+
+def _delete_all_rows() -> None:
+    db.session.remove()
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+def _link_path(body: str) -> str:
+    match = re.search(r"https?://[^/\s]+(/\S+)", body)
+    assert match, f"no link in the email: {body}"
+    return match.group(1)
+
+
+def _seed() -> tuple[str, str]:
+    """The demo data, plus an open invitation and a password reset, so that the pages those
+    emails lead to (and the outbox pages that list them) are checked too."""
+    load_demo_data()
+    services.request_password_reset("coordinator@example.org", "fi")
+    services.invite(
+        "invited@example.org", "Iida Kutsuttu", roles=[Role.COORDINATOR],
+        area=services.find_area_by_name("Esimerkkiseutu"), sector=None, locale="sv",
+        invited_by=services.find_user_by_email("admin@example.org"),
+    )
+    bodies = {message.recipient: message.body_text for message in db.session.scalars(db.select(OutboxMessage))}
+    return _link_path(bodies["coordinator@example.org"]), _link_path(bodies["invited@example.org"])
+
+
+@pytest.fixture(scope="module")
+def live_server(database_url, smtp_port):
+    """The app over HTTP on 127.0.0.1, with CSRF protection on as in production."""
+    port = free_port()
+    app = create_app(test_settings(
+        database_url, smtp_port,
+        WTF_CSRF_ENABLED=True,
+        BASE_URL=f"http://127.0.0.1:{port}",
+        LOGIN_LIMIT_PER_IP="1000 per minute",
+        LOGIN_LIMIT_PER_ACCOUNT="1000 per minute",
+    ))
+    with app.app_context():
+        db.create_all()
+        _delete_all_rows()
+        reset_path, invitation_path = _seed()
+        db.session.remove()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="kaiku-live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", reset_path, invitation_path)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with app.app_context():
+            _delete_all_rows()
+            db.engine.dispose()

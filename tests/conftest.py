@@ -1,0 +1,132 @@
+"""Fixtures: a real database (SQLite by default, PostgreSQL when KAIKU_TEST_DATABASE_URL is
+set), a fresh set of tables per test, a real SMTP server on loopback, and sign-in helpers."""
+import os
+import re
+import socket
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from app.extensions import db
+from tests.smtp import SmtpServer
+
+TEST_DATABASE_URL = os.environ.get("KAIKU_TEST_DATABASE_URL")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def reset_postgres_schema(url: str) -> None:
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_environment(tmp_path_factory):
+    """No developer's config.toml or KAIKU_* variable leaks into a test."""
+    saved = {key: os.environ.pop(key) for key in list(os.environ) if key.startswith("KAIKU_")}
+    os.environ["KAIKU_CONFIG"] = str(tmp_path_factory.mktemp("config") / "absent.toml")
+    yield
+    os.environ.pop("KAIKU_CONFIG")
+    os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if TEST_DATABASE_URL:
+        reset_postgres_schema(TEST_DATABASE_URL)
+        return TEST_DATABASE_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def smtp_port():
+    return free_port()
+
+
+@pytest.fixture
+def smtp_server(smtp_port):
+    """A real SMTP server on 127.0.0.1 that keeps what it receives."""
+    server = SmtpServer(smtp_port)
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_settings(database_url, smtp_port, **extra) -> dict:
+    return {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret",
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": False,
+        "MAIL_PORT": smtp_port,
+        "MAIL_TIMEOUT": 5,
+        "BASE_URL": "http://127.0.0.1:5000",
+        **extra,
+    }
+
+
+_schema_ready: set[str] = set()
+
+
+@pytest.fixture
+def app_settings(database_url, smtp_port):
+    """Extra settings a test wants: override this fixture or update the dict in a test."""
+    return test_settings(database_url, smtp_port)
+
+
+@pytest.fixture
+def app(app_settings):
+    app = create_app(app_settings)
+    with app.app_context():
+        if app_settings["DATABASE_URL"] not in _schema_ready:
+            db.create_all()
+            _schema_ready.add(app_settings["DATABASE_URL"])
+        yield app
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def sign_in(self, email, password="correct horse battery"):
+        response = self.client.post("/sign-in", data={"email": email, "password": password})
+        assert response.status_code == 302, "sign-in failed"
+        return response
+
+    def sign_out(self):
+        return self.client.post("/sign-out")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+def link_in(body: str) -> str:
+    """The first http link in an email body, as a path on this site."""
+    match = re.search(r"http://127\.0\.0\.1:5000(\S+)", body)
+    assert match, f"no link in: {body}"
+    return match.group(1)

@@ -1,0 +1,48 @@
+import pytest
+
+from app import create_app
+from app.config import ConfigError
+
+
+def test_settings_load_in_order_defaults_toml_environment_overrides(tmp_path, monkeypatch):
+    config = tmp_path / "config.toml"
+    config.write_text('site_name = "From TOML"\npassword_min_length = 12\nmail_port = 2525\n')
+    monkeypatch.setenv("KAIKU_CONFIG", str(config))
+    monkeypatch.setenv("KAIKU_MAIL_PORT", "2626")
+    monkeypatch.setenv("KAIKU_SESSION_COOKIE_SECURE", "true")
+    app = create_app({"PASSWORD_MIN_LENGTH": 14})
+    assert app.config["SITE_NAME"] == "From TOML"          # TOML over defaults
+    assert app.config["MAIL_PORT"] == 2626                 # environment over TOML, typed
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    assert app.config["PASSWORD_MIN_LENGTH"] == 14         # overrides last
+    assert app.config["OUTBOX_MAX_ATTEMPTS"] == 8          # untouched default
+
+
+def test_database_url_from_environment(monkeypatch):
+    monkeypatch.setenv("KAIKU_DATABASE_URL", "postgresql://someone@db.example/kaiku")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://someone@db.example/kaiku"
+
+
+def test_default_database_is_sqlite_in_the_instance_folder():
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{app.instance_path}/kaiku.sqlite"
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    with pytest.raises(ConfigError, match="KAIKU_SECRET_KEY"):
+        create_app({"ENV": "production"})
+    assert create_app({"ENV": "production", "SECRET_KEY": "x" * 32}).config["SECRET_KEY"] == "x" * 32
+
+
+def test_sqlite_enforces_foreign_keys_and_uses_wal(app):
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite pragmas")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
