@@ -73,6 +73,8 @@ def test_settings(database_url, smtp_port, **extra) -> dict:
     }
 
 
+test_settings.__test__ = False  # a helper, not a test
+
 _schema_ready: set[str] = set()
 
 

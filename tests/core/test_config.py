@@ -46,3 +46,16 @@ def test_sqlite_enforces_foreign_keys_and_uses_wal(app):
     with db.engine.connect() as connection:
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_every_setting_is_documented_in_the_example_config():
+    import tomllib
+    from pathlib import Path
+
+    from app.config import DEFAULTS
+
+    example = Path(__file__).parents[2] / "config.example.toml"
+    text = example.read_text()
+    tomllib.loads(text)  # it parses
+    for key in DEFAULTS:
+        assert f"{key.lower()} =" in text, key
