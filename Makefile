@@ -5,16 +5,13 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi.py
 
-.PHONY: run test setup install translations db demo bench extract-messages update-messages clean
+.PHONY: run test setup install translations db demo extract-messages update-messages clean
 
 run: setup demo
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: setup node_modules
 	$(BIN)/pytest $(PYTEST_ARGS)
-
-bench: setup
-	$(BIN)/pytest tests/benchmarks -p no:cacheprovider -s $(PYTEST_ARGS)
 
 setup: install translations db
 
