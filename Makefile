@@ -22,7 +22,7 @@ install: $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 
 translations: install
-	$(BIN)/pybabel compile -d app/translations -q
+	$(BIN)/pybabel -q compile -d app/translations
 
 db: install translations
 	$(BIN)/flask db upgrade

@@ -5,6 +5,8 @@ import re
 import socket
 
 import pytest
+from flask import g
+from flask_babel import refresh as refresh_babel
 from sqlalchemy import create_engine, text
 
 from app import create_app
@@ -84,9 +86,18 @@ def app_settings(database_url, smtp_port):
     return test_settings(database_url, smtp_port)
 
 
+def _forget_request_state():
+    """Tests keep one app context open across requests (to use db.session between them), so
+    `g` would carry the previous request's locale and user; production gets a new `g` per
+    request. Start each test request as fresh as a real one."""
+    refresh_babel()
+    g.pop("_login_user", None)
+
+
 @pytest.fixture
 def app(app_settings):
     app = create_app(app_settings)
+    app.before_request(_forget_request_state)
     with app.app_context():
         if app_settings["DATABASE_URL"] not in _schema_ready:
             db.create_all()
