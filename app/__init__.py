@@ -42,7 +42,15 @@ def init_app(app: Flask, url_prefix: str = "", overrides: dict | None = None) ->
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)
 
 
+def _import_models() -> None:
+    """Every model module, so that metadata (and migrations) see all tables."""
+    from .accounts import models as _accounts  # noqa: F401
+    from .curriculum import models as _curriculum  # noqa: F401
+    from .outbox import models as _outbox  # noqa: F401
+
+
 def _init_extensions(app: Flask) -> None:
+    _import_models()
     from .accounts.services import load_user
     from .core.i18n import select_locale, select_timezone
     from .core.timeutil import render_migration_type
@@ -63,18 +71,21 @@ def _register_blueprints(app: Flask, url_prefix: str) -> None:
     from .accounts.admin_views import blueprint as accounts_admin
     from .accounts.views import blueprint as accounts
     from .core.views import blueprint as core
+    from .curriculum.staff_views import blueprint as curriculum_staff
+    from .curriculum.views import blueprint as curriculum
     from .outbox.views import blueprint as outbox
 
-    for blueprint in (core, accounts, accounts_admin, outbox):
+    for blueprint in (core, accounts, accounts_admin, outbox, curriculum, curriculum_staff):
         own_prefix = blueprint.url_prefix or ""
         app.register_blueprint(blueprint, url_prefix=(url_prefix + own_prefix) or None)
 
 
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import demo_cli, users_cli
+    from .curriculum.cli import courses_cli
     from .outbox.cli import outbox_cli
 
-    for group in (users_cli, demo_cli, outbox_cli):
+    for group in (users_cli, demo_cli, outbox_cli, courses_cli):
         app.cli.add_command(group)
 
 

@@ -31,6 +31,7 @@ DEFAULTS = {
     "OUTBOX_MAX_ATTEMPTS": 8,
     "OUTBOX_RETRY_BASE_SECONDS": 60,
     "PROXY_FIX": False,
+    "COURSES_DIR": None,  # None: the courses/ folder of this repository
 }
 
 ENV_PREFIX = "KAIKU_"
@@ -75,8 +76,10 @@ def flask_config(settings: dict, instance_path: str) -> dict:
     database_url = settings["DATABASE_URL"] or f"sqlite:///{Path(instance_path) / 'kaiku.sqlite'}"
     if database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    courses_dir = Path(settings["COURSES_DIR"] or Path(__file__).resolve().parent.parent / "courses")
     return {
         **settings,
+        "COURSES_DIR": courses_dir,
         # A development key that changes nothing in production: production refused above.
         "SECRET_KEY": settings["SECRET_KEY"] or "kaiku-development-only-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,

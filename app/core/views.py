@@ -6,6 +6,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from .. import PACKAGE_DIR
+from ..curriculum.services import dashboard
 from ..extensions import db
 from .i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES, SUPPORTED_LOCALES
 from .urls import safe_next
@@ -23,7 +24,8 @@ ONE_YEAR = 365 * 24 * 3600
 
 @blueprint.route("/")
 def home():
-    return render_template("core/home.html")
+    training = dashboard(current_user) if current_user.is_authenticated else []
+    return render_template("core/home.html", training=training)
 
 
 @blueprint.post("/language")
@@ -58,7 +60,7 @@ def layout_context():
     }
 
 
-OUR_BLUEPRINTS = {"core", "accounts", "accounts_admin", "outbox"}
+OUR_BLUEPRINTS = {"core", "accounts", "accounts_admin", "outbox", "curriculum", "curriculum_staff"}
 
 
 @blueprint.after_app_request

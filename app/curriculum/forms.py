@@ -1,0 +1,25 @@
+"""The staff form for assigning a course."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, EmailField, RadioField, SelectField
+from wtforms.validators import DataRequired, Optional
+
+from ..accounts.models import Role
+
+
+class AssignmentForm(FlaskForm):
+    course_id = SelectField(_l("Course"), coerce=int, validators=[DataRequired()])
+    target = RadioField(_l("Assign to"), default="person", choices=[
+        ("person", _l("One person")), ("area", _l("Everyone in an area, also people who join later")),
+        ("role", _l("Everyone with a role, also people who get it later")),
+    ])
+    email = EmailField(_l("Person's email"), validators=[Optional()],
+                       description=_l("Needed when assigning to one person."))
+    area_id = SelectField(_l("Area"), coerce=int)
+    role = SelectField(_l("Role"), choices=lambda: [(role.value, role.label) for role in Role])
+    due_on = DateField(_l("Due date"), validators=[Optional()], description=_l("Optional."))
+
+    def __init__(self, courses, areas, locale, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.course_id.choices = [(course.id, course.title_in(locale)) for course in courses]
+        self.area_id.choices = [(0, "–")] + [(area.id, area.name(locale)) for area in areas]

@@ -1,0 +1,322 @@
+"""Enrolment, progress, knowledge checks, completions, renewal and assignments.
+
+Progress is computed from the rows each action writes, at once: nothing waits for a job.
+"""
+from calendar import monthrange
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Callable
+
+from sqlalchemy import false, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from ..accounts.models import User
+from ..core.timeutil import utcnow
+from ..extensions import db
+from .models import (CheckAttempt, Course, CourseAssignment, CourseCompletion, CourseModule, Enrolment,
+                     KnowledgeCheck, Lesson, LessonCompletion)
+
+RENEWAL_NOTICE = timedelta(days=60)  # "renew by" shows this long before a completion expires
+
+# Functions (person, course) -> bool that say whether the person attended a live session of the
+# course. The sessions feature registers one; until then the requirement stays pending.
+live_session_attendance_checks: list[Callable[[User, Course], bool]] = []
+
+
+class CurriculumError(ValueError):
+    """A learner action that cannot be done."""
+
+
+class UnansweredQuestions(CurriculumError):
+    def __init__(self, keys: list[str]):
+        super().__init__(", ".join(keys))
+        self.keys = keys
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, monthrange(year, month)[1]))
+
+
+# --- catalogue ------------------------------------------------------------------------------
+
+def catalogue(audience: str | None = None, language: str | None = None) -> list[Course]:
+    courses = db.session.scalars(select(Course).where(Course.archived_at.is_(None)).order_by(Course.position, Course.key))
+    return [course for course in courses
+            if (not audience or audience in course.audience) and (not language or language in course.languages)]
+
+
+def find_course(key: str) -> Course | None:
+    return db.session.scalar(select(Course).where(Course.key == key, Course.archived_at.is_(None)))
+
+
+def find_lesson(course: Course, key: str) -> Lesson | None:
+    return next((lesson for lesson in course.active_lessons if lesson.key == key), None)
+
+
+def find_module(course: Course, key: str) -> CourseModule | None:
+    return next((module for module in course.active_modules if module.key == key), None)
+
+
+# --- progress -------------------------------------------------------------------------------
+
+@dataclass
+class Step:
+    kind: str  # "lesson", "check" or "live_session"
+    done: bool
+    lesson: Lesson | None = None
+    module: CourseModule | None = None
+    updated_since_done: bool = False
+    best_score: int | None = None
+
+
+@dataclass
+class CourseProgress:
+    course: Course
+    enrolment: Enrolment | None
+    steps: list[Step]
+    completion: CourseCompletion | None       # of the current round
+    history: list[CourseCompletion]           # every completion, newest first
+    due_on: date | None
+    today: date = field(default_factory=lambda: utcnow().date())
+
+    @property
+    def done_count(self) -> int:
+        return sum(step.done for step in self.steps)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done_count / len(self.steps)) if self.steps else 0
+
+    @property
+    def next_step(self) -> Step | None:
+        return next((step for step in self.steps if not step.done), None)
+
+    @property
+    def live_session_pending(self) -> bool:
+        return any(step.kind == "live_session" and not step.done for step in self.steps)
+
+    @property
+    def expires_at(self) -> datetime | None:
+        return self.completion.expires_at if self.completion else None
+
+    @property
+    def status(self) -> str:
+        """not_started, in_progress, awaiting_live_session, overdue, completed, renewal_due or expired."""
+        if self.completion is not None:
+            if self.expires_at and utcnow() >= self.expires_at:
+                return "expired"
+            if self.expires_at and utcnow() >= self.expires_at - RENEWAL_NOTICE:
+                return "renewal_due"
+            return "completed"
+        if self.due_on and self.today > self.due_on:
+            return "overdue"
+        if self.enrolment is None:
+            return "not_started"
+        if self.next_step is not None and self.next_step.kind == "live_session":
+            return "awaiting_live_session"
+        return "in_progress"
+
+    def step_for_lesson(self, lesson: Lesson) -> Step | None:
+        return next((step for step in self.steps if step.lesson is not None and step.lesson.id == lesson.id), None)
+
+    def step_for_check(self, module: CourseModule) -> Step | None:
+        return next((step for step in self.steps if step.kind == "check" and step.module.id == module.id), None)
+
+
+def enrolment_for(person: User, course: Course) -> Enrolment | None:
+    return db.session.scalar(select(Enrolment).where(Enrolment.user_id == person.id, Enrolment.course_id == course.id))
+
+
+def live_session_attended(person: User, course: Course) -> bool:
+    return any(check(person, course) for check in live_session_attendance_checks)
+
+
+def course_progress(person: User, course: Course) -> CourseProgress:
+    enrolment = enrolment_for(person, course)
+    current_round = enrolment.round if enrolment else 1
+    lesson_rows = {row.lesson_id: row for row in db.session.scalars(select(LessonCompletion).where(
+        LessonCompletion.user_id == person.id, LessonCompletion.round == current_round,
+        LessonCompletion.lesson_id.in_([lesson.id for lesson in course.active_lessons])))}
+    checks = [module.active_check for module in course.active_modules if module.active_check]
+    best_scores: dict[int, int] = {}
+    passed: set[int] = set()
+    for attempt in db.session.scalars(select(CheckAttempt).where(
+            CheckAttempt.user_id == person.id, CheckAttempt.round == current_round,
+            CheckAttempt.check_id.in_([check.id for check in checks]))):
+        best_scores[attempt.check_id] = max(best_scores.get(attempt.check_id, 0), attempt.score)
+        if attempt.passed:
+            passed.add(attempt.check_id)
+    steps = []
+    for module in course.active_modules:
+        for lesson in module.active_lessons:
+            row = lesson_rows.get(lesson.id)
+            steps.append(Step("lesson", row is not None, lesson=lesson, module=module,
+                              updated_since_done=row is not None and _changed_since_read(lesson, row)))
+        if module.active_check:
+            check_id = module.active_check.id
+            steps.append(Step("check", check_id in passed, module=module, best_score=best_scores.get(check_id)))
+    if course.requires_live_session:
+        steps.append(Step("live_session", live_session_attended(person, course)))
+    history = list(db.session.scalars(select(CourseCompletion).where(
+        CourseCompletion.user_id == person.id, CourseCompletion.course_id == course.id
+    ).order_by(CourseCompletion.round.desc())))
+    completion = next((row for row in history if row.round == current_round), None)
+    return CourseProgress(course, enrolment, steps, completion, history, due_date(person, course))
+
+
+def _changed_since_read(lesson: Lesson, completion: LessonCompletion) -> bool:
+    current = next((text for text in lesson.texts if text.locale == completion.locale), None)
+    return current is not None and current.content_hash != completion.content_hash
+
+
+# --- learner actions ------------------------------------------------------------------------
+
+def enrol(person: User, course: Course) -> Enrolment:
+    """Enrol the person once; enrolling again returns the existing enrolment."""
+    enrolment = enrolment_for(person, course)
+    if enrolment is not None:
+        return enrolment
+    try:
+        with db.session.begin_nested():
+            enrolment = Enrolment(user_id=person.id, course_id=course.id)
+            db.session.add(enrolment)
+    except IntegrityError:  # a parallel request enrolled first
+        enrolment = enrolment_for(person, course)
+    db.session.commit()
+    return enrolment
+
+
+def complete_lesson(person: User, lesson: Lesson, locale: str) -> CourseProgress:
+    """Record that the person read the lesson (in the language shown); completing it again in
+    the same round changes nothing. Returns the course's progress after the action."""
+    course = lesson.module.course
+    enrolment = enrol(person, course)
+    text = lesson.text_in(locale)
+    already = db.session.scalar(select(LessonCompletion).where(
+        LessonCompletion.user_id == person.id, LessonCompletion.lesson_id == lesson.id,
+        LessonCompletion.round == enrolment.round))
+    if already is not None:
+        already.locale, already.content_hash = text.locale, text.content_hash  # read again: now up to date
+    else:
+        db.session.add(LessonCompletion(user_id=person.id, lesson_id=lesson.id, round=enrolment.round,
+                                        locale=text.locale, content_hash=text.content_hash))
+    db.session.commit()
+    return _record_completion_if_done(person, course)
+
+
+@dataclass
+class CheckResult:
+    attempt: CheckAttempt
+    feedback: list[dict]  # per question: {question, chosen, right}
+
+
+def grade(check: KnowledgeCheck, answers: dict[str, list[str]]) -> tuple[int, list[dict]]:
+    feedback = []
+    for question in check.questions:
+        correct = {option["key"] for option in question["options"] if option["correct"]}
+        chosen = set(answers.get(question["key"], []))
+        feedback.append({"question": question, "chosen": chosen, "right": chosen == correct})
+    return sum(item["right"] for item in feedback), feedback
+
+
+def submit_check(person: User, check: KnowledgeCheck, answers: dict[str, list[str]], locale: str) -> CheckResult:
+    """Score an attempt and store it with the answers. Every question must be answered."""
+    unanswered = [question["key"] for question in check.questions if not answers.get(question["key"])]
+    if unanswered:
+        raise UnansweredQuestions(unanswered)
+    course = check.module.course
+    enrolment = enrol(person, course)
+    correct_count, feedback = grade(check, answers)
+    total = len(check.questions)
+    score = round(100 * correct_count / total)
+    attempt = CheckAttempt(
+        user_id=person.id, check_id=check.id, round=enrolment.round, locale=locale,
+        answers={key: sorted(value) for key, value in answers.items()}, correct_count=correct_count,
+        question_count=total, score=score, passed=score >= check.pass_mark, content_hash=check.content_hash,
+    )
+    db.session.add(attempt)
+    db.session.commit()
+    _record_completion_if_done(person, course)
+    return CheckResult(attempt, feedback)
+
+
+def attempts_for(person: User, check: KnowledgeCheck) -> list[CheckAttempt]:
+    return list(db.session.scalars(select(CheckAttempt).where(
+        CheckAttempt.user_id == person.id, CheckAttempt.check_id == check.id).order_by(CheckAttempt.submitted_at.desc())))
+
+
+def _record_completion_if_done(person: User, course: Course) -> CourseProgress:
+    progress = course_progress(person, course)
+    if progress.completion is None and progress.steps and progress.next_step is None:
+        now = utcnow()
+        completion = CourseCompletion(
+            user_id=person.id, course_id=course.id, round=progress.enrolment.round, completed_at=now,
+            content_hash=course.content_hash,
+            expires_at=add_months(now, course.renewal_months) if course.renewal_months else None,
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(completion)
+        except IntegrityError:  # recorded by a parallel request
+            pass
+        db.session.commit()
+        progress = course_progress(person, course)
+    return progress
+
+
+def start_renewal(person: User, course: Course) -> Enrolment:
+    """Take a completed course again: a new round starts from zero; earlier rounds stay."""
+    enrolment = enrolment_for(person, course)
+    progress = course_progress(person, course)
+    if enrolment is None or progress.completion is None or not course.renewal_months:
+        raise CurriculumError("nothing to renew")
+    enrolment.round += 1
+    enrolment.round_started_at = utcnow()
+    db.session.commit()
+    return enrolment
+
+
+# --- assignments and the dashboard ------------------------------------------------------------
+
+def _assignment_filter(person: User):
+    return or_(CourseAssignment.person_id == person.id,
+               CourseAssignment.area_id == person.area_id if person.area_id else false(),
+               CourseAssignment.role.in_(person.roles))
+
+
+def due_date(person: User, course: Course) -> date | None:
+    """The earliest due date among the assignments that reach the person for this course."""
+    dates = [due for due in db.session.scalars(select(CourseAssignment.due_on).where(
+        CourseAssignment.course_id == course.id, _assignment_filter(person))) if due]
+    return min(dates, default=None)
+
+
+def assign(course: Course, due_on: date | None, assigned_by: User, *, person: User | None = None,
+           area=None, role: str | None = None) -> CourseAssignment:
+    assignment = CourseAssignment(course=course, due_on=due_on, assigned_by=assigned_by,
+                                  person=person, area=area, role=role)
+    db.session.add(assignment)
+    db.session.commit()
+    return assignment
+
+
+def all_assignments() -> list[CourseAssignment]:
+    return list(db.session.scalars(select(CourseAssignment).order_by(CourseAssignment.created_at.desc())))
+
+
+def remove_assignment(assignment: CourseAssignment) -> None:
+    db.session.delete(assignment)
+    db.session.commit()
+
+
+def dashboard(person: User) -> list[CourseProgress]:
+    """Every course the person is enrolled in or assigned, most urgent first."""
+    enrolled = select(Enrolment.course_id).where(Enrolment.user_id == person.id)
+    assigned = select(CourseAssignment.course_id).where(_assignment_filter(person))
+    courses = db.session.scalars(select(Course).where(
+        Course.archived_at.is_(None), or_(Course.id.in_(enrolled), Course.id.in_(assigned))
+    ).order_by(Course.position))
+    order = ["overdue", "expired", "renewal_due", "awaiting_live_session", "in_progress", "not_started", "completed"]
+    return sorted((course_progress(person, course) for course in courses), key=lambda p: order.index(p.status))

@@ -1,0 +1,130 @@
+"""Bring the database in line with courses/: all of it or, if any file is wrong, none of it."""
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import select
+
+from ..core.timeutil import utcnow
+from ..extensions import db
+from .loader import ContentTree, CourseSpec, Problem, load_tree, tree_hash
+from .models import ContentSync, Course, CourseModule, KnowledgeCheck, Lesson, LessonText
+
+SYNC_STATE_ID = 1
+
+
+@dataclass
+class SyncReport:
+    unchanged: bool = False
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
+        ("courses added", "courses updated", "courses archived", "lessons added", "lessons updated",
+         "lessons archived"), 0))
+
+
+def sync_courses(root: Path, check_only: bool = False,
+                 on_course: Callable[[str], None] | None = None) -> SyncReport:
+    """Check the whole tree, then apply it in one transaction. An unchanged tree (same content
+    hash as the last sync) is a no-op. With errors, or with check_only, nothing is written."""
+    current_hash = tree_hash(root)
+    state = db.session.get(ContentSync, SYNC_STATE_ID)
+    if not check_only and state is not None and state.tree_hash == current_hash:
+        return SyncReport(unchanged=True)
+    tree = load_tree(root, on_course)
+    report = SyncReport(errors=tree.errors, warnings=tree.warnings)
+    if tree.errors or check_only:
+        return report
+    _apply(tree, report)
+    if state is None:
+        state = ContentSync(id=SYNC_STATE_ID, tree_hash=current_hash)
+        db.session.add(state)
+    state.tree_hash, state.synced_at = current_hash, utcnow()
+    db.session.commit()
+    return report
+
+
+def _apply(tree: ContentTree, report: SyncReport) -> None:
+    now = utcnow()
+    existing = {course.key: course for course in db.session.scalars(select(Course))}
+    for spec in tree.courses:
+        course = existing.pop(spec.key, None)
+        if course is not None and course.content_hash == spec.content_hash and course.archived_at is None:
+            continue
+        report.counts["courses updated" if course else "courses added"] += 1
+        if course is None:
+            course = Course(key=spec.key)
+            db.session.add(course)
+        _apply_course(course, spec, now, report)
+    for course in existing.values():
+        if course.archived_at is None:
+            course.archived_at = now
+            report.counts["courses archived"] += 1
+
+
+def _apply_course(course: Course, spec: CourseSpec, now, report: SyncReport) -> None:
+    course.position, course.title, course.summary = spec.position, spec.title, spec.summary
+    course.audience, course.languages = spec.audience, spec.languages
+    course.estimated_minutes, course.renewal_months = spec.estimated_minutes, spec.renewal_months
+    course.requires_live_session, course.content_hash = spec.requires_live_session, spec.content_hash
+    course.updated_at, course.archived_at = now, None
+    db.session.flush()
+
+    modules = {module.key: module for module in course.modules}
+    lessons = {lesson.key: lesson for lesson in db.session.scalars(select(Lesson).where(Lesson.course_id == course.id))}
+    for module_spec in spec.modules:
+        module = modules.pop(module_spec.key, None) or CourseModule(course=course, key=module_spec.key)
+        module.position, module.title, module.archived_at = module_spec.position, module_spec.title, None
+        db.session.add(module)
+        db.session.flush()
+        _apply_check(module, module_spec.check, now)
+        for lesson_key in module_spec.lesson_keys:
+            lesson_spec = spec.lessons[lesson_key]
+            lesson = lessons.pop(lesson_key, None)
+            report.counts["lessons added" if lesson is None else "lessons updated"] += _apply_lesson(
+                lesson or Lesson(course_id=course.id, key=lesson_key), module, lesson_spec, now)
+    for module in modules.values():
+        module.archived_at = module.archived_at or now
+        _apply_check(module, None, now)
+    for lesson in lessons.values():
+        if lesson.archived_at is None:
+            lesson.archived_at = now
+            report.counts["lessons archived"] += 1
+
+
+def _apply_lesson(lesson: Lesson, module: CourseModule, spec, now) -> int:
+    """Update a lesson and its texts; return 1 if its content changed, else 0."""
+    is_new = lesson.id is None
+    lesson.module, lesson.position, lesson.archived_at = module, spec.position, None
+    db.session.add(lesson)
+    texts = {text.locale: text for text in lesson.texts}
+    changed = is_new
+    for locale, text_spec in spec.texts.items():
+        text = texts.pop(locale, None)
+        if text is not None and text.content_hash == text_spec.content_hash:
+            continue
+        changed = True
+        text = text or LessonText(lesson=lesson, locale=locale)
+        text.title, text.minutes = text_spec.title, text_spec.minutes
+        text.body_html, text.toc_html, text.content_hash = text_spec.body_html, text_spec.toc_html, text_spec.content_hash
+        db.session.add(text)
+    for removed in texts.values():
+        changed = True
+        lesson.texts.remove(removed)
+        db.session.delete(removed)
+    if changed:
+        lesson.updated_at = now
+    return int(changed)
+
+
+def _apply_check(module: CourseModule, spec, now) -> None:
+    check = module.check
+    if spec is None:
+        if check is not None and check.archived_at is None:
+            check.archived_at = now
+        return
+    if check is None:
+        check = KnowledgeCheck(module=module)
+        db.session.add(check)
+    check.pass_mark, check.questions, check.content_hash = spec.pass_mark, spec.questions, spec.content_hash
+    check.archived_at = None

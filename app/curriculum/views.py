@@ -1,0 +1,142 @@
+"""What learners see: catalogue, course, lessons, knowledge checks, certificates, files."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from ..accounts.models import Role
+from . import services
+from .models import in_locale
+
+blueprint = Blueprint("curriculum", __name__, url_prefix="/courses")
+
+
+@blueprint.before_request
+@login_required
+def signed_in_only():
+    """Course content is for signed-in people."""
+
+
+STATUS_LABELS = {
+    "not_started": _l("Not started"),
+    "in_progress": _l("In progress"),
+    "awaiting_live_session": _l("Waiting for a live session"),
+    "overdue": _l("Overdue"),
+    "completed": _l("Completed"),
+    "renewal_due": _l("Renewal due"),
+    "expired": _l("Expired"),
+}
+blueprint.add_app_template_filter(lambda status: STATUS_LABELS[status], "course_status_label")
+blueprint.add_app_template_global(lambda texts: in_locale(texts, str(get_locale())), "localized")
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
+def _course_or_404(key):
+    return services.find_course(key) or abort(404)
+
+
+@blueprint.route("/")
+def catalogue():
+    audience = request.args.get("audience") if request.args.get("audience") in set(Role) else None
+    language = request.args.get("language") if request.args.get("language") in ("fi", "sv", "en") else None
+    return render_template("curriculum/catalogue.html", courses=services.catalogue(audience, language),
+                           audience=audience, language=language, roles=list(Role))
+
+
+@blueprint.route("/<key>")
+def course(key):
+    course = _course_or_404(key)
+    return render_template("curriculum/course.html", course=course,
+                           progress=services.course_progress(current_user, course))
+
+
+@blueprint.post("/<key>/enrol")
+def enrol(key):
+    course = _course_or_404(key)
+    services.enrol(current_user, course)
+    flash(_("You are enrolled. Start with the first lesson whenever you like."), "success")
+    return redirect(url_for("curriculum.course", key=course.key))
+
+
+@blueprint.post("/<key>/renew")
+def renew(key):
+    course = _course_or_404(key)
+    try:
+        services.start_renewal(current_user, course)
+    except services.CurriculumError:
+        abort(400)
+    flash(_("A new round has started. Your earlier completion stays in your history."), "success")
+    return redirect(url_for("curriculum.course", key=course.key))
+
+
+@blueprint.route("/<key>/lessons/<lesson_key>")
+def lesson(key, lesson_key):
+    course = _course_or_404(key)
+    lesson = services.find_lesson(course, lesson_key) or abort(404)
+    lessons = course.active_lessons
+    index = lessons.index(lesson)
+    progress = services.course_progress(current_user, course)
+    return render_template(
+        "curriculum/lesson.html", course=course, lesson=lesson, text=lesson.text_in(_locale()),
+        progress=progress, step=progress.step_for_lesson(lesson),
+        previous=lessons[index - 1] if index > 0 else None,
+        following=lessons[index + 1] if index + 1 < len(lessons) else None,
+    )
+
+
+@blueprint.post("/<key>/lessons/<lesson_key>/complete")
+def complete_lesson(key, lesson_key):
+    course = _course_or_404(key)
+    lesson = services.find_lesson(course, lesson_key) or abort(404)
+    progress = services.complete_lesson(current_user, lesson, _locale())
+    if progress.completion is not None and progress.status == "completed":
+        flash(_("Well done: you have completed the course."), "success")
+        return redirect(url_for("curriculum.course", key=course.key))
+    flash(_("Lesson marked as completed."), "success")
+    step = progress.next_step
+    if step is None or step.kind == "live_session":
+        return redirect(url_for("curriculum.course", key=course.key))
+    if step.kind == "check":
+        return redirect(url_for("curriculum.knowledge_check", key=course.key, module_key=step.module.key))
+    return redirect(url_for("curriculum.lesson", key=course.key, lesson_key=step.lesson.key))
+
+
+@blueprint.route("/<key>/checks/<module_key>", methods=["GET", "POST"])
+def knowledge_check(key, module_key):
+    course = _course_or_404(key)
+    module = services.find_module(course, module_key) or abort(404)
+    check = module.active_check or abort(404)
+    result, unanswered, chosen = None, [], {}
+    if request.method == "POST":
+        chosen = {question["key"]: request.form.getlist(question["key"]) for question in check.questions}
+        try:
+            result = services.submit_check(current_user, check, chosen, _locale())
+        except services.UnansweredQuestions as error:
+            unanswered = error.keys
+    return render_template(
+        "curriculum/check.html", course=course, module=module, check=check, result=result,
+        unanswered=unanswered, chosen=chosen, attempts=services.attempts_for(current_user, check),
+        progress=services.course_progress(current_user, course),
+    )
+
+
+@blueprint.route("/<key>/certificate")
+def certificate(key):
+    course = _course_or_404(key)
+    progress = services.course_progress(current_user, course)
+    wanted_round = request.args.get("round", type=int)
+    completion = next((row for row in progress.history if wanted_round in (None, row.round)), None)
+    if completion is None:
+        abort(404)
+    return render_template("curriculum/certificate.html", course=course, completion=completion)
+
+
+@blueprint.route("/<key>/files/<path:filename>")
+def course_file(key, filename):
+    course = _course_or_404(key)
+    folder = current_app.config["COURSES_DIR"] / course.key / "files"
+    return send_from_directory(folder, filename, max_age=24 * 3600)
