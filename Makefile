@@ -28,7 +28,7 @@ db: install translations
 	$(BIN)/flask db upgrade
 
 demo: db
-	@if $(BIN)/flask courses --help >/dev/null 2>&1; then $(BIN)/flask courses sync; fi
+	$(BIN)/flask courses sync
 	$(BIN)/flask demo load
 
 node_modules: package.json package-lock.json

@@ -81,7 +81,8 @@ def _register_blueprints(app: Flask, url_prefix: str) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from .accounts.cli import demo_cli, users_cli
+    from .accounts.cli import users_cli
+    from .core.cli import demo_cli
     from .curriculum.cli import courses_cli
     from .outbox.cli import outbox_cli
 

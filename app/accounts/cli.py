@@ -1,14 +1,12 @@
-"""flask users create | set-password, and flask demo load."""
+"""flask users create | set-password"""
 import click
 from flask.cli import AppGroup
 
 from ..extensions import db
 from . import services
-from .demo import load_demo_data
 from .models import Role, Sector
 
 users_cli = AppGroup("users", help="Manage people from the command line.")
-demo_cli = AppGroup("demo", help="Demo data for trying the application.")
 
 
 def _fail(message: str):
@@ -50,10 +48,3 @@ def set_password(email, password):
         _fail(str(error))
     db.session.commit()
     click.echo(f"Password changed for {user.email}.")
-
-
-@demo_cli.command("load")
-def load():
-    """Add the demo areas and accounts (password kaiku-demo); running it again adds nothing."""
-    areas, people = load_demo_data()
-    click.echo(f"Demo data: {areas} areas and {people} people added.")

@@ -28,6 +28,12 @@ def home():
     return render_template("core/home.html", training=training)
 
 
+@blueprint.route("/healthz")
+def health():
+    """For load balancers and uptime checks; also the trivial route benchmarks compare against."""
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+
 @blueprint.post("/language")
 def choose_language():
     locale = request.form.get("locale")

@@ -112,7 +112,8 @@ def tree_hash(root: Path) -> str:
 
 def line_of(text: str, needle: str) -> int | None:
     """The first line that defines `needle` as a key or table, or mentions it at all."""
-    patterns = [rf"^\s*\[*\s*{re.escape(needle)}\s*[=\]]", rf"\b{re.escape(needle)}\b"]
+    whole_word = (r"\b" if re.match(r"\w", needle) else "") + re.escape(needle) + (r"\b" if re.search(r"\w$", needle) else "")
+    patterns = [rf"^\s*\[*\s*{re.escape(needle)}\s*[=\]]", whole_word]
     for pattern in patterns:
         for number, line in enumerate(text.splitlines(), 1):
             if re.search(pattern, line):
@@ -281,7 +282,8 @@ def _load_modules(tree, root, folder, checker, raw_modules, lessons) -> list[Mod
 def _load_check(tree, root, folder, course_checker, name, where) -> CheckSpec | None:
     path = folder / "checks" / f"{name}.toml"
     if not isinstance(name, str) or not path.is_file():
-        course_checker.error(f"{where}: knowledge check file checks/{name}.toml does not exist", near="check")
+        course_checker.error(f"{where}: knowledge check file checks/{name}.toml does not exist",
+                             near=f'check = "{name}"' if isinstance(name, str) else "check")
         return None
     data, checker = _read_toml(tree, root, path)
     if data is None:

@@ -28,8 +28,8 @@ def sync_courses(root: Path, check_only: bool = False,
     """Check the whole tree, then apply it in one transaction. An unchanged tree (same content
     hash as the last sync) is a no-op. With errors, or with check_only, nothing is written."""
     current_hash = tree_hash(root)
-    state = db.session.get(ContentSync, SYNC_STATE_ID)
-    if not check_only and state is not None and state.tree_hash == current_hash:
+    state = None if check_only else db.session.get(ContentSync, SYNC_STATE_ID)
+    if state is not None and state.tree_hash == current_hash:
         return SyncReport(unchanged=True)
     tree = load_tree(root, on_course)
     report = SyncReport(errors=tree.errors, warnings=tree.warnings)

@@ -198,3 +198,15 @@ def test_catalogue_filters(client, auth, app, courses_dir):
     assert "/courses/all-languages" in page and "/courses/finnish-only" not in page
     page = client.get("/courses/?audience=admin").get_data(as_text=True)
     assert "/courses/all-languages" not in page
+
+
+def test_demo_data_assigns_the_basics_course_to_coordinators(app, courses_dir, runner):
+    write_course(courses_dir, key="kaikukortti-basics")
+    sync_courses(courses_dir)
+    assert "1 course assignments" in runner.invoke(args=["demo", "load"]).output
+    assert "0 course assignments" in runner.invoke(args=["demo", "load"]).output
+    from app.accounts.services import find_user_by_email
+
+    coordinator = find_user_by_email("coordinator@example.org")
+    [progress] = services.dashboard(coordinator)
+    assert progress.course.key == "kaikukortti-basics" and progress.due_on is not None
