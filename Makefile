@@ -5,13 +5,16 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi.py
 
-.PHONY: run test setup install translations db demo extract-messages update-messages clean
+.PHONY: run test bench setup install translations db demo extract-messages update-messages clean
 
 run: setup demo
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: setup node_modules
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/pytest tests/benchmarks -s -q $(PYTEST_ARGS)
 
 setup: install translations db
 

@@ -94,6 +94,7 @@ class CourseSpec:
 @dataclass
 class ContentTree:
     courses: list[CourseSpec] = field(default_factory=list)
+    unchanged: set[str] = field(default_factory=set)  # course keys whose files match the database
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
@@ -181,12 +182,15 @@ def _read_toml(tree: ContentTree, root: Path, path: Path) -> tuple[dict | None, 
         return None, checker
 
 
-def load_tree(root: Path, on_course: Callable[[str], None] | None = None) -> ContentTree:
-    """Read every course folder under root; `on_course` is told as each one is done."""
+def load_tree(root: Path, on_course: Callable[[str], None] | None = None,
+              known_hashes: dict[str, str] | None = None) -> ContentTree:
+    """Read every course folder under root; `on_course` is told as each one is done. A folder
+    whose hash is in `known_hashes` was checked when it was synced and is not read again."""
     tree = ContentTree()
     for folder in sorted(path for path in root.iterdir() if path.is_dir() and not path.name.startswith(".")):
-        course = _load_course(tree, root, folder)
-        if course is not None:
+        if known_hashes and known_hashes.get(folder.name) == _folder_hash(folder):
+            tree.unchanged.add(folder.name)
+        elif (course := _load_course(tree, root, folder)) is not None:
             tree.courses.append(course)
         if on_course:
             on_course(folder.name)

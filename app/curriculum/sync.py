@@ -31,7 +31,9 @@ def sync_courses(root: Path, check_only: bool = False,
     state = None if check_only else db.session.get(ContentSync, SYNC_STATE_ID)
     if state is not None and state.tree_hash == current_hash:
         return SyncReport(unchanged=True)
-    tree = load_tree(root, on_course)
+    synced = {} if check_only else dict(db.session.execute(
+        select(Course.key, Course.content_hash).where(Course.archived_at.is_(None))).all())
+    tree = load_tree(root, on_course, known_hashes=synced)
     report = SyncReport(errors=tree.errors, warnings=tree.warnings)
     if tree.errors or check_only:
         return report
@@ -46,11 +48,10 @@ def sync_courses(root: Path, check_only: bool = False,
 
 def _apply(tree: ContentTree, report: SyncReport) -> None:
     now = utcnow()
-    existing = {course.key: course for course in db.session.scalars(select(Course))}
+    existing = {course.key: course for course in db.session.scalars(select(Course))
+                if course.key not in tree.unchanged}
     for spec in tree.courses:
         course = existing.pop(spec.key, None)
-        if course is not None and course.content_hash == spec.content_hash and course.archived_at is None:
-            continue
         report.counts["courses updated" if course else "courses added"] += 1
         if course is None:
             course = Course(key=spec.key)
