@@ -118,8 +118,9 @@ class LessonText(db.Model):
     locale: Mapped[str] = mapped_column(String(5))
     title: Mapped[str] = mapped_column(String(300))
     minutes: Mapped[int | None]
-    body_html: Mapped[str] = mapped_column(Text)  # rendered and sanitised at sync
-    toc_html: Mapped[str] = mapped_column(Text)
+    # Rendered and sanitised at sync; deferred so that course outlines load without every body.
+    body_html: Mapped[str] = mapped_column(Text, deferred=True, deferred_group="body")
+    toc_html: Mapped[str] = mapped_column(Text, deferred=True, deferred_group="body")
     content_hash: Mapped[str] = mapped_column(String(64))
 
     lesson: Mapped[Lesson] = relationship(back_populates="texts")
@@ -131,7 +132,7 @@ class KnowledgeCheck(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     module_id: Mapped[int] = mapped_column(ForeignKey("course_module.id"), unique=True)
     pass_mark: Mapped[int]  # percent
-    questions: Mapped[list] = mapped_column(JSON)  # [{key, kind, text, explanation, options:[{key, text, correct}]}]
+    questions: Mapped[list] = mapped_column(JSON, deferred=True)  # [{key, kind, text, explanation, options:[{key, text, correct}]}]
     content_hash: Mapped[str] = mapped_column(String(64))
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
