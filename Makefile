@@ -42,7 +42,7 @@ extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot --no-location --sort-output .
 
 update-messages: extract-messages
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-location --ignore-obsolete
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) node_modules instance

@@ -3,15 +3,17 @@ import click
 from flask.cli import AppGroup
 
 from ..accounts.demo import load_demo_data
-from ..curriculum.demo import load_demo_assignments
+from ..curriculum.demo import load_demo_assignments, load_demo_progress
 
 demo_cli = AppGroup("demo", help="Demo data for trying the application.")
 
 
 @demo_cli.command("load")
 def load():
-    """Add the demo areas, accounts (password kaiku-demo) and course assignments; running it
-    again adds nothing."""
+    """Add the demo areas, accounts (password kaiku-demo), course assignments and the demo
+    coordinator's progress; running it again adds nothing."""
     areas, people = load_demo_data()
     assignments = load_demo_assignments()
-    click.echo(f"Demo data: {areas} areas, {people} people and {assignments} course assignments added.")
+    progress = load_demo_progress()
+    click.echo(f"Demo data: {areas} areas, {people} people, {assignments} course assignments and "
+               f"progress in {progress} courses added.")

@@ -1,4 +1,5 @@
-"""Demo assignments: every coordinator has the basics course, due in a month. Idempotent."""
+"""Demo training: every coordinator has the basics course assigned, due in a month, and the demo
+coordinator has completed the yearly refresher and started the basics. Idempotent."""
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -11,6 +12,8 @@ from . import services
 from .models import CourseAssignment
 
 DEMO_COURSE = "kaikukortti-basics"
+DEMO_COMPLETED_COURSE = "issuer-staff-refresher"
+DEMO_LEARNER = "coordinator@example.org"
 
 
 def load_demo_assignments() -> int:
@@ -23,3 +26,25 @@ def load_demo_assignments() -> int:
     services.assign(course, (utcnow() + timedelta(days=30)).date(), find_user_by_email("admin@example.org"),
                     role=Role.COORDINATOR)
     return 1
+
+
+def load_demo_progress() -> int:
+    """Give the demo coordinator a completed course (with a certificate) and one lesson read in
+    another, through the same services a learner uses; return how many courses were touched."""
+    learner = find_user_by_email(DEMO_LEARNER)
+    touched = 0
+    completed = services.find_course(DEMO_COMPLETED_COURSE)
+    if learner and completed and services.enrolment_for(learner, completed) is None:
+        for lesson in completed.active_lessons:
+            services.complete_lesson(learner, lesson, "fi")
+        for module in completed.active_modules:
+            if module.active_check:
+                right = {question["key"]: [option["key"] for option in question["options"] if option["correct"]]
+                         for question in module.active_check.questions}
+                services.submit_check(learner, module.active_check, right, "fi")
+        touched += 1
+    started = services.find_course(DEMO_COURSE)
+    if learner and started and services.enrolment_for(learner, started) is None:
+        services.complete_lesson(learner, started.active_lessons[0], "fi")
+        touched += 1
+    return touched

@@ -200,13 +200,16 @@ def test_catalogue_filters(client, auth, app, courses_dir):
     assert "/courses/all-languages" not in page
 
 
-def test_demo_data_assigns_the_basics_course_to_coordinators(app, courses_dir, runner):
+def test_demo_data_assigns_and_gives_the_coordinator_progress(app, courses_dir, runner):
     write_course(courses_dir, key="kaikukortti-basics")
+    write_course(courses_dir, key="issuer-staff-refresher")
     sync_courses(courses_dir)
     assert "1 course assignments" in runner.invoke(args=["demo", "load"]).output
     assert "0 course assignments" in runner.invoke(args=["demo", "load"]).output
     from app.accounts.services import find_user_by_email
 
     coordinator = find_user_by_email("coordinator@example.org")
-    [progress] = services.dashboard(coordinator)
-    assert progress.course.key == "kaikukortti-basics" and progress.due_on is not None
+    basics, refresher = sorted(services.dashboard(coordinator), key=lambda p: p.course.key)[::-1]
+    assert basics.course.key == "kaikukortti-basics" and basics.due_on is not None
+    assert basics.status == "in_progress" and basics.done_count == 1
+    assert refresher.status == "completed" and refresher.completion.expires_at is not None
