@@ -9,7 +9,7 @@ from ..accounts.models import Role
 
 class AssignmentForm(FlaskForm):
     course_id = SelectField(_l("Course"), coerce=int, validators=[DataRequired()])
-    target = RadioField(_l("Assign to"), default="person", choices=[
+    target = RadioField(_l("Assign to"), default="person", choices=lambda: [
         ("person", _l("One person")), ("area", _l("Everyone in an area, also people who join later")),
         ("role", _l("Everyone with a role, also people who get it later")),
     ])
