@@ -35,6 +35,7 @@ def init_app(app: Flask, url_prefix: str = "", overrides: dict | None = None) ->
     _init_extensions(app)
     _register_blueprints(app, url_prefix)
     _register_cli(app)
+    _connect_features()
 
     if app.config["PROXY_FIX"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -45,7 +46,9 @@ def init_app(app: Flask, url_prefix: str = "", overrides: dict | None = None) ->
 def _import_models() -> None:
     """Every model module, so that metadata (and migrations) see all tables."""
     from .accounts import models as _accounts  # noqa: F401
+    from .calendar import models as _calendar  # noqa: F401
     from .curriculum import models as _curriculum  # noqa: F401
+    from .events import models as _events  # noqa: F401
     from .outbox import models as _outbox  # noqa: F401
 
 
@@ -70,12 +73,17 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask, url_prefix: str) -> None:
     from .accounts.admin_views import blueprint as accounts_admin
     from .accounts.views import blueprint as accounts
+    from .calendar.views import blueprint as calendar
     from .core.views import blueprint as core
     from .curriculum.staff_views import blueprint as curriculum_staff
     from .curriculum.views import blueprint as curriculum
+    from .events.manage_views import blueprint as events_manage
+    from .events.views import blueprint as events
     from .outbox.views import blueprint as outbox
 
-    for blueprint in (core, accounts, accounts_admin, outbox, curriculum, curriculum_staff):
+    blueprints = (core, accounts, accounts_admin, outbox, curriculum, curriculum_staff, events, events_manage, calendar)
+    app.extensions["kaiku_blueprints"] = frozenset(blueprint.name for blueprint in blueprints)
+    for blueprint in blueprints:
         own_prefix = blueprint.url_prefix or ""
         app.register_blueprint(blueprint, url_prefix=(url_prefix + own_prefix) or None)
 
@@ -84,10 +92,20 @@ def _register_cli(app: Flask) -> None:
     from .accounts.cli import users_cli
     from .core.cli import demo_cli
     from .curriculum.cli import courses_cli
+    from .events.cli import reminders_cli
     from .outbox.cli import outbox_cli
 
-    for group in (users_cli, demo_cli, outbox_cli, courses_cli):
+    for group in (users_cli, demo_cli, outbox_cli, courses_cli, reminders_cli):
         app.cli.add_command(group)
+
+
+def _connect_features() -> None:
+    """Attending a course's live session completes the course's live-session step."""
+    from .curriculum.services import live_session_attendance_checks
+    from .events.services import attended_live_session
+
+    if attended_live_session not in live_session_attendance_checks:
+        live_session_attendance_checks.append(attended_live_session)
 
 
 @event.listens_for(Engine, "connect")

@@ -32,6 +32,10 @@ DEFAULTS = {
     "OUTBOX_RETRY_BASE_SECONDS": 60,
     "PROXY_FIX": False,
     "COURSES_DIR": None,  # None: the courses/ folder of this repository
+    "JOIN_OPENS_MINUTES_BEFORE": 15,
+    "PROMOTION_CUTOFF_HOURS": 2,
+    "REMINDER_OFFSETS_MINUTES": [1440, 60],
+    "FEED_REFRESH_MINUTES": 60,
 }
 
 ENV_PREFIX = "KAIKU_"
@@ -45,6 +49,8 @@ def _coerce(raw: str, default):
     """Environment values are strings; give them the type of the default."""
     if isinstance(default, bool):
         return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, list):
+        return [int(part) for part in raw.split(",") if part.strip()]
     if isinstance(default, int):
         return int(raw)
     return raw

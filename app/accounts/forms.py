@@ -3,25 +3,12 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..core.forms import MultiCheckboxField, enum_choices, strip
 from ..core.i18n import LANGUAGE_NAMES
 from .models import AreaKind, AreaStatus, Role, Sector
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _enum_choices(enum):
-    return [(member.value, member.label) for member in enum]
 
 
 def _language_choices():
@@ -38,13 +25,13 @@ class MinimumPasswordLength:
 
 
 class SignInForm(FlaskForm):
-    email = EmailField(_l("Email"), filters=[_strip], validators=[DataRequired(), Email()])
+    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("Email"), filters=[_strip], validators=[DataRequired(), Email()])
+    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email()])
 
 
 class SetPasswordForm(FlaskForm):
@@ -75,10 +62,10 @@ class PersonForm(FlaskForm):
     """What an admin sets for a person; the area list comes from the database."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    roles = MultiCheckboxField(_l("Roles"), choices=lambda: _enum_choices(Role),
+    roles = MultiCheckboxField(_l("Roles"), choices=lambda: enum_choices(Role),
                                validators=[DataRequired(message=_l("Choose at least one role."))])
     area_id = SelectField(_l("Area"), coerce=int)
-    sector = SelectField(_l("Sector"), choices=lambda: [("", _l("Not set"))] + _enum_choices(Sector))
+    sector = SelectField(_l("Sector"), choices=lambda: [("", _l("Not set"))] + enum_choices(Sector))
     locale = SelectField(_l("Language for emails"), choices=_language_choices)
 
     def __init__(self, areas, *args, **kwargs):
@@ -87,15 +74,15 @@ class PersonForm(FlaskForm):
 
 
 class InviteForm(PersonForm):
-    email = EmailField(_l("Email"), filters=[_strip], validators=[DataRequired(), Email()])
+    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email()])
 
 
 class AreaForm(FlaskForm):
     name_fi = StringField(_l("Name in Finnish"), validators=[DataRequired(), Length(max=200)])
     name_sv = StringField(_l("Name in Swedish"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=lambda: _enum_choices(AreaKind))
-    status = SelectField(_l("Status"), choices=lambda: _enum_choices(AreaStatus))
+    kind = SelectField(_l("Kind"), choices=lambda: enum_choices(AreaKind))
+    status = SelectField(_l("Status"), choices=lambda: enum_choices(AreaStatus))
     pilot_started_on = DateField(_l("Pilot started on"), validators=[Optional()])
     permanent_since = DateField(_l("Permanent since"), validators=[Optional()])
     ended_on = DateField(_l("Ended on"), validators=[Optional()])

@@ -1,8 +1,6 @@
 """Accounts: people, sign-in, invitations, password resets, areas and the coordinator import."""
 import csv
-import hashlib
 import io
-import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -14,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..core.i18n import SUPPORTED_LOCALES
 from ..core.timeutil import utcnow
+from ..core.tokens import hash_token, new_token
 from ..core.urls import absolute_url
 from ..extensions import db
 from ..outbox.services import queue_email
@@ -84,10 +83,6 @@ def checked_email(email: str) -> str:
 
 # --- single-use tokens -------------------------------------------------------------------
 
-def _hash_token(raw_token: str) -> str:
-    return hashlib.sha256(raw_token.encode()).hexdigest()
-
-
 def issue_token(user: User, purpose: TokenPurpose, valid_hours: int) -> str:
     """Create a token and return it; only its hash is stored. Earlier unused tokens of the
     same purpose stop working, so only the newest link is valid."""
@@ -96,9 +91,9 @@ def issue_token(user: User, purpose: TokenPurpose, valid_hours: int) -> str:
         AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None)
     )):
         old.used_at = now
-    raw_token = secrets.token_urlsafe(32)
+    raw_token = new_token()
     db.session.add(AccountToken(
-        user=user, purpose=purpose, token_hash=_hash_token(raw_token),
+        user=user, purpose=purpose, token_hash=hash_token(raw_token),
         expires_at=now + timedelta(hours=valid_hours),
     ))
     return raw_token
@@ -106,7 +101,7 @@ def issue_token(user: User, purpose: TokenPurpose, valid_hours: int) -> str:
 
 def find_valid_token(raw_token: str, purpose: TokenPurpose) -> AccountToken | None:
     token = db.session.scalar(select(AccountToken).where(
-        AccountToken.token_hash == _hash_token(raw_token), AccountToken.purpose == purpose
+        AccountToken.token_hash == hash_token(raw_token), AccountToken.purpose == purpose
     ))
     if token is None or token.used_at is not None or token.expires_at <= utcnow():
         return None

@@ -1,5 +1,6 @@
 """UTC in the middle of the program; Europe/Helsinki only at the edges."""
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
@@ -41,3 +42,22 @@ def render_migration_type(type_, obj, autogen_context):
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
+
+class NonexistentLocalTime(ValueError):
+    """A wall-clock time skipped by a daylight-saving change (e.g. 03:30 on the last Sunday of March)."""
+
+
+def local_to_utc(day, time_of_day, zone_name: str) -> datetime:
+    """A wall-clock time in `zone_name` as UTC. Refuses times that do not exist on that day;
+    for the repeated hour in autumn it takes the first (summer-time) occurrence."""
+    zone = ZoneInfo(zone_name)
+    local = datetime.combine(day, time_of_day, tzinfo=zone)
+    as_utc = local.astimezone(timezone.utc)
+    if as_utc.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise NonexistentLocalTime(f"{local:%Y-%m-%d %H:%M} does not exist in {zone_name}")
+    return as_utc
+
+
+def utc_to_local(moment: datetime, zone_name: str) -> datetime:
+    return moment.astimezone(ZoneInfo(zone_name))

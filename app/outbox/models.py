@@ -38,6 +38,9 @@ class OutboxMessage(db.Model):
     locale: Mapped[str] = mapped_column(String(5))
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
+    # An iTIP invitation sent with the message: its METHOD (REQUEST, CANCEL) and the .ics text.
+    calendar_method: Mapped[str | None] = mapped_column(String(10))
+    calendar_ics: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

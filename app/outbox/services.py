@@ -18,8 +18,10 @@ from .models import OutboxMessage, OutboxStatus
 STALE_CLAIM = timedelta(minutes=15)
 
 
-def queue_email(recipient: str, locale: str, template: str, **context) -> OutboxMessage:
-    """Store an email rendered from emails/<template>.txt in the given locale.
+def queue_email(recipient: str, locale: str, template: str, calendar: tuple[str, bytes] | None = None,
+                **context) -> OutboxMessage:
+    """Store an email rendered from emails/<template>.txt in the given locale, with an optional
+    calendar invitation (METHOD, .ics bytes) attached.
 
     The template sets `subject`; its output is the body. The caller commits, so the email
     is stored in the same transaction as the change it reports.
@@ -30,7 +32,9 @@ def queue_email(recipient: str, locale: str, template: str, **context) -> Outbox
         )
         body = str(module).strip() + "\n"
     message = OutboxMessage(
-        recipient=recipient, locale=locale, subject=str(module.subject).strip(), body_text=body
+        recipient=recipient, locale=locale, subject=str(module.subject).strip(), body_text=body,
+        calendar_method=calendar[0] if calendar else None,
+        calendar_ics=calendar[1].decode() if calendar else None,
     )
     db.session.add(message)
     return message
@@ -79,7 +83,11 @@ def _as_email(message: OutboxMessage) -> EmailMessage:
     email["Subject"] = message.subject
     email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}")
     email.set_content(message.body_text)
-    email["Content-Language"] = message.locale  # after set_content, which resets Content-* headers
+    if message.calendar_ics:
+        email.add_attachment(message.calendar_ics.encode(), maintype="text", subtype="calendar",
+                             filename="invitation.ics", params={"method": message.calendar_method, "charset": "utf-8"})
+    # Last: set_content and add_attachment move Content-* headers into the body part.
+    email["Content-Language"] = message.locale
     return email
 
 

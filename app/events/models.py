@@ -1,0 +1,155 @@
+"""Live remote training sessions and registrations for them.
+
+A session's meeting link is a secret: calendars and emails carry our join URL instead, which
+forwards confirmed registrants to the current link shortly before the start.
+"""
+from datetime import datetime
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.timeutil import UTCDateTime, utcnow
+from ..curriculum.models import in_locale
+from ..extensions import db
+
+session_trainer = Table(
+    "session_trainer", db.metadata,
+    Column("session_id", ForeignKey("training_session.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("user.id"), primary_key=True),
+)
+
+
+class TrainingSession(db.Model):
+    __tablename__ = "training_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(100), unique=True)  # iCalendar UID, never changes
+    series_key: Mapped[str | None] = mapped_column(String(40), index=True)
+    title: Mapped[dict] = mapped_column(JSON)
+    description: Mapped[dict] = mapped_column(JSON)  # Markdown per language
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("course.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    meeting_url: Mapped[str] = mapped_column(String(500))
+    joining_instructions: Mapped[dict] = mapped_column(JSON)
+    capacity: Mapped[int]
+    confirmed_count: Mapped[int] = mapped_column(default=0)  # seats taken; changed only by atomic UPDATEs
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    open_to_guests: Mapped[bool] = mapped_column(default=False)  # anyone with the link, accounts or not
+    audience_roles: Mapped[list] = mapped_column(JSON, default=list)
+    audience_area_ids: Mapped[list] = mapped_column(JSON, default=list)
+    sequence: Mapped[int] = mapped_column(default=0)  # iCalendar SEQUENCE
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)  # refuses a save made on an outdated form
+
+    course = relationship("Course")
+    trainers = relationship("User", secondary=session_trainer, lazy="selectin", order_by="User.name")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def title_in(self, locale: str) -> str:
+        return in_locale(self.title, locale)
+
+    def description_in(self, locale: str) -> str:
+        return in_locale(self.description, locale)
+
+    def instructions_in(self, locale: str) -> str:
+        return in_locale(self.joining_instructions, locale)
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
+    def seats_left(self) -> int:
+        return max(0, self.capacity - self.confirmed_count)
+
+
+class RegistrationStatus(StrEnum):
+    UNCONFIRMED = "unconfirmed"  # a guest who has not yet clicked the email confirmation link
+    CONFIRMED = "confirmed"
+    WAITING = "waiting"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self):
+        return REGISTRATION_STATUS_LABELS[self]
+
+
+REGISTRATION_STATUS_LABELS = {
+    RegistrationStatus.UNCONFIRMED: _l("Waiting for email confirmation"),
+    RegistrationStatus.CONFIRMED: _l("Confirmed"),
+    RegistrationStatus.WAITING: _l("On the waiting list"),
+    RegistrationStatus.CANCELLED: _l("Cancelled"),
+}
+
+
+class Attendance(StrEnum):
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+
+    @property
+    def label(self):
+        return {Attendance.ATTENDED: _l("Attended"), Attendance.NO_SHOW: _l("Did not attend")}[self]
+
+
+ACTIVE_ONLY = "status != 'cancelled'"
+
+
+class Registration(db.Model):
+    __table_args__ = (
+        Index("ix_registration_queue", "session_id", "status", "id"),
+        # One active registration per person and per guest email (NULLs never clash).
+        Index("uq_registration_active_person", "session_id", "user_id", unique=True,
+              sqlite_where=text(ACTIVE_ONLY), postgresql_where=text(ACTIVE_ONLY)),
+        Index("uq_registration_active_guest", "session_id", "guest_email", unique=True,
+              sqlite_where=text(ACTIVE_ONLY), postgresql_where=text(ACTIVE_ONLY)),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("training_session.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    # Guests: who they are, as they told us.
+    guest_name: Mapped[str | None] = mapped_column(String(200))
+    guest_email: Mapped[str | None] = mapped_column(String(254), index=True)
+    guest_organisation: Mapped[str | None] = mapped_column(String(200))
+    guest_area: Mapped[str | None] = mapped_column(String(200))
+    locale: Mapped[str] = mapped_column(String(5))
+    status: Mapped[str] = mapped_column(String(12))
+    attendance: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    session: Mapped[TrainingSession] = relationship()
+    user = relationship("User")
+
+    @property
+    def name(self) -> str:
+        return self.user.name if self.user else self.guest_name
+
+    @property
+    def email(self) -> str:
+        return self.user.email if self.user else self.guest_email
+
+    @property
+    def is_active(self) -> bool:
+        return self.status != RegistrationStatus.CANCELLED
+
+
+class ReminderSent(db.Model):
+    """One row per reminder sent, so that `flask reminders send` never sends one twice."""
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (UniqueConstraint("registration_id", "minutes_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id"))
+    minutes_before: Mapped[int]
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

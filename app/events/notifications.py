@@ -1,0 +1,18 @@
+"""Emails to registrants, in their language, through the outbox, with calendar invitations."""
+from ..calendar.services import invitation
+from ..outbox.services import queue_email
+from .links import join_url, manage_url
+from .models import Registration
+
+
+def notify_registrant(registration: Registration, template: str, method: str | None = None, **context) -> None:
+    """Queue emails/<template>.txt for the registrant; `method` (REQUEST or CANCEL) attaches
+    an iTIP invitation. The caller commits."""
+    session = registration.session
+    queue_email(
+        registration.email, registration.locale, template,
+        calendar=(method, invitation(registration, method)) if method else None,
+        registration=registration, session=session, name=registration.name,
+        title=session.title_in(registration.locale), join_link=join_url(registration),
+        manage_link=manage_url(registration), **context,
+    )

@@ -1,0 +1,146 @@
+"""What participants see: sessions, registering (also as a guest), the join link, managing a
+registration, and single-event calendar downloads."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..calendar.ics import build_calendar
+from ..calendar.services import session_event
+from ..core.markdown import render_markdown
+from ..core.timeutil import utcnow
+from ..extensions import db, limiter, login_manager
+from . import services
+from .forms import GuestRegistrationForm
+from .links import registration_from_confirmation, registration_from_link, registration_link_token
+from .models import RegistrationStatus, TrainingSession
+
+blueprint = Blueprint("events", __name__)
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
+def _visible_session_or_404(session_id: int) -> TrainingSession:
+    """Sessions open to guests are public; others only for the people they are meant for."""
+    session = db.session.get(TrainingSession, session_id) or abort(404)
+    if not session.open_to_guests and not current_user.is_authenticated:
+        abort(login_manager.unauthorized())  # to the sign-in page, and back here after
+    if not services.may_register(current_user, session):
+        abort(403)
+    return session
+
+
+@blueprint.route("/sessions/")
+def sessions():
+    return render_template("events/sessions.html", sessions=services.upcoming_sessions(current_user),
+                           mine=services.registrations_of(current_user) if current_user.is_authenticated else [])
+
+
+@blueprint.route("/sessions/<int:session_id>")
+def session_page(session_id):
+    session = _visible_session_or_404(session_id)
+    registration = services.registration_of(current_user, session) if current_user.is_authenticated else None
+    return render_template(
+        "events/session.html", session=session, registration=registration,
+        position=services.waiting_position(registration) if registration else None,
+        state=services.registration_state(session), guest_form=GuestRegistrationForm(),
+        description_html=render_markdown(session.description_in(_locale())).html,
+    )
+
+
+@blueprint.post("/sessions/<int:session_id>/register")
+@login_required
+def register(session_id):
+    session = _visible_session_or_404(session_id)
+    try:
+        registration = services.register_person(session, current_user, _locale())
+    except services.RegistrationRefused as refusal:
+        flash(str(refusal), "error")
+    else:
+        if registration.status == RegistrationStatus.CONFIRMED:
+            flash(_("You are registered. A calendar invitation is on its way to your email."), "success")
+        else:
+            flash(_("The session is full: you are on the waiting list in position %(position)d.",
+                    position=services.waiting_position(registration)), "success")
+    return redirect(url_for("events.session_page", session_id=session.id))
+
+
+@blueprint.route("/sessions/<int:session_id>/guest", methods=["POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def register_guest(session_id):
+    session = _visible_session_or_404(session_id)
+    form = GuestRegistrationForm()
+    if form.validate_on_submit():
+        try:
+            services.register_guest(session, name=form.name.data, email=form.email.data,
+                                    organisation=form.organisation.data or "", area=form.area.data or "",
+                                    locale=_locale())
+        except services.RegistrationRefused as refusal:
+            form.email.errors.append(str(refusal))
+        else:
+            return render_template("events/guest_check_email.html", session=session, email=form.email.data)
+    return render_template(
+        "events/session.html", session=session, registration=None, position=None,
+        state=services.registration_state(session), guest_form=form,
+        description_html=render_markdown(session.description_in(_locale())).html,
+    )
+
+
+@blueprint.route("/registrations/confirm/<token>")
+def confirm_guest(token):
+    registration = registration_from_confirmation(token) or abort(404)
+    try:
+        services.confirm_guest(registration)
+    except services.RegistrationRefused as refusal:
+        flash(str(refusal), "error")
+    return redirect(url_for("events.manage_registration", token=registration_link_token(registration, "manage")))
+
+
+@blueprint.route("/registrations/<token>", methods=["GET", "POST"])
+def manage_registration(token):
+    """A guest's (or anyone's) own registration, reached from the link in their emails."""
+    registration = registration_from_link(token, "manage") or abort(404)
+    if request.method == "POST":
+        services.cancel_registration(registration)
+        flash(_("Your registration has been cancelled."), "success")
+        return redirect(url_for("events.manage_registration", token=token))
+    return render_template("events/registration.html", registration=registration, session=registration.session,
+                           position=services.waiting_position(registration))
+
+
+@blueprint.post("/sessions/<int:session_id>/cancel-registration")
+@login_required
+def cancel_own_registration(session_id):
+    session = db.session.get(TrainingSession, session_id) or abort(404)
+    registration = services.registration_of(current_user, session) or abort(404)
+    services.cancel_registration(registration)
+    flash(_("Your registration has been cancelled."), "success")
+    return redirect(url_for("events.session_page", session_id=session.id))
+
+
+@blueprint.route("/join/<token>")
+def join(token):
+    """Our stable join link: confirmed registrants go to the current meeting link from a
+    little before the start; everyone else gets a page that says why not."""
+    registration = registration_from_link(token, "join") or abort(404)
+    session, now = registration.session, utcnow()
+    opens_at = session.starts_at - services.join_opens_before()
+    if registration.status == RegistrationStatus.CONFIRMED and not session.is_cancelled \
+            and opens_at <= now <= session.ends_at:
+        services.record_join(registration)
+        return redirect(session.meeting_url)
+    return render_template("events/join_unavailable.html", registration=registration, session=session,
+                           opens_at=opens_at, now=now), 403
+
+
+@blueprint.route("/sessions/<int:session_id>/event.ics")
+def session_ics(session_id):
+    session = _visible_session_or_404(session_id)
+    body = build_calendar([session_event(session, _locale())], name=session.title_in(_locale()))
+    return body, 200, {"Content-Type": "text/calendar; charset=utf-8",
+                       "Content-Disposition": f'attachment; filename="session-{session.id}.ics"'}
+
+
+blueprint.add_app_template_filter(lambda value: RegistrationStatus(value).label, "registration_status_label")
