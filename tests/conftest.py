@@ -81,9 +81,17 @@ _schema_ready: set[str] = set()
 
 
 @pytest.fixture
-def app_settings(database_url, smtp_port):
+def courses_dir(tmp_path):
+    """An empty courses/ folder for the test to write course content into."""
+    root = tmp_path / "courses"
+    root.mkdir()
+    return root
+
+
+@pytest.fixture
+def app_settings(database_url, smtp_port, courses_dir):
     """Extra settings a test wants: override this fixture or update the dict in a test."""
-    return test_settings(database_url, smtp_port)
+    return test_settings(database_url, smtp_port, COURSES_DIR=str(courses_dir))
 
 
 def _forget_request_state():

@@ -30,3 +30,8 @@ class SmtpServer:
 
     def bodies_to(self, recipient: str) -> list[str]:
         return [m.get_content() for m in self.messages if m["To"] == recipient]
+
+
+def text_of(message) -> str:
+    """The plain-text body of a message, with or without attachments."""
+    return message.get_body(("plain",)).get_content()

@@ -4,6 +4,7 @@ data loaded, and a headless Chromium driven by Playwright.
 The app is built here rather than by the `app` fixture of tests/conftest.py, which empties the
 tables after every test: the crawl needs one app that lives for the whole module.
 """
+import logging
 import re
 import shutil
 import threading
@@ -17,6 +18,8 @@ from app import create_app
 from app.accounts import services
 from app.accounts.demo import load_demo_data
 from app.accounts.models import Role
+from app.curriculum.demo import load_demo_assignments
+from app.curriculum.sync import sync_courses
 from app.extensions import db
 from app.outbox.models import OutboxMessage
 from tests.conftest import free_port, test_settings
@@ -57,7 +60,7 @@ def checker_tools() -> Tools:
     return Tools(AXE_SCRIPT, VNU_JAR, java)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(checker_tools):
     from playwright.sync_api import sync_playwright
 
@@ -90,10 +93,16 @@ def _link_path(body: str) -> str:
     return match.group(1)
 
 
-def _seed() -> tuple[str, str]:
-    """The demo data, plus an open invitation and a password reset, so that the pages those
-    emails lead to (and the outbox pages that list them) are checked too."""
+def _seed(courses_dir: Path) -> tuple[str, str]:
+    """What `flask courses sync` and `flask demo load` give (the courses of this repository, the
+    demo people and course assignments), plus an open invitation and a password reset, so that
+    the pages those emails lead to (and the outbox pages that list them) are checked too."""
     load_demo_data()
+    report = sync_courses(courses_dir)
+    if report.errors:
+        pytest.fail("The courses in {} do not sync:\n{}".format(
+            courses_dir, "\n".join(map(str, report.errors))), pytrace=False)
+    load_demo_assignments()
     services.request_password_reset("coordinator@example.org", "fi")
     services.invite(
         "invited@example.org", "Iida Kutsuttu", roles=[Role.COORDINATOR],
@@ -118,8 +127,12 @@ def live_server(database_url, smtp_port):
     with app.app_context():
         db.create_all()
         _delete_all_rows()
-        reset_path, invitation_path = _seed()
+        reset_path, invitation_path = _seed(app.config["COURSES_DIR"])
         db.session.remove()
+    # One log line per request would bury a failure report; errors are still logged.
+    request_log = logging.getLogger("werkzeug")
+    saved_level = request_log.level
+    request_log.setLevel(logging.WARNING)
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="kaiku-live-server", daemon=True)
     thread.start()
@@ -129,6 +142,7 @@ def live_server(database_url, smtp_port):
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+        request_log.setLevel(saved_level)
         with app.app_context():
             _delete_all_rows()
             db.engine.dispose()

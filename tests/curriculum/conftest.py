@@ -5,18 +5,6 @@ from tests.curriculum.content import write_course
 
 
 @pytest.fixture
-def courses_dir(tmp_path):
-    root = tmp_path / "courses"
-    root.mkdir()
-    return root
-
-
-@pytest.fixture
-def app_settings(app_settings, courses_dir):
-    return {**app_settings, "COURSES_DIR": str(courses_dir)}
-
-
-@pytest.fixture
 def synced_course(app, courses_dir):
     """A synced course with two lessons and a knowledge check, renewed every 12 months."""
     from app.curriculum.services import find_course

@@ -1,0 +1,166 @@
+"""Registering: one click, capacity, the waiting list, promotion, guests, refusals."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.core.timeutil import utcnow
+from app.events import services
+from app.events.models import Registration, RegistrationStatus
+from app.extensions import db
+from app.outbox.models import OutboxMessage
+from app.outbox.services import deliver_due
+from tests.calendars import parse_both
+from tests.conftest import link_in
+from tests.events.conftest import ics_attachment, make_session
+from tests.factories import make_area, make_user
+from tests.smtp import text_of
+
+
+def _people(count):
+    return [make_user(f"person{number}@example.org", name=f"Person {number}") for number in range(count)]
+
+
+def test_one_click_registration_confirms_and_emails_an_invitation(client, auth, app, smtp_server):
+    session = make_session()
+    person = make_user("aino@example.org", name="Aino Virtanen", locale="sv")
+    auth.sign_in("aino@example.org")
+    response = client.post(f"/sessions/{session.id}/register", follow_redirects=True)
+    assert "Bekräftad" in response.get_data(as_text=True) or "Confirmed" in response.get_data(as_text=True)
+    registration = db.session.scalar(select(Registration))
+    assert registration.status == RegistrationStatus.CONFIRMED and registration.user_id == person.id
+    deliver_due()
+    [email] = smtp_server.messages
+    assert "Utbildning" in email["Subject"]
+    method, data = ics_attachment(email)
+    assert method == "REQUEST"
+    [event] = parse_both(data)
+    assert event["uid"] == session.uid and event["start"] == session.starts_at
+    assert "mailto:aino@example.org" in event["attendees"][0]
+    assert "meet.example.org" not in data.decode()  # the meeting link itself is never sent
+    assert "/join/" in event["location"]
+
+
+def test_the_21st_goes_on_the_waiting_list_and_a_cancellation_promotes_them(app, smtp_server):
+    session = make_session(capacity=20)
+    people = _people(22)
+    registrations = [services.register_person(session, person, "fi") for person in people]
+    assert [r.status for r in registrations].count(RegistrationStatus.CONFIRMED) == 20
+    assert [services.waiting_position(r) for r in registrations[20:]] == [1, 2]
+    deliver_due()
+    smtp_server.messages.clear()
+
+    services.cancel_registration(registrations[3])
+    db.session.refresh(registrations[20])
+    db.session.refresh(registrations[21])
+    assert registrations[20].status == RegistrationStatus.CONFIRMED
+    assert services.waiting_position(registrations[21]) == 1
+    db.session.refresh(session)
+    assert session.confirmed_count == 20
+    deliver_due()
+    by_recipient = {message["To"]: message for message in smtp_server.messages}
+    assert ics_attachment(by_recipient["person3@example.org"])[0] == "CANCEL"
+    method, data = ics_attachment(by_recipient["person20@example.org"])
+    assert method == "REQUEST" and parse_both(data)[0]["uid"] == session.uid
+
+
+def test_a_capacity_increase_promotes_at_once(client, auth, app, trainer):
+    session = make_session(capacity=1)
+    first, second, third = (services.register_person(session, person, "fi") for person in _people(3))
+    from tests.events.test_scheduling import FORM
+
+    auth.sign_in("trainer@example.org")
+    client.post(f"/manage/sessions/{session.id}/edit",
+                data={**FORM, "day": "2027-02-10", "start_time": "10:00", "end_time": "12:00", "capacity": 2,
+                      "version": session.version})
+    db.session.refresh(second)
+    db.session.refresh(third)
+    assert second.status == RegistrationStatus.CONFIRMED and third.status == RegistrationStatus.WAITING
+
+
+def test_no_promotion_close_to_the_start(app):
+    session = make_session(capacity=1, starts_at=utcnow() + timedelta(hours=1))
+    first, second = (services.register_person(session, person, "fi") for person in _people(2))
+    services.cancel_registration(first)
+    db.session.refresh(second)
+    assert second.status == RegistrationStatus.WAITING
+
+
+def test_refusals_are_polite_and_change_nothing(client, auth, app):
+    session = make_session()
+    make_user("aino@example.org")
+    auth.sign_in("aino@example.org")
+    client.set_cookie("kaiku_lang", "en")
+    client.post(f"/sessions/{session.id}/register")
+    page = client.post(f"/sessions/{session.id}/register", follow_redirects=True).get_data(as_text=True)
+    assert "You are already registered for this session." in page
+    assert db.session.query(Registration).count() == 1
+
+    closed = make_session(registration_closes_at=utcnow() - timedelta(minutes=1))
+    page = client.post(f"/sessions/{closed.id}/register", follow_redirects=True).get_data(as_text=True)
+    assert "Registration for this session has closed." in page
+    later = make_session(registration_opens_at=utcnow() + timedelta(days=1))
+    page = client.post(f"/sessions/{later.id}/register", follow_redirects=True).get_data(as_text=True)
+    assert "Registration has not opened yet." in page
+    assert db.session.query(Registration).count() == 1
+
+
+def test_sessions_for_other_areas_are_refused(client, auth, app):
+    north, south = make_area("Pohjoinen"), make_area("Etelä")
+    session = make_session(audience_area_ids=[north.id])
+    make_user("aino@example.org", area=south)
+    auth.sign_in("aino@example.org")
+    assert client.get(f"/sessions/{session.id}").status_code == 403
+    assert client.post(f"/sessions/{session.id}/register").status_code == 403
+    assert session.title["fi"] not in client.get("/sessions/").get_data(as_text=True)
+
+
+def test_guest_registers_confirms_by_email_and_cancels_with_the_manage_link(client, app, smtp_server):
+    session = make_session(capacity=1, open_to_guests=True)
+    client.set_cookie("kaiku_lang", "en")
+    page = client.post(f"/sessions/{session.id}/guest", data={
+        "name": "Vieras Henkilö", "email": "Guest@Example.org", "organisation": "Kirjasto", "area": "Esimerkkilä"})
+    assert "We have sent a confirmation link to" in page.get_data(as_text=True)
+    registration = db.session.scalar(select(Registration))
+    assert registration.status == RegistrationStatus.UNCONFIRMED and registration.guest_email == "guest@example.org"
+    db.session.refresh(session)
+    assert session.confirmed_count == 0  # no seat until confirmed
+
+    deliver_due()
+    confirm_link = link_in(text_of(smtp_server.messages[0]))
+    manage_page = client.get(confirm_link, follow_redirects=True).get_data(as_text=True)
+    assert "Confirmed" in manage_page
+    client.get(confirm_link)  # a second click changes nothing
+    db.session.refresh(session)
+    assert session.confirmed_count == 1
+    deliver_due()
+    confirmation = smtp_server.messages[1]
+    assert ics_attachment(confirmation)[0] == "REQUEST"
+    manage_link = re_manage_link(text_of(confirmation))
+    client.post(manage_link)
+    db.session.refresh(registration)
+    assert registration.status == RegistrationStatus.CANCELLED
+
+
+def re_manage_link(body: str) -> str:
+    import re
+
+    return re.search(r"http://127\.0\.0\.1:5000(/registrations/\S+)", body).group(1)
+
+
+def test_guest_form_errors_and_duplicate_email(client, app):
+    session = make_session(open_to_guests=True)
+    client.set_cookie("kaiku_lang", "en")
+    page = client.post(f"/sessions/{session.id}/guest", data={"name": "", "email": "nope"}).get_data(as_text=True)
+    assert 'id="name-error"' in page and 'id="email-error"' in page
+    client.post(f"/sessions/{session.id}/guest", data={"name": "A", "email": "a@example.org"})
+    page = client.post(f"/sessions/{session.id}/guest", data={"name": "A", "email": "a@example.org"}).get_data(as_text=True)
+    assert "already registered" in page
+    assert db.session.query(Registration).count() == 1
+
+
+def test_guests_cannot_register_for_closed_audience_sessions(client, app):
+    session = make_session()
+    assert client.get(f"/sessions/{session.id}").status_code == 302  # to sign in
+    assert client.post(f"/sessions/{session.id}/guest", data={"name": "A", "email": "a@example.org"}).status_code == 302
+    assert db.session.query(Registration).count() == 0

@@ -1,0 +1,93 @@
+"""Trainers schedule sessions in Finnish wall time; storage is UTC and right across DST."""
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+
+from app.events.models import TrainingSession
+from app.extensions import db
+from tests.events.conftest import make_session
+from tests.factories import make_user
+
+FORM = {"title_fi": "Kevään perehdytys", "title_sv": "Vårens introduktion", "title_en": "Spring introduction",
+        "description_fi": "## Ohjelma\n\nTervetuloa!", "course_id": 0, "day": "2027-03-22",
+        "start_time": "10:00", "end_time": "11:30", "repeat_weeks": 1, "meeting_url": "https://meet.example.org/x",
+        "instructions_fi": "Liity tietokoneelta.", "capacity": 20}
+
+
+def _sessions():
+    return db.session.scalars(select(TrainingSession).order_by(TrainingSession.starts_at)).all()
+
+
+def test_trainer_schedules_a_weekly_series_across_the_spring_dst_change(client, auth, app, trainer):
+    auth.sign_in("trainer@example.org")
+    response = client.post("/manage/sessions/new", data={**FORM, "repeat_weeks": 3, "trainer_ids": [trainer.id]})
+    assert response.status_code == 302
+    sessions = _sessions()
+    assert len(sessions) == 3 and len({s.uid for s in sessions}) == 3 and len({s.series_key for s in sessions}) == 1
+    # 10:00 Helsinki: UTC+2 before the last Sunday of March 2027 (28th), UTC+3 after
+    assert [s.starts_at for s in sessions] == [datetime(2027, 3, 22, 8, 0, tzinfo=timezone.utc),
+                                               datetime(2027, 3, 29, 7, 0, tzinfo=timezone.utc),
+                                               datetime(2027, 4, 5, 7, 0, tzinfo=timezone.utc)]
+    assert sessions[0].trainers == [trainer] and sessions[0].title["sv"] == "Vårens introduktion"
+
+
+def test_autumn_dst_week(client, auth, app, trainer):
+    auth.sign_in("trainer@example.org")
+    client.post("/manage/sessions/new", data={**FORM, "day": "2027-10-25", "start_time": "09:00", "end_time": "10:00",
+                                              "repeat_weeks": 2})
+    first, second = _sessions()
+    # summer time (UTC+3) until the last Sunday of October 2027 (31st), then UTC+2
+    assert first.starts_at == datetime(2027, 10, 25, 6, 0, tzinfo=timezone.utc)
+    assert second.starts_at == datetime(2027, 11, 1, 7, 0, tzinfo=timezone.utc)
+
+
+def test_a_time_skipped_by_the_clock_change_is_refused(client, auth, app, trainer):
+    auth.sign_in("trainer@example.org")
+    client.set_cookie("kaiku_lang", "en")
+    page = client.post("/manage/sessions/new", data={**FORM, "day": "2027-03-28", "start_time": "03:30",
+                                                     "end_time": "05:00"}).get_data(as_text=True)
+    assert 'id="start_time-error"' in page and "the clocks go forward" in page
+    assert _sessions() == []
+
+
+def test_end_before_start_and_close_after_start_are_refused(client, auth, app, trainer):
+    auth.sign_in("trainer@example.org")
+    client.set_cookie("kaiku_lang", "en")
+    page = client.post("/manage/sessions/new", data={**FORM, "end_time": "09:00"}).get_data(as_text=True)
+    assert "must end after it starts" in page
+    page = client.post("/manage/sessions/new", data={**FORM, "registration_closes_at": "2027-03-22T12:00"}).get_data(as_text=True)
+    assert "must close by the start" in page
+    assert _sessions() == []
+
+
+def test_second_save_of_an_outdated_form_is_refused(client, auth, app, trainer):
+    session = make_session()
+    auth.sign_in("trainer@example.org")
+    client.set_cookie("kaiku_lang", "en")
+    edit = {**FORM, "version": session.version, "title_fi": "Ensimmäinen muutos"}
+    assert client.post(f"/manage/sessions/{session.id}/edit", data=edit).status_code == 302
+    stale = {**FORM, "version": edit["version"], "title_fi": "Toinen, vanhalla lomakkeella"}
+    page = client.post(f"/manage/sessions/{session.id}/edit", data=stale, follow_redirects=True).get_data(as_text=True)
+    assert "Someone else saved this session" in page
+    db.session.refresh(session)
+    assert session.title["fi"] == "Ensimmäinen muutos"
+
+
+def test_capacity_cannot_drop_below_confirmed(client, auth, app, trainer):
+    from app.events import services
+
+    session = make_session(capacity=3)
+    for number in range(2):
+        services.register_person(session, make_user(f"p{number}@example.org"), "fi")
+    auth.sign_in("trainer@example.org")
+    client.set_cookie("kaiku_lang", "en")
+    page = client.post(f"/manage/sessions/{session.id}/edit",
+                       data={**FORM, "day": "2027-02-10", "capacity": 1, "version": session.version}).get_data(as_text=True)
+    assert "2 people are already confirmed" in page
+
+
+def test_coordinators_cannot_manage_sessions(client, auth, app):
+    make_user("aino@example.org")
+    auth.sign_in("aino@example.org")
+    assert client.get("/manage/sessions/").status_code == 403
+    assert client.post("/manage/sessions/new", data=FORM).status_code == 403
