@@ -1,12 +1,16 @@
 """Calendars from sessions and registrations: email invitations, published feeds, personal
 feeds with their tokens, and the ETags that let polling clients get a 304."""
 import hashlib
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from ..accounts.models import User
 from ..core.timeutil import utcnow
@@ -26,11 +30,55 @@ FEED_HISTORY = timedelta(days=180)  # how far back feeds keep past and cancelled
 class Feed:
     body: bytes
     last_modified: datetime | None
+    etag: str
 
 
 def _feed(events: list[CalendarEvent], name: str, alarm_minutes: int | None = None) -> Feed:
     body = build_calendar(events, name=name, refresh=_refresh(), alarm_minutes=alarm_minutes)
-    return Feed(body, max((event.last_modified for event in events), default=None))
+    return Feed(body, max((event.last_modified for event in events), default=None),
+                hashlib.sha256(body).hexdigest()[:32])
+
+
+class FeedCache:
+    """Built feeds kept for a few seconds per worker. Calendar clients poll the same URLs
+    over and over; within the window a poll (and its 304) costs no database work. A change,
+    or a revoked token, shows at most `seconds` later."""
+
+    def __init__(self, seconds: float, max_entries: int = 5000):
+        self.seconds, self.max_entries = seconds, max_entries
+        self._entries: OrderedDict[tuple, tuple[float, Feed]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Feed | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] < time.monotonic():
+                return None
+            return entry[1]
+
+    def put(self, key: tuple, feed: Feed) -> Feed:
+        with self._lock:
+            self._entries[key] = (time.monotonic() + self.seconds, feed)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return feed
+
+    def discard(self, key: tuple) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
+
+def feed_cache() -> FeedCache:
+    """This app's feed cache (each app, and each worker process, has its own)."""
+    cache = current_app.extensions.get("kaiku_feed_cache")
+    if cache is None:
+        cache = current_app.extensions["kaiku_feed_cache"] = FeedCache(current_app.config["FEED_CACHE_SECONDS"])
+    return cache
+
+
+def personal_feed_key(token_hash: str) -> tuple:
+    return ("personal", token_hash)
 
 
 def session_event(session: TrainingSession, locale: str, registration: Registration | None = None) -> CalendarEvent:
@@ -93,7 +141,8 @@ def personal_feed(token: FeedToken, name: str) -> Feed:
     as all-day events."""
     person = token.user
     locale = person.locale or current_app.config["DEFAULT_LOCALE"]
-    registrations = db.session.scalars(select(Registration).join(TrainingSession).where(
+    registrations = db.session.scalars(select(Registration).join(TrainingSession).options(
+        contains_eager(Registration.session)).where(
         Registration.user_id == person.id, Registration.status != RegistrationStatus.UNCONFIRMED,
         TrainingSession.ends_at >= utcnow() - FEED_HISTORY).order_by(TrainingSession.starts_at))
     events = [session_event(registration.session, locale, registration) for registration in registrations]
@@ -112,10 +161,6 @@ def _due_date_events(person: User, locale: str) -> list[CalendarEvent]:
                 last_modified=course.updated_at, url=absolute_url("curriculum.course", key=course.key),
             ))
     return events
-
-
-def etag_of(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()[:32]
 
 
 # --- personal feed tokens ------------------------------------------------------------------------------
@@ -138,6 +183,7 @@ def revoke_feed_token(person: User, commit: bool = True) -> None:
     for token in db.session.scalars(select(FeedToken).where(FeedToken.user_id == person.id,
                                                             FeedToken.revoked_at.is_(None))):
         token.revoked_at = utcnow()
+        feed_cache().discard(personal_feed_key(token.token_hash))
     if commit:
         db.session.commit()
 
@@ -147,6 +193,7 @@ def set_feed_alarm(person: User, alarm_minutes: int | None) -> None:
     if token is not None:
         token.alarm_minutes = alarm_minutes
         db.session.commit()
+        feed_cache().discard(personal_feed_key(token.token_hash))
 
 
 def find_feed_token(raw_token: str) -> FeedToken | None:
@@ -154,3 +201,11 @@ def find_feed_token(raw_token: str) -> FeedToken | None:
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     return token
+
+
+def note_feed_use(token: FeedToken) -> None:
+    """Remember when a calendar last fetched the feed, at most once an hour (not a write per poll)."""
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(hours=1):
+        token.last_used_at = now
+        db.session.commit()

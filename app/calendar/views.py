@@ -5,10 +5,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..core.timeutil import utcnow
+from ..core.tokens import hash_token
 from ..core.urls import absolute_url
 from ..curriculum.services import find_course
-from ..extensions import db
 from . import services
 
 blueprint = Blueprint("calendar", __name__, url_prefix="/calendar")
@@ -16,15 +15,19 @@ blueprint = Blueprint("calendar", __name__, url_prefix="/calendar")
 ALARM_CHOICES = (None, 15, 60, 1440)
 
 
-def _feed_response(feed: services.Feed, cache: str):
-    """The feed with ETag, Last-Modified and Cache-Control, or 304 when the client has it."""
-    response = make_response(feed.body)
+def _feed_response(key: tuple, build, cache_control: str):
+    """The feed with ETag, Last-Modified and Cache-Control, or 304 when the client has it.
+    `build` makes the feed (or aborts) when the feed cache has no fresh copy."""
+    cache = services.feed_cache()
+    feed = cache.get(key) or cache.put(key, build())
+    unchanged = request.if_none_match.contains(feed.etag)
+    response = make_response(b"" if unchanged else feed.body, 304 if unchanged else 200)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    response.headers["Cache-Control"] = cache
-    response.set_etag(services.etag_of(feed.body))
+    response.headers["Cache-Control"] = cache_control
+    response.set_etag(feed.etag)
     if feed.last_modified:
         response.last_modified = feed.last_modified
-    return response.make_conditional(request)
+    return response if unchanged else response.make_conditional(request)
 
 
 def _public_cache() -> str:
@@ -33,25 +36,31 @@ def _public_cache() -> str:
 
 @blueprint.route("/sessions.ics")
 def public_feed():
+    locale = str(get_locale())
     name = _("%(site)s: open sessions", site=current_app.config["SITE_NAME"])
-    return _feed_response(services.public_feed(str(get_locale()), name), _public_cache())
+    return _feed_response(("public", locale), lambda: services.public_feed(locale, name), _public_cache())
 
 
 @blueprint.route("/courses/<key>.ics")
 def course_feed(key):
-    course = find_course(key) or abort(404)
     locale = str(get_locale())
-    return _feed_response(services.course_feed(course, locale, course.title_in(locale)), _public_cache())
+
+    def build():
+        course = find_course(key) or abort(404)
+        return services.course_feed(course, locale, course.title_in(locale))
+
+    return _feed_response(("course", key, locale), build, _public_cache())
 
 
 @blueprint.route("/feed/<token>.ics")
 def personal_feed(token):
-    feed_token = services.find_feed_token(token) or abort(404)
-    name = _("%(site)s: my sessions", site=current_app.config["SITE_NAME"])
-    response = _feed_response(services.personal_feed(feed_token, name), "private, max-age=300")
-    feed_token.last_used_at = utcnow()
-    db.session.commit()
-    return response
+    def build():
+        feed_token = services.find_feed_token(token) or abort(404)
+        services.note_feed_use(feed_token)
+        name = _("%(site)s: my sessions", site=current_app.config["SITE_NAME"])
+        return services.personal_feed(feed_token, name)
+
+    return _feed_response(services.personal_feed_key(hash_token(token)), build, "private, max-age=300")
 
 
 @blueprint.route("/", methods=["GET", "POST"])

@@ -6,9 +6,12 @@ context picks the language with the switch in the page header, signs in through 
 form, and then follows every same-origin <a href> breadth first. Every page must answer below
 400, say <html lang> in the chosen language, log no console error (a Content-Security-Policy
 violation, a missing stylesheet) and have no axe violation. A few forms are also submitted with
-bad input, and a few pages reached only through emails or mistakes (reset and invitation links,
-an expired link, a missing page, a forbidden page) are opened on purpose, and checked the same
-way. The HTML the server sent for every page is then validated in one run of the Nu checker.
+bad input (sign-in, password forms, admin forms, a knowledge check), and a few pages reached
+only through emails or mistakes (reset and invitation links, an expired link, a missing page, a
+forbidden page) are opened on purpose, and checked the same way. The HTML the server sent for
+every page is then validated in one run of the Nu checker per role.
+
+The data is the demo data with the courses of this repository synced (tests/browser/conftest.py).
 
 A failure lists every problem per page, role and language. `npm ci` installs the checkers.
 """
@@ -50,9 +53,9 @@ class CheckedPage:
 
     @property
     def heading(self) -> str:
-        return f"{self.role} / {self.language} / {urlsplit(self.url).path or '/'}" + (
-            f"?{urlsplit(self.url).query}" if urlsplit(self.url).query else ""
-        ) + f"  ({self.how})"
+        parts = urlsplit(self.url)
+        address = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        return f"{self.role} / {self.language} / {address}  ({self.how})"
 
 
 class Crawl:

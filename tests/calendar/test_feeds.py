@@ -123,3 +123,18 @@ def test_single_event_download(client, app):
     response = client.get(f"/sessions/{session.id}/event.ics")
     [event] = parse_both(response.data)
     assert event["uid"] == session.uid and helsinki(event["start"]).hour == 10
+
+
+def test_feed_cache_serves_polls_without_the_database_and_forgets_revoked_tokens(client, auth, app):
+    app.config["FEED_CACHE_SECONDS"] = 60
+    session = make_session(open_to_guests=True)
+    first = client.get("/calendar/sessions.ics")
+    session.title = {"fi": "Muutettu"}
+    db.session.commit()
+    assert client.get("/calendar/sessions.ics").data == first.data  # served from the cache
+    make_user("aino@example.org")
+    auth.sign_in("aino@example.org")
+    feed = _make_feed(client)
+    assert client.get(feed).status_code == 200
+    client.post("/calendar/", data={"action": "revoke"})
+    assert client.get(feed).status_code == 404  # this worker forgets at once
