@@ -164,3 +164,11 @@ def test_guests_cannot_register_for_closed_audience_sessions(client, app):
     assert client.get(f"/sessions/{session.id}").status_code == 302  # to sign in
     assert client.post(f"/sessions/{session.id}/guest", data={"name": "A", "email": "a@example.org"}).status_code == 302
     assert db.session.query(Registration).count() == 0
+
+
+def test_demo_sessions_load_once(app, runner):
+    assert "3 live sessions" in runner.invoke(args=["demo", "load"]).output
+    assert "0 live sessions" in runner.invoke(args=["demo", "load"]).output
+    from app.accounts.services import find_user_by_email
+
+    assert len(services.registrations_of(find_user_by_email("coordinator@example.org"))) == 3
