@@ -28,6 +28,12 @@ def home():
     return render_template("core/home.html", training=training)
 
 
+@blueprint.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says; give them the site icon."""
+    return redirect(url_for("core.static", filename="favicon.svg"), 301)
+
+
 @blueprint.route("/healthz")
 def health():
     """For load balancers and uptime checks; also the trivial route benchmarks compare against."""

@@ -38,16 +38,19 @@ def sessions():
                            mine=services.registrations_of(current_user) if current_user.is_authenticated else [])
 
 
-@blueprint.route("/sessions/<int:session_id>")
-def session_page(session_id):
-    session = _visible_session_or_404(session_id)
+def _render_session_page(session: TrainingSession, guest_form: GuestRegistrationForm):
     registration = services.registration_of(current_user, session) if current_user.is_authenticated else None
     return render_template(
         "events/session.html", session=session, registration=registration,
         position=services.waiting_position(registration) if registration else None,
-        state=services.registration_state(session), guest_form=GuestRegistrationForm(),
+        state=services.registration_state(session), guest_form=guest_form,
         description_html=render_markdown(session.description_in(_locale())).html,
     )
+
+
+@blueprint.route("/sessions/<int:session_id>")
+def session_page(session_id):
+    return _render_session_page(_visible_session_or_404(session_id), GuestRegistrationForm())
 
 
 @blueprint.post("/sessions/<int:session_id>/register")
@@ -81,11 +84,7 @@ def register_guest(session_id):
             form.email.errors.append(str(refusal))
         else:
             return render_template("events/guest_check_email.html", session=session, email=form.email.data)
-    return render_template(
-        "events/session.html", session=session, registration=None, position=None,
-        state=services.registration_state(session), guest_form=form,
-        description_html=render_markdown(session.description_in(_locale())).html,
-    )
+    return _render_session_page(session, form)
 
 
 @blueprint.route("/registrations/confirm/<token>")

@@ -16,9 +16,8 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.accounts import services
-from app.accounts.demo import load_demo_data
 from app.accounts.models import Role
-from app.curriculum.demo import load_demo_assignments
+from app.core.demo import load_all_demo_data
 from app.curriculum.sync import sync_courses
 from app.extensions import db
 from app.outbox.models import OutboxMessage
@@ -94,15 +93,14 @@ def _link_path(body: str) -> str:
 
 
 def _seed(courses_dir: Path) -> tuple[str, str]:
-    """What `flask courses sync` and `flask demo load` give (the courses of this repository, the
-    demo people and course assignments), plus an open invitation and a password reset, so that
+    """What `flask courses sync` and `flask demo load` give (the courses of this repository and
+    all demo data), plus an open invitation and a password reset, so that
     the pages those emails lead to (and the outbox pages that list them) are checked too."""
-    load_demo_data()
     report = sync_courses(courses_dir)
     if report.errors:
         pytest.fail("The courses in {} do not sync:\n{}".format(
             courses_dir, "\n".join(map(str, report.errors))), pytrace=False)
-    load_demo_assignments()
+    load_all_demo_data()
     services.request_password_reset("coordinator@example.org", "fi")
     services.invite(
         "invited@example.org", "Iida Kutsuttu", roles=[Role.COORDINATOR],

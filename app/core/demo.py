@@ -1,0 +1,12 @@
+"""All demo data, in the order the features need it. Loading twice adds nothing."""
+from ..accounts.demo import load_demo_data
+from ..curriculum.demo import load_demo_assignments, load_demo_progress
+from ..events.demo import load_demo_sessions
+
+
+def load_all_demo_data() -> dict[str, int]:
+    """Demo areas and people, course assignments and progress (for courses already synced),
+    and live sessions; return how many of each were added."""
+    areas, people = load_demo_data()
+    return {"areas": areas, "people": people, "course assignments": load_demo_assignments(),
+            "courses with progress": load_demo_progress(), "live sessions": load_demo_sessions()}
