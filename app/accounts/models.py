@@ -7,78 +7,34 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.enums import LabelledEnum
 from ..core.timeutil import UTCDateTime, utcnow
 from ..extensions import db
 
 
-class Role(StrEnum):
-    ADMIN = "admin"
-    TRAINER = "trainer"
-    COORDINATOR = "coordinator"
-
-    @property
-    def label(self):
-        return ROLE_LABELS[self]
+class Role(LabelledEnum):
+    ADMIN = "admin", _l("Admin")
+    TRAINER = "trainer", _l("Trainer")
+    COORDINATOR = "coordinator", _l("Coordinator")
 
 
-ROLE_LABELS = {
-    Role.ADMIN: _l("Admin"),
-    Role.TRAINER: _l("Trainer"),
-    Role.COORDINATOR: _l("Coordinator"),
-}
+class Sector(LabelledEnum):
+    CULTURE = "culture", _l("Culture")
+    SOCIAL_HEALTH = "social_health", _l("Social and health services")
+    WELLBEING = "wellbeing", _l("Wellbeing")
 
 
-class Sector(StrEnum):
-    CULTURE = "culture"
-    SOCIAL_HEALTH = "social_health"
-    WELLBEING = "wellbeing"
-
-    @property
-    def label(self):
-        return SECTOR_LABELS[self]
+class AreaKind(LabelledEnum):
+    MUNICIPALITY = "municipality", _l("Municipality")
+    CITY = "city", _l("City")
+    SUB_REGION = "sub_region", _l("Sub-region")
+    WELLBEING_COUNTY = "wellbeing_county", _l("Wellbeing services county")
 
 
-SECTOR_LABELS = {
-    Sector.CULTURE: _l("Culture"),
-    Sector.SOCIAL_HEALTH: _l("Social and health services"),
-    Sector.WELLBEING: _l("Wellbeing"),
-}
-
-
-class AreaKind(StrEnum):
-    MUNICIPALITY = "municipality"
-    CITY = "city"
-    SUB_REGION = "sub_region"
-    WELLBEING_COUNTY = "wellbeing_county"
-
-    @property
-    def label(self):
-        return AREA_KIND_LABELS[self]
-
-
-AREA_KIND_LABELS = {
-    AreaKind.MUNICIPALITY: _l("Municipality"),
-    AreaKind.CITY: _l("City"),
-    AreaKind.SUB_REGION: _l("Sub-region"),
-    AreaKind.WELLBEING_COUNTY: _l("Wellbeing services county"),
-}
-
-
-class AreaStatus(StrEnum):
-    PILOT = "pilot"
-    PERMANENT = "permanent"
-    ENDED = "ended"
-
-    @property
-    def label(self):
-        return AREA_STATUS_LABELS[self]
-
-
-AREA_STATUS_LABELS = {
-    AreaStatus.PILOT: _l("Pilot"),
-    AreaStatus.PERMANENT: _l("Permanent"),
-    AreaStatus.ENDED: _l("Ended"),
-}
+class AreaStatus(LabelledEnum):
+    PILOT = "pilot", _l("Pilot")
+    PERMANENT = "permanent", _l("Permanent")
+    ENDED = "ended", _l("Ended")
 
 
 class Area(db.Model):

@@ -4,12 +4,12 @@ A session's meeting link is a secret: calendars and emails carry our join URL in
 forwards confirmed registrants to the current link shortly before the start.
 """
 from datetime import datetime
-from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.enums import LabelledEnum
 from ..core.timeutil import UTCDateTime, utcnow
 from ..curriculum.models import in_locale
 from ..extensions import db
@@ -70,32 +70,17 @@ class TrainingSession(db.Model):
         return max(0, self.capacity - self.confirmed_count)
 
 
-class RegistrationStatus(StrEnum):
-    UNCONFIRMED = "unconfirmed"  # a guest who has not yet clicked the email confirmation link
-    CONFIRMED = "confirmed"
-    WAITING = "waiting"
-    CANCELLED = "cancelled"
-
-    @property
-    def label(self):
-        return REGISTRATION_STATUS_LABELS[self]
+class RegistrationStatus(LabelledEnum):
+    # A guest who has not yet clicked the email confirmation link:
+    UNCONFIRMED = "unconfirmed", _l("Waiting for email confirmation")
+    CONFIRMED = "confirmed", _l("Confirmed")
+    WAITING = "waiting", _l("On the waiting list")
+    CANCELLED = "cancelled", _l("Cancelled")
 
 
-REGISTRATION_STATUS_LABELS = {
-    RegistrationStatus.UNCONFIRMED: _l("Waiting for email confirmation"),
-    RegistrationStatus.CONFIRMED: _l("Confirmed"),
-    RegistrationStatus.WAITING: _l("On the waiting list"),
-    RegistrationStatus.CANCELLED: _l("Cancelled"),
-}
-
-
-class Attendance(StrEnum):
-    ATTENDED = "attended"
-    NO_SHOW = "no_show"
-
-    @property
-    def label(self):
-        return {Attendance.ATTENDED: _l("Attended"), Attendance.NO_SHOW: _l("Did not attend")}[self]
+class Attendance(LabelledEnum):
+    ATTENDED = "attended", _l("Attended")
+    NO_SHOW = "no_show", _l("Did not attend")
 
 
 ACTIVE_ONLY = "status != 'cancelled'"

@@ -1,32 +1,19 @@
 """Every outgoing email is stored here first, in the recipient's language, then delivered."""
 from datetime import datetime
-from enum import StrEnum
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..core.enums import LabelledEnum
 from ..core.timeutil import UTCDateTime, utcnow
 from ..extensions import db
 
 
-class OutboxStatus(StrEnum):
-    QUEUED = "queued"      # waiting for its first or next attempt
-    SENDING = "sending"    # claimed by a delivery run
-    SENT = "sent"
-    FAILED = "failed"      # gave up after the last attempt; an admin may retry
-
-    @property
-    def label(self):
-        return OUTBOX_STATUS_LABELS[self]
-
-
-OUTBOX_STATUS_LABELS = {
-    OutboxStatus.QUEUED: _l("Queued"),
-    OutboxStatus.SENDING: _l("Sending"),
-    OutboxStatus.SENT: _l("Sent"),
-    OutboxStatus.FAILED: _l("Failed"),
-}
+class OutboxStatus(LabelledEnum):
+    QUEUED = "queued", _l("Queued")        # waiting for its first or next attempt
+    SENDING = "sending", _l("Sending")     # claimed by a delivery run
+    SENT = "sent", _l("Sent")
+    FAILED = "failed", _l("Failed")        # gave up after the last attempt; an admin may retry
 
 
 class OutboxMessage(db.Model):
