@@ -1,7 +1,7 @@
 """The staff form for assigning a course."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, RadioField, SelectField
+from wtforms import DateField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Optional
 
 from ..accounts.models import Role
@@ -10,11 +10,11 @@ from ..accounts.models import Role
 class AssignmentForm(FlaskForm):
     course_id = SelectField(_l("Course"), coerce=int, validators=[DataRequired()])
     target = RadioField(_l("Assign to"), default="person", choices=lambda: [
-        ("person", _l("One person")), ("area", _l("Everyone in an area, also people who join later")),
+        ("person", _l("People by email")), ("area", _l("Everyone in an area, also people who join later")),
         ("role", _l("Everyone with a role, also people who get it later")),
     ])
-    email = EmailField(_l("Person's email"), validators=[Optional()],
-                       description=_l("Needed when assigning to one person."))
+    emails = TextAreaField(_l("People's email addresses"), validators=[Optional()],
+                           description=_l("When assigning to people: one or more addresses, separated by commas or new lines."))
     area_id = SelectField(_l("Area"), coerce=int)
     role = SelectField(_l("Role"), choices=lambda: [(role.value, role.label) for role in Role])
     due_on = DateField(_l("Due date"), validators=[Optional()], description=_l("Optional."))

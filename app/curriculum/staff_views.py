@@ -1,7 +1,10 @@
 """Trainers and admins assign courses to people, areas and roles."""
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..accounts.models import Area, Role
@@ -21,30 +24,37 @@ def assignments():
     locale = str(get_locale())
     form = AssignmentForm(services.catalogue(), all_areas(), locale)
     if form.validate_on_submit():
-        target = _target(form)
-        if target is not None:
+        targets = _targets(form)
+        if targets:
             course = db.session.get(Course, form.course_id.data)
-            services.assign(course, form.due_on.data, current_user, **target)
-            flash(_("Course assigned."), "success")
+            for target in targets:
+                services.assign(course, form.due_on.data, current_user, **target)
+            flash(ngettext("Course assigned to %(num)d target.", "Course assigned to %(num)d targets.", len(targets)),
+                  "success")
             return redirect(url_for("curriculum_staff.assignments"))
     return render_template("curriculum/assignments.html", form=form, assignments=services.all_assignments())
 
 
-def _target(form: AssignmentForm) -> dict | None:
-    """The assignment's target from the form, or None with an error next to the field."""
+def _targets(form: AssignmentForm) -> list[dict]:
+    """The assignment targets from the form, or none with an error next to the field: one or
+    more people (all must exist), an area, or a role."""
     if form.target.data == "person":
-        person = find_user_by_email(form.email.data or "")
-        if person is None:
-            form.email.errors.append(_("No person has this email address."))
-            return None
-        return {"person": person}
+        emails = [email for email in re.split(r"[\s,;]+", form.emails.data or "") if email]
+        people = {email: find_user_by_email(email) for email in emails}
+        unknown = [email for email, person in people.items() if person is None]
+        if not emails:
+            form.emails.errors.append(_("Give at least one email address."))
+        elif unknown:
+            form.emails.errors.append(_("No person has these email addresses: %(emails)s. Nothing was assigned.",
+                                        emails=", ".join(unknown)))
+        return [] if form.emails.errors else [{"person": person} for person in people.values()]
     if form.target.data == "area":
         area = db.session.get(Area, form.area_id.data) if form.area_id.data else None
         if area is None:
             form.area_id.errors.append(_("Choose an area."))
-            return None
-        return {"area": area}
-    return {"role": form.role.data}
+            return []
+        return [{"area": area}]
+    return [{"role": form.role.data}]
 
 
 @blueprint.post("/assignments/<int:assignment_id>/remove")

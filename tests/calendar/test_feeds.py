@@ -138,3 +138,12 @@ def test_feed_cache_serves_polls_without_the_database_and_forgets_revoked_tokens
     assert client.get(feed).status_code == 200
     client.post("/calendar/", data={"action": "revoke"})
     assert client.get(feed).status_code == 404  # this worker forgets at once
+
+
+def test_times_after_2038_stay_right(client, app):
+    summer_2040 = datetime(2040, 6, 12, 7, 0, tzinfo=timezone.utc)  # 10:00 Helsinki summer time
+    winter_2041 = datetime(2041, 1, 15, 8, 0, tzinfo=timezone.utc)  # 10:00 Helsinki winter time
+    for starts_at in (summer_2040, winter_2041):
+        make_session(starts_at=starts_at, open_to_guests=True)
+    events = parse_both(client.get("/calendar/sessions.ics").data)
+    assert [helsinki(event["start"]).hour for event in events] == [10, 10]

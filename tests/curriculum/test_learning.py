@@ -163,10 +163,16 @@ def test_assignment_form_errors(client, auth, app, synced_course):
     make_user("trainer@example.org", roles=[Role.TRAINER])
     auth.sign_in("trainer@example.org")
     client.set_cookie("kaiku_lang", "en")
+    make_user("aino@example.org")
     page = client.post("/staff/assignments", data={"course_id": synced_course.id, "target": "person",
-                                                   "email": "ghost@example.org", "area_id": 0,
+                                                   "emails": "aino@example.org, ghost@example.org", "area_id": 0,
                                                    "role": "coordinator"}).get_data(as_text=True)
-    assert 'id="email-error"' in page and "No person has this email address." in page
+    assert 'id="emails-error"' in page and "ghost@example.org. Nothing was assigned." in page
+    assert services.all_assignments() == []
+    response = client.post("/staff/assignments", data={"course_id": synced_course.id, "target": "person",
+                                                       "emails": "aino@example.org\ntrainer@example.org",
+                                                       "area_id": 0, "role": "coordinator"})
+    assert response.status_code == 302 and len(services.all_assignments()) == 2
 
 
 def test_coordinators_cannot_assign(client, auth, app, synced_course):
