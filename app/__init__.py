@@ -49,6 +49,7 @@ def _import_models() -> None:
     from .calendar import models as _calendar  # noqa: F401
     from .curriculum import models as _curriculum  # noqa: F401
     from .events import models as _events  # noqa: F401
+    from .meetings import models as _meetings  # noqa: F401
     from .outbox import models as _outbox  # noqa: F401
 
 
@@ -79,9 +80,12 @@ def _register_blueprints(app: Flask, url_prefix: str) -> None:
     from .curriculum.views import blueprint as curriculum
     from .events.manage_views import blueprint as events_manage
     from .events.views import blueprint as events
+    from .meetings.manage_views import blueprint as meetings_manage
+    from .meetings.views import blueprint as meetings
     from .outbox.views import blueprint as outbox
 
-    blueprints = (core, accounts, accounts_admin, outbox, curriculum, curriculum_staff, events, events_manage, calendar)
+    blueprints = (core, accounts, accounts_admin, outbox, curriculum, curriculum_staff, events, events_manage,
+                  meetings, meetings_manage, calendar)
     app.extensions["kaiku_blueprints"] = frozenset(blueprint.name for blueprint in blueprints)
     for blueprint in blueprints:
         own_prefix = blueprint.url_prefix or ""

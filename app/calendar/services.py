@@ -18,7 +18,8 @@ from ..core.tokens import hash_token, new_token
 from ..core.urls import absolute_url
 from ..curriculum.services import dashboard
 from ..events.links import join_url
-from ..events.models import Registration, RegistrationStatus, TrainingSession
+from ..events.models import ANNUAL_MEETING, SESSION, Registration, RegistrationStatus, TrainingSession
+from ..meetings.models import MeetingEdition, ProgrammeItem, agenda_pick
 from ..extensions import db
 from .ics import CalendarEvent, Organizer, build_calendar
 from .models import FeedToken
@@ -101,6 +102,33 @@ def session_event(session: TrainingSession, locale: str, registration: Registrat
     )
 
 
+def item_event(edition: MeetingEdition, item: ProgrammeItem, locale: str,
+               registration: Registration | None = None) -> CalendarEvent:
+    """One programme item of an annual meeting as its own event (never one multi-day block)."""
+    page = absolute_url("meetings.edition", year=edition.year)
+    personal_join = registration is not None and registration.status == RegistrationStatus.CONFIRMED
+    link = join_url(registration) if personal_join else page
+    description = "\n\n".join(part for part in (item.speakers, item.description_in(locale), link) if part)
+    return CalendarEvent(
+        uid=item.uid, summary=f"{item.title_in(locale)} – {edition.title_in(locale)}", start=item.starts_at,
+        end=item.ends_at, last_modified=item.updated_at, sequence=item.sequence, description=description,
+        url=page, location=link, cancelled=edition.session.is_cancelled,
+    )
+
+
+def meeting_feed(edition: MeetingEdition, locale: str) -> Feed:
+    return _feed([item_event(edition, item, locale) for item in edition.items], edition.title_in(locale))
+
+
+def _agenda_events(registration: Registration, locale: str) -> list[CalendarEvent]:
+    """The programme items the registrant picked, or the whole programme if none."""
+    edition = db.session.scalar(select(MeetingEdition).where(MeetingEdition.session_id == registration.session_id))
+    picked = set(db.session.scalars(select(agenda_pick.c.item_id).where(
+        agenda_pick.c.registration_id == registration.id)))
+    return [item_event(edition, item, locale, registration) for item in edition.items
+            if not picked or item.id in picked]
+
+
 def organizer() -> Organizer:
     name, email = parseaddr(current_app.config["MAIL_SENDER"])
     return Organizer(email=email, name=name or current_app.config["SITE_NAME"])
@@ -122,7 +150,8 @@ def _refresh() -> timedelta:
 
 def _recent_sessions(*conditions):
     return db.session.scalars(select(TrainingSession).where(
-        TrainingSession.ends_at >= utcnow() - FEED_HISTORY, *conditions).order_by(TrainingSession.starts_at))
+        TrainingSession.kind == SESSION, TrainingSession.ends_at >= utcnow() - FEED_HISTORY, *conditions
+    ).order_by(TrainingSession.starts_at))
 
 
 def public_feed(locale: str, name: str) -> Feed:
@@ -145,7 +174,13 @@ def personal_feed(token: FeedToken, name: str) -> Feed:
         contains_eager(Registration.session)).where(
         Registration.user_id == person.id, Registration.status != RegistrationStatus.UNCONFIRMED,
         TrainingSession.ends_at >= utcnow() - FEED_HISTORY).order_by(TrainingSession.starts_at))
-    events = [session_event(registration.session, locale, registration) for registration in registrations]
+    events = []
+    for registration in registrations:
+        if registration.session.kind == ANNUAL_MEETING:
+            if registration.is_active:
+                events += _agenda_events(registration, locale)
+        else:
+            events.append(session_event(registration.session, locale, registration))
     events += _due_date_events(person, locale)
     return _feed(events, name, token.alarm_minutes)
 

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from ..core.tokens import hash_token
 from ..core.urls import absolute_url
 from ..curriculum.services import find_course
+from ..meetings.services import find_edition
 from . import services
 
 blueprint = Blueprint("calendar", __name__, url_prefix="/calendar")
@@ -50,6 +51,17 @@ def course_feed(key):
         return services.course_feed(course, locale, course.title_in(locale))
 
     return _feed_response(("course", key, locale), build, _public_cache())
+
+
+@blueprint.route("/meetings/<int:year>.ics")
+def meeting_feed(year):
+    locale = str(get_locale())
+
+    def build():
+        edition = find_edition(year) or abort(404)
+        return services.meeting_feed(edition, locale)
+
+    return _feed_response(("meeting", year, locale), build, _public_cache())
 
 
 @blueprint.route("/feed/<token>.ics")

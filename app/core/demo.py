@@ -2,11 +2,13 @@
 from ..accounts.demo import load_demo_data
 from ..curriculum.demo import load_demo_assignments, load_demo_progress
 from ..events.demo import load_demo_sessions
+from ..meetings.demo import load_demo_meetings
 
 
 def load_all_demo_data() -> dict[str, int]:
     """Demo areas and people, course assignments and progress (for courses already synced),
-    and live sessions; return how many of each were added."""
+    live sessions and annual meetings; return how many of each were added."""
     areas, people = load_demo_data()
     return {"areas": areas, "people": people, "course assignments": load_demo_assignments(),
-            "courses with progress": load_demo_progress(), "live sessions": load_demo_sessions()}
+            "courses with progress": load_demo_progress(), "live sessions": load_demo_sessions(),
+            "annual meetings": load_demo_meetings()}

@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 
 from .. import PACKAGE_DIR
 from ..curriculum.services import dashboard
+from ..meetings.services import current_edition
 from ..extensions import db
 from .i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES, SUPPORTED_LOCALES
 from .urls import safe_next
@@ -25,7 +26,7 @@ ONE_YEAR = 365 * 24 * 3600
 @blueprint.route("/")
 def home():
     training = dashboard(current_user) if current_user.is_authenticated else []
-    return render_template("core/home.html", training=training)
+    return render_template("core/home.html", training=training, meeting=current_edition())
 
 
 @blueprint.route("/favicon.ico")

@@ -16,7 +16,7 @@ LOCALES = ("fi", "sv", "en")
 LANGUAGE_SUFFIX = {"fi": _l("in Finnish"), "sv": _l("in Swedish"), "en": _l("in English")}
 
 
-def _per_language(field_class, label, required_fi=False, **kwargs):
+def per_language(field_class, label, required_fi=False, **kwargs):
     """One field per language; Finnish is required where the text is, the others fall back to it."""
     return {
         locale: field_class(label, validators=[DataRequired()] if (required_fi and locale == "fi") else [Optional()],
@@ -26,9 +26,9 @@ def _per_language(field_class, label, required_fi=False, **kwargs):
 
 
 class SessionForm(FlaskForm):
-    title_fi, title_sv, title_en = _per_language(StringField, _l("Title"), required_fi=True,
+    title_fi, title_sv, title_en = per_language(StringField, _l("Title"), required_fi=True,
                                                  filters=[strip]).values()
-    description_fi, description_sv, description_en = _per_language(TextAreaField, _l("Description (Markdown)")).values()
+    description_fi, description_sv, description_en = per_language(TextAreaField, _l("Description (Markdown)")).values()
     course_id = SelectField(_l("Course"), coerce=int, description=_l("Attending a session of a course that needs a live session completes that step."))
     day = DateField(_l("Date"), validators=[DataRequired()])
     start_time = TimeField(_l("Starts (Finnish time)"), validators=[DataRequired()])
@@ -38,7 +38,7 @@ class SessionForm(FlaskForm):
     meeting_url = URLField(_l("Online meeting link"), filters=[strip],
                            validators=[DataRequired(), URL(require_tld=False), Length(max=500)],
                            description=_l("Never shown publicly: participants get our join link, which leads here shortly before the start."))
-    instructions_fi, instructions_sv, instructions_en = _per_language(TextAreaField, _l("Joining instructions")).values()
+    instructions_fi, instructions_sv, instructions_en = per_language(TextAreaField, _l("Joining instructions")).values()
     capacity = IntegerField(_l("Seats"), validators=[DataRequired(), NumberRange(min=1, max=10000)])
     registration_opens_at = DateTimeLocalField(_l("Registration opens (Finnish time)"), validators=[Optional()],
                                                description=_l("Empty: open now."))
@@ -64,15 +64,10 @@ class SessionForm(FlaskForm):
         if not valid:
             return False
         zone = current_app.config["TIMEZONE"]
-        try:
-            starts_at = local_to_utc(self.day.data, self.start_time.data, zone)
-        except NonexistentLocalTime:
-            self.start_time.errors.append(_l("This time does not exist on that day: the clocks go forward."))
-            return False
-        try:
-            ends_at = local_to_utc(self.day.data, self.end_time.data, zone)
-        except NonexistentLocalTime:
-            self.end_time.errors.append(_l("This time does not exist on that day: the clocks go forward."))
+        last_day = self.last_day.data if "last_day" in self and self.last_day.data else self.day.data
+        starts_at = self._at(self.day.data, self.start_time)
+        ends_at = self._at(last_day, self.end_time)
+        if starts_at is None or ends_at is None:
             return False
         if ends_at <= starts_at:
             self.end_time.errors.append(_l("The session must end after it starts."))
@@ -86,12 +81,20 @@ class SessionForm(FlaskForm):
             self.registration_opens_at.errors.append(_l("Registration must open before it closes."))
         if self.errors:
             return False
-        self.times_utc = []
+        self.times_utc = [(starts_at, ends_at)]
         weeks = self.repeat_weeks.data if "repeat_weeks" in self else 1
-        for week in range(weeks or 1):
+        for week in range(1, weeks or 1):
             day = self.day.data + timedelta(weeks=week)  # the same wall-clock time every week, across DST
             self.times_utc.append((local_to_utc(day, self.start_time.data, zone), local_to_utc(day, self.end_time.data, zone)))
         return True
+
+    def _at(self, day, time_field):
+        """The day at the field's Finnish time, in UTC; None with an error for a skipped time."""
+        try:
+            return local_to_utc(day, time_field.data, current_app.config["TIMEZONE"])
+        except NonexistentLocalTime:
+            time_field.errors.append(_l("This time does not exist on that day: the clocks go forward."))
+            return None
 
     def _utc(self, field):
         if not field.data:

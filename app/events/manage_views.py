@@ -15,7 +15,7 @@ from ..curriculum.services import catalogue
 from ..extensions import db
 from . import services
 from .forms import SessionForm, form_data_for
-from .models import Attendance, TrainingSession
+from .models import SESSION, Attendance, TrainingSession
 
 blueprint = Blueprint("events_manage", __name__, url_prefix="/manage/sessions")
 require_roles(blueprint, Role.ADMIN, Role.TRAINER)
@@ -40,7 +40,8 @@ def _chosen_trainers(form: SessionForm) -> list[User]:
 
 @blueprint.route("/")
 def index():
-    sessions = db.session.scalars(select(TrainingSession).order_by(TrainingSession.starts_at.desc())).all()
+    sessions = db.session.scalars(select(TrainingSession).where(TrainingSession.kind == SESSION)
+                                  .order_by(TrainingSession.starts_at.desc())).all()
     return render_template("events/manage/index.html", sessions=sessions)
 
 

@@ -21,10 +21,15 @@ session_trainer = Table(
 )
 
 
+SESSION, ANNUAL_MEETING = "session", "annual_meeting"  # the kinds of TrainingSession
+
+
 class TrainingSession(db.Model):
     __tablename__ = "training_session"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # "session": a live training session; "annual_meeting": the registration of a meeting edition.
+    kind: Mapped[str] = mapped_column(String(20), default=SESSION, server_default=SESSION, index=True)
     uid: Mapped[str] = mapped_column(String(100), unique=True)  # iCalendar UID, never changes
     series_key: Mapped[str | None] = mapped_column(String(40), index=True)
     title: Mapped[dict] = mapped_column(JSON)

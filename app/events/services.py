@@ -20,7 +20,7 @@ from ..core.timeutil import utcnow
 from ..core.urls import absolute_url
 from ..extensions import db
 from .links import GUEST_CONFIRMATION_HOURS, guest_confirmation_token
-from .models import Attendance, Registration, RegistrationStatus, ReminderSent, TrainingSession
+from .models import SESSION, Attendance, Registration, RegistrationStatus, ReminderSent, TrainingSession
 from .notifications import notify_registrant
 
 ACTIVE = (RegistrationStatus.UNCONFIRMED, RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING)
@@ -50,8 +50,8 @@ def may_register(person: User | None, session: TrainingSession) -> bool:
 
 def upcoming_sessions(person: User | None, include_past_days: int = 0) -> list[TrainingSession]:
     since = utcnow() - timedelta(days=include_past_days)
-    sessions = db.session.scalars(select(TrainingSession).where(TrainingSession.ends_at >= since)
-                                  .order_by(TrainingSession.starts_at))
+    sessions = db.session.scalars(select(TrainingSession).where(
+        TrainingSession.kind == SESSION, TrainingSession.ends_at >= since).order_by(TrainingSession.starts_at))
     return [session for session in sessions if may_register(person, session)]
 
 
@@ -122,12 +122,18 @@ def _give_back_seat(session_id: int) -> None:
         .values(confirmed_count=TrainingSession.confirmed_count - 1).execution_options(synchronize_session=False))
 
 
+def invitation_method(registration: Registration) -> str | None:
+    """Sessions send an iTIP invitation; an annual meeting is many programme items, which
+    people add through their personal agenda feed instead."""
+    return "REQUEST" if registration.session.kind == SESSION else None
+
+
 def _place(registration: Registration) -> None:
     """Confirm if a seat is free, else put on the waiting list; email the person either way."""
     if _take_seat(registration.session_id):
         registration.status = RegistrationStatus.CONFIRMED
         registration.confirmed_at = utcnow()
-        notify_registrant(registration, "registration_confirmed", method="REQUEST")
+        notify_registrant(registration, "registration_confirmed", method=invitation_method(registration))
     else:
         registration.status = RegistrationStatus.WAITING
         db.session.flush()
@@ -211,7 +217,8 @@ def cancel_registration(registration: Registration) -> None:
     db.session.refresh(registration)
     if previous == RegistrationStatus.CONFIRMED:
         _give_back_seat(registration.session_id)
-        notify_registrant(registration, "registration_cancelled", method="CANCEL")
+        notify_registrant(registration, "registration_cancelled",
+                          method="CANCEL" if invitation_method(registration) else None)
     db.session.commit()
     if previous == RegistrationStatus.CONFIRMED:
         promote_from_waiting_list(registration.session)
@@ -238,7 +245,7 @@ def promote_from_waiting_list(session: TrainingSession) -> list[Registration]:
             db.session.commit()
             continue
         db.session.refresh(candidate)
-        notify_registrant(candidate, "registration_promoted", method="REQUEST")
+        notify_registrant(candidate, "registration_promoted", method=invitation_method(candidate))
         db.session.commit()
         promoted.append(candidate)
     db.session.expire(session, ["confirmed_count"])

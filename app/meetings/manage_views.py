@@ -1,0 +1,261 @@
+"""Organisers (admins): editions, programme, questions, registrations with answers and their
+export, messages to registrants, materials, the recording, feedback and attendance."""
+import csv
+import io
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..accounts.models import Role, Sector
+from ..accounts.policy import require_roles
+from ..accounts.services import all_areas
+from ..core.timeutil import NonexistentLocalTime, local_to_utc, utc_to_local
+from ..events.forms import LOCALES, form_data_for
+from ..events.models import RegistrationStatus
+from ..events.services import EditConflict, update_session
+from ..extensions import db
+from . import services
+from .forms import EditionForm, ItemForm, MaterialForm, MessageForm, QuestionEditForm, RecordingForm
+from .models import MeetingQuestion, ProgrammeItem, QuestionForm, QuestionKind
+
+blueprint = Blueprint("meetings_manage", __name__, url_prefix="/manage/meetings")
+require_roles(blueprint, Role.ADMIN)
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
+def _edition_or_404(year):
+    return services.find_edition(year) or abort(404)
+
+
+@blueprint.route("/")
+def index():
+    return render_template("meetings/manage/index.html", editions=services.editions())
+
+
+@blueprint.route("/new", methods=["GET", "POST"])
+def create():
+    form = EditionForm(all_areas(), _locale())
+    if request.method == "GET":
+        form.audience_roles.data = ["coordinator"]
+    if form.validate_on_submit():
+        if services.find_edition(form.year.data):
+            form.year.errors.append(_("An edition for this year already exists."))
+        else:
+            fields = form.session_fields()
+            fields["starts_at"], fields["ends_at"] = form.times_utc[0]
+            edition = services.create_edition(form.year.data, fields)
+            flash(_("The edition is created with the default questions. Add the programme next."), "success")
+            return redirect(url_for("meetings_manage.programme", year=edition.year))
+    return render_template("meetings/manage/edition_form.html", form=form, edition=None)
+
+
+@blueprint.route("/<int:year>/edit", methods=["GET", "POST"])
+def edit(year):
+    edition = _edition_or_404(year)
+    session = edition.session
+    if request.method == "GET":
+        data = form_data_for(session)
+        data.update(year=edition.year, last_day=utc_to_local(session.ends_at, current_app.config["TIMEZONE"]).date(),
+                    capacity=session.capacity if session.capacity < 100_000 else None)
+        form = EditionForm(all_areas(), _locale(), data=data)
+    else:
+        form = EditionForm(all_areas(), _locale())
+    if form.validate_on_submit():
+        fields = form.session_fields()
+        fields["capacity"] = fields["capacity"] or 100_000
+        fields["starts_at"], fields["ends_at"] = form.times_utc[0]
+        try:
+            update_session(session, fields, [], int(form.version.data or 0))
+        except EditConflict:
+            db.session.rollback()
+            flash(_("Someone else saved this edition while you were editing it. Your changes were not saved: "
+                    "the form now shows the saved version."), "error")
+            return redirect(url_for("meetings_manage.edit", year=year))
+        flash(_("Saved."), "success")
+        return redirect(url_for("meetings_manage.programme", year=year))
+    return render_template("meetings/manage/edition_form.html", form=form, edition=edition)
+
+
+def _item_times(form: ItemForm):
+    zone = current_app.config["TIMEZONE"]
+    try:
+        starts_at = local_to_utc(form.day.data, form.start_time.data, zone)
+        ends_at = local_to_utc(form.day.data, form.end_time.data, zone)
+    except NonexistentLocalTime:
+        form.start_time.errors.append(_("This time does not exist on that day: the clocks go forward."))
+        return None
+    if ends_at <= starts_at:
+        form.end_time.errors.append(_("The item must end after it starts."))
+        return None
+    return starts_at, ends_at
+
+
+@blueprint.route("/<int:year>/programme", methods=["GET", "POST"], defaults={"item_id": None})
+@blueprint.route("/<int:year>/programme/<int:item_id>", methods=["GET", "POST"])
+def programme(year, item_id):
+    edition = _edition_or_404(year)
+    item = None
+    if item_id is not None:
+        item = db.session.get(ProgrammeItem, item_id)
+        if item is None or item.edition_id != edition.id:
+            abort(404)
+    zone = current_app.config["TIMEZONE"]
+    if request.method == "GET" and item is not None:
+        starts, ends = utc_to_local(item.starts_at, zone), utc_to_local(item.ends_at, zone)
+        data = {"kind": item.kind, "track": item.track, "speakers": item.speakers, "day": starts.date(),
+                "start_time": starts.time(), "end_time": ends.time()}
+        for locale in LOCALES:
+            data[f"title_{locale}"] = item.title.get(locale, "")
+            data[f"description_{locale}"] = item.description.get(locale, "")
+        form = ItemForm(data=data)
+    else:
+        form = ItemForm()
+        if request.method == "GET":
+            form.day.data = utc_to_local(edition.session.starts_at, zone).date()
+    if form.validate_on_submit() and (times := _item_times(form)):
+        fields = {
+            "title": {locale: getattr(form, f"title_{locale}").data for locale in LOCALES if getattr(form, f"title_{locale}").data},
+            "description": {locale: getattr(form, f"description_{locale}").data.strip() for locale in LOCALES
+                            if (getattr(form, f"description_{locale}").data or "").strip()},
+            "kind": form.kind.data, "track": form.track.data or None, "speakers": form.speakers.data or None,
+            "starts_at": times[0], "ends_at": times[1],
+        }
+        services.save_item(edition, item, fields)
+        flash(_("Programme saved."), "success")
+        return redirect(url_for("meetings_manage.programme", year=year))
+    return render_template("meetings/manage/programme.html", edition=edition, form=form, item=item,
+                           days=services.programme_by_day(edition, ZoneInfo(zone)))
+
+
+@blueprint.post("/<int:year>/programme/<int:item_id>/delete")
+def delete_item(year, item_id):
+    edition = _edition_or_404(year)
+    item = db.session.get(ProgrammeItem, item_id)
+    if item is None or item.edition_id != edition.id:
+        abort(404)
+    services.delete_item(item)
+    flash(_("The item was removed from the programme."), "success")
+    return redirect(url_for("meetings_manage.programme", year=year))
+
+
+@blueprint.route("/<int:year>/questions", methods=["GET", "POST"], defaults={"question_id": None})
+@blueprint.route("/<int:year>/questions/<int:question_id>", methods=["GET", "POST"])
+def questions(year, question_id):
+    edition = _edition_or_404(year)
+    question = None
+    if question_id is not None:
+        question = db.session.get(MeetingQuestion, question_id)
+        if question is None or question.edition_id != edition.id:
+            abort(404)
+    if request.method == "GET" and question is not None:
+        form = QuestionEditForm(data={"form": question.form, "kind": question.kind, "required": question.required,
+                                      "options": services.options_text(question),
+                                      **{f"label_{locale}": question.label.get(locale, "") for locale in LOCALES}})
+    else:
+        form = QuestionEditForm()
+    if form.validate_on_submit():
+        label = {locale: getattr(form, f"label_{locale}").data for locale in LOCALES if getattr(form, f"label_{locale}").data}
+        options = services.parse_options(form.options.data or "", question.options if question else [])
+        try:
+            services.save_question(edition, question, form=form.form.data, kind=form.kind.data, label=label,
+                                   options=options, required=form.required.data)
+        except services.QuestionLocked as locked:
+            form.kind.errors.append(str(locked))
+        else:
+            flash(_("Question saved."), "success")
+            return redirect(url_for("meetings_manage.questions", year=year))
+    return render_template("meetings/manage/questions.html", edition=edition, form=form, question=question,
+                           answer_counts={q.id: services.answer_count(q) for q in edition.questions})
+
+
+def _filtered_rows(edition):
+    return services.registrant_rows(edition, _locale(), area=request.args.get("area", ""),
+                                    sector=request.args.get("sector", ""), status=request.args.get("status", ""))
+
+
+@blueprint.route("/<int:year>/registrations", methods=["GET", "POST"])
+def registrations(year):
+    edition = _edition_or_404(year)
+    message = MessageForm()
+    if message.validate_on_submit():
+        count = services.message_registrants(edition, message.subject.data, message.body.data, current_user)
+        flash(_("The message is queued for %(count)d registrants.", count=count), "success")
+        return redirect(url_for("meetings_manage.registrations", year=year))
+    rows = _filtered_rows(edition)
+    all_rows = services.registrant_rows(edition, _locale())
+    return render_template(
+        "meetings/manage/registrations.html", edition=edition, rows=rows, counts=services.counts(all_rows),
+        questions=services.questions(edition, QuestionForm.REGISTRATION), message=message,
+        areas=sorted({row.area for row in all_rows if row.area}), sectors=list(Sector),
+        statuses=list(RegistrationStatus), filters=request.args, answer_text=services.answer_text,
+    )
+
+
+def _csv_response(rows, questions, filename: str):
+    """One row per registrant and a column per question; UTF-8 with BOM and semicolons for Excel."""
+    locale = _locale()
+    output = io.StringIO()
+    output.write("\ufeff")
+    writer = csv.writer(output, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["name", "email", "area", "sector", "status", "attendance", "registered_at",
+                     *(question.label_in(locale) for question in questions)])
+    for row in rows:
+        registration = row.registration
+        writer.writerow([registration.name, registration.email, row.area, row.sector, registration.status,
+                         registration.attendance or "", registration.created_at.isoformat(timespec="seconds"),
+                         *(services.answer_text(q, row.answers.get(q.key), locale) for q in questions)])
+    return Response(output.getvalue(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@blueprint.route("/<int:year>/registrations.csv")
+def registrations_csv(year):
+    edition = _edition_or_404(year)
+    return _csv_response(_filtered_rows(edition), services.questions(edition, QuestionForm.REGISTRATION),
+                         f"meeting-{year}-registrations.csv")
+
+
+@blueprint.route("/<int:year>/feedback.csv")
+def feedback_csv(year):
+    edition = _edition_or_404(year)
+    rows = [row for row in services.registrant_rows(edition, _locale(), status=RegistrationStatus.CONFIRMED)]
+    return _csv_response(rows, services.questions(edition, QuestionForm.FEEDBACK), f"meeting-{year}-feedback.csv")
+
+
+@blueprint.route("/<int:year>/after", methods=["GET", "POST"])
+def after(year):
+    """Materials, the recording, feedback results and attendance from join-link use."""
+    edition = _edition_or_404(year)
+    material = MaterialForm(edition.items, _locale(), prefix="material")
+    recording = RecordingForm(obj=edition, prefix="recording")
+    action = request.form.get("action")
+    if action == "material" and material.validate_on_submit():
+        if not material.url.data and not material.file.data:
+            material.url.errors.append(_("Give a link or choose a file."))
+        else:
+            services.add_material(edition, material.title.data, material.item_id.data, material.url.data,
+                                  material.file.data)
+            flash(_("Material added."), "success")
+            return redirect(url_for("meetings_manage.after", year=year))
+    elif action == "recording" and recording.validate_on_submit():
+        edition.recording_url = recording.recording_url.data or None
+        edition.feedback_open = recording.feedback_open.data
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("meetings_manage.after", year=year))
+    elif action == "attendance":
+        count = services.record_attendance_from_joins(edition)
+        flash(_("%(count)d registrants who used the join link were marked as attended.", count=count), "success")
+        return redirect(url_for("meetings_manage.after", year=year))
+    return render_template("meetings/manage/after.html", edition=edition, material=material, recording=recording,
+                           summary=services.feedback_summary(edition, _locale()))
+
+
+blueprint.add_app_template_filter(lambda value: QuestionForm(value).label, "question_form_label")
+blueprint.add_app_template_filter(lambda value: QuestionKind(value).label, "question_kind_label")

@@ -1,0 +1,374 @@
+"""The annual meeting: editions, programme, answers, personal agendas, organiser views.
+
+Registrations are ordinary registrations of the edition's TrainingSession (kind
+"annual_meeting"), made and cancelled by app.events.services.
+"""
+import uuid
+from collections import Counter
+from pathlib import Path
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..accounts.models import Area, Sector, User
+from ..core.timeutil import utcnow
+from ..events import services as events
+from ..events.models import ANNUAL_MEETING, Registration, RegistrationStatus, TrainingSession
+from ..events.notifications import notify_registrant
+from ..extensions import db
+from .models import (Material, MeetingAnswer, MeetingEdition, MeetingQuestion, ProgrammeItem, QuestionForm, QuestionKind,
+                     agenda_pick)
+
+ANSWERING = (RegistrationStatus.UNCONFIRMED, RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING)
+
+# Every edition starts with these questions; organisers can edit, reorder or add to them.
+DEFAULT_QUESTIONS = [
+    {"key": "accessibility", "kind": QuestionKind.LONG_TEXT, "required": False, "label": {
+        "fi": "Saavutettavuustarpeet (esimerkiksi tekstitys tai tulkkaus)",
+        "sv": "Behov som gäller tillgänglighet (till exempel textning eller tolkning)",
+        "en": "Accessibility needs (for example captions or interpretation)"}},
+    {"key": "show-name", "kind": QuestionKind.CONSENT, "required": False, "is_listing_consent": True, "label": {
+        "fi": "Nimeni saa näkyä osallistujalistalla muille ilmoittautuneille",
+        "sv": "Mitt namn får synas på deltagarlistan för andra anmälda",
+        "en": "My name may be shown to other registrants on the participant list"}},
+]
+
+
+class AnswerProblems(ValueError):
+    """Answers that cannot be saved: {question key: message}."""
+
+    def __init__(self, problems: dict[str, str]):
+        super().__init__(", ".join(problems))
+        self.problems = problems
+
+
+# --- editions -----------------------------------------------------------------------------------
+
+def editions() -> list[MeetingEdition]:
+    return list(db.session.scalars(select(MeetingEdition).order_by(MeetingEdition.year.desc())))
+
+
+def find_edition(year: int) -> MeetingEdition | None:
+    return db.session.scalar(select(MeetingEdition).where(MeetingEdition.year == year))
+
+
+def current_edition() -> MeetingEdition | None:
+    """The next edition that has not ended, else the latest one."""
+    upcoming = db.session.scalar(select(MeetingEdition).join(TrainingSession).where(
+        TrainingSession.ends_at >= utcnow()).order_by(TrainingSession.starts_at).limit(1))
+    return upcoming or db.session.scalar(select(MeetingEdition).order_by(MeetingEdition.year.desc()).limit(1))
+
+
+def create_edition(year: int, session_fields: dict) -> MeetingEdition:
+    """A new edition with its registration (coordinators by default) and default questions."""
+    session = events.new_session()
+    session.kind = ANNUAL_MEETING
+    session.audience_roles = ["coordinator"]
+    session.capacity = session_fields.pop("capacity", None) or 100_000  # no limit given: practically none
+    for name, value in session_fields.items():
+        setattr(session, name, value)
+    db.session.add(session)
+    edition = MeetingEdition(year=year, session=session)
+    db.session.add(edition)
+    for position, question in enumerate(DEFAULT_QUESTIONS):
+        db.session.add(MeetingQuestion(edition=edition, form=QuestionForm.REGISTRATION, position=position,
+                                       options=[], **question))
+    db.session.commit()
+    return edition
+
+
+# --- programme ------------------------------------------------------------------------------------
+
+def save_item(edition: MeetingEdition, item: ProgrammeItem | None, fields: dict) -> ProgrammeItem:
+    """Add or change a programme item. A new time raises the item's SEQUENCE and emails every
+    registrant (their feeds carry the new time on the next refresh)."""
+    if item is None:
+        item = ProgrammeItem(edition=edition, uid=f"{uuid.uuid4()}@kaiku-training")
+        db.session.add(item)
+    moved = item.id is not None and (item.starts_at, item.ends_at) != (fields["starts_at"], fields["ends_at"])
+    for name, value in fields.items():
+        setattr(item, name, value)
+    item.updated_at = utcnow()
+    if moved:
+        item.sequence += 1
+        for registration in registrations(edition, (RegistrationStatus.CONFIRMED,)):
+            notify_registrant(registration, "programme_changed", item=item,
+                              item_title=item.title_in(registration.locale))
+    db.session.commit()
+    return item
+
+
+def delete_item(item: ProgrammeItem) -> None:
+    db.session.execute(agenda_pick.delete().where(agenda_pick.c.item_id == item.id))
+    db.session.delete(item)
+    db.session.commit()
+
+
+def programme_by_day(edition: MeetingEdition, zone) -> list[tuple]:
+    """[(date, [items])] in Finnish time, parallel items side by side in start order."""
+    days: dict = {}
+    for item in edition.items:
+        days.setdefault(item.starts_at.astimezone(zone).date(), []).append(item)
+    return sorted(days.items())
+
+
+# --- registration answers and the personal agenda -------------------------------------------------
+
+def questions(edition: MeetingEdition, form: str) -> list[MeetingQuestion]:
+    return [question for question in edition.questions if question.form == form]
+
+
+def check_answers(edition: MeetingEdition, form: str, raw: dict[str, object]) -> dict[str, object]:
+    """The answers cleaned for storing, or AnswerProblems naming each wrong one."""
+    answers, problems = {}, {}
+    for question in questions(edition, form):
+        value = raw.get(question.key)
+        option_keys = {option["key"] for option in question.options}
+        if question.kind == QuestionKind.CONSENT:
+            value = bool(value)
+        elif question.kind == QuestionKind.MULTIPLE:
+            value = [key for key in (value or []) if key in option_keys]
+        elif question.kind == QuestionKind.SINGLE:
+            value = value if value in option_keys else None
+        else:
+            value = (value or "").strip()
+        if question.required and not value:
+            problems[question.key] = _l("Answer this question.")
+        elif isinstance(value, str) and len(value) > 5000:
+            problems[question.key] = _l("Please keep the answer under 5,000 characters.")
+        answers[question.key] = value
+    if problems:
+        raise AnswerProblems(problems)
+    return answers
+
+
+def save_answers(registration: Registration, edition: MeetingEdition, form: str, answers: dict) -> None:
+    stored = {answer.question_id: answer for answer in db.session.scalars(
+        select(MeetingAnswer).where(MeetingAnswer.registration_id == registration.id))}
+    for question in questions(edition, form):
+        answer = stored.get(question.id) or MeetingAnswer(question=question, registration_id=registration.id)
+        answer.value, answer.updated_at = answers.get(question.key), utcnow()
+        db.session.add(answer)
+    db.session.commit()
+
+
+def answers_of(registration: Registration) -> dict[str, object]:
+    return {answer.question.key: answer.value for answer in db.session.scalars(
+        select(MeetingAnswer).where(MeetingAnswer.registration_id == registration.id))}
+
+
+def answers_editable(edition: MeetingEdition) -> bool:
+    return events.registration_state(edition.session) in ("open", "not_yet_open")
+
+
+def register(edition: MeetingEdition, person: User, locale: str, answers: dict) -> Registration:
+    registration = events.register_person(edition.session, person, locale)
+    save_answers(registration, edition, QuestionForm.REGISTRATION, answers)
+    return registration
+
+
+def register_guest(edition: MeetingEdition, guest: dict, locale: str, answers: dict) -> Registration:
+    registration = events.register_guest(edition.session, locale=locale, **guest)
+    save_answers(registration, edition, QuestionForm.REGISTRATION, answers)
+    return registration
+
+
+def picked_item_ids(registration: Registration) -> set[int]:
+    return set(db.session.scalars(select(agenda_pick.c.item_id).where(agenda_pick.c.registration_id == registration.id)))
+
+
+def set_agenda(registration: Registration, edition: MeetingEdition, item_ids: set[int]) -> None:
+    """Replace the registrant's personal agenda with the chosen items of this edition."""
+    valid = {item.id for item in edition.items} & item_ids
+    db.session.execute(agenda_pick.delete().where(agenda_pick.c.registration_id == registration.id))
+    if valid:
+        db.session.execute(agenda_pick.insert(), [{"registration_id": registration.id, "item_id": item_id}
+                                                  for item_id in sorted(valid)])
+    db.session.commit()
+
+
+def agenda_items(registration: Registration, edition: MeetingEdition) -> list[ProgrammeItem]:
+    """The items the registrant picked, or the whole programme if they picked none."""
+    picked = picked_item_ids(registration)
+    return [item for item in edition.items if not picked or item.id in picked]
+
+
+# --- for organisers ---------------------------------------------------------------------------------
+
+def registrations(edition: MeetingEdition, statuses=ANSWERING) -> list[Registration]:
+    return list(db.session.scalars(select(Registration).where(
+        Registration.session_id == edition.session_id, Registration.status.in_(statuses)).order_by(Registration.id)))
+
+
+def participant_list(edition: MeetingEdition) -> list[str]:
+    """Names of confirmed registrants who consented to be listed."""
+    consent = next((q for q in edition.questions if q.is_listing_consent), None)
+    if consent is None:
+        return []
+    consenting = {answer.registration_id for answer in db.session.scalars(
+        select(MeetingAnswer).where(MeetingAnswer.question_id == consent.id)) if answer.value is True}
+    return sorted(registration.name for registration in registrations(edition, (RegistrationStatus.CONFIRMED,))
+                  if registration.id in consenting)
+
+
+@dataclass
+class RegistrantRow:
+    registration: Registration
+    area: str
+    sector: str
+    answers: dict
+
+
+def registrant_rows(edition: MeetingEdition, locale: str, area: str = "", sector: str = "",
+                    status: str = "") -> list[RegistrantRow]:
+    rows = []
+    for registration in registrations(edition, list(RegistrationStatus)):
+        person = registration.user
+        row = RegistrantRow(
+            registration=registration,
+            area=person.area.name(locale) if person and person.area else (registration.guest_area or ""),
+            sector=Sector(person.sector).label if person and person.sector else "",
+            answers=answers_of(registration),
+        )
+        if (not area or row.area == area) and (not sector or (person and person.sector == sector)) \
+                and (not status or registration.status == status):
+            rows.append(row)
+    return rows
+
+
+def counts(rows: list[RegistrantRow]) -> dict[str, Counter]:
+    active = [row for row in rows if row.registration.status != RegistrationStatus.CANCELLED]
+    return {"area": Counter(row.area or "–" for row in active), "sector": Counter(row.sector or "–" for row in active),
+            "status": Counter(row.registration.status for row in rows)}
+
+
+def answer_text(question: MeetingQuestion, value, locale: str) -> str:
+    """An answer as a reader sees it: option labels, yes/no, or the text."""
+    if question.kind == QuestionKind.CONSENT:
+        return "✓" if value else ""
+    labels = {option["key"]: option["label"].get(locale) or next(iter(option["label"].values()))
+              for option in question.options}
+    if question.kind == QuestionKind.MULTIPLE:
+        return "; ".join(labels.get(key, key) for key in value or [])
+    if question.kind == QuestionKind.SINGLE:
+        return labels.get(value, "") if value else ""
+    return value or ""
+
+
+def message_registrants(edition: MeetingEdition, subject: str, body: str, sender: User) -> int:
+    """Queue an organiser's message to every active registrant; return how many."""
+    recipients = registrations(edition, (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING))
+    for registration in recipients:
+        notify_registrant(registration, "organiser_message", message_subject=subject, message_body=body,
+                          sender=sender.name)
+    db.session.commit()
+    return len(recipients)
+
+
+def record_attendance_from_joins(edition: MeetingEdition) -> int:
+    """Mark as attended every confirmed registrant who used the join link and is not marked yet."""
+    changed = 0
+    for registration in registrations(edition, (RegistrationStatus.CONFIRMED,)):
+        if registration.first_joined_at and registration.attendance is None:
+            registration.attendance = "attended"
+            changed += 1
+    db.session.commit()
+    return changed
+
+
+# --- questions -----------------------------------------------------------------------------------------
+
+CHOICE_KINDS = (QuestionKind.SINGLE, QuestionKind.MULTIPLE)
+TEXT_KINDS = (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT)
+
+
+def parse_options(text: str, existing: list[dict]) -> list[dict]:
+    """Option lines "Finnish | Swedish | English" into options; the n-th line keeps the key of
+    the n-th existing option, so that answers stay attached when labels are edited."""
+    options = []
+    for number, line in enumerate(line for line in text.splitlines() if line.strip()):
+        labels = [part.strip() for part in line.split("|")]
+        label = {locale: text for locale, text in zip(("fi", "sv", "en"), labels) if text}
+        key = existing[number]["key"] if number < len(existing) else f"o{uuid.uuid4().hex[:8]}"
+        options.append({"key": key, "label": label})
+    return options
+
+
+def options_text(question: MeetingQuestion) -> str:
+    return "\n".join(" | ".join(option["label"].get(locale, "") for locale in ("fi", "sv", "en")).rstrip(" |")
+                     for option in question.options)
+
+
+def answer_count(question: MeetingQuestion) -> int:
+    return len(db.session.scalars(select(MeetingAnswer.id).where(MeetingAnswer.question_id == question.id)).all())
+
+
+def save_question(edition: MeetingEdition, question: MeetingQuestion | None, *, form: str, kind: str, label: dict,
+                  options: list[dict], required: bool) -> MeetingQuestion:
+    """Add or change a question. Once a question has answers, a change that would lose them
+    (another kind of answer, a removed option) is refused with QuestionLocked."""
+    if kind in CHOICE_KINDS and len(options) < 2:
+        raise QuestionLocked(_l("A choice question needs at least two options."))
+    if question is not None and answer_count(question):
+        compatible = kind == question.kind or {kind, question.kind} <= set(TEXT_KINDS)
+        if not compatible or question.form != form:
+            raise QuestionLocked(_l("This question already has answers, so its kind and form cannot change."))
+        if len(options) < len(question.options):
+            raise QuestionLocked(_l("This question already has answers, so options cannot be removed. "
+                                    "You can change their wording."))
+    if question is None:
+        position = max((q.position for q in edition.questions), default=-1) + 1
+        question = MeetingQuestion(edition=edition, key=f"q{uuid.uuid4().hex[:8]}", position=position)
+        db.session.add(question)
+    question.form, question.kind, question.label, question.required = form, kind, label, required
+    question.options = options if kind in CHOICE_KINDS else []
+    db.session.commit()
+    return question
+
+
+class QuestionLocked(ValueError):
+    """The change would lose answers already given."""
+
+
+# --- materials -----------------------------------------------------------------------------------------
+
+def materials_folder() -> Path:
+    folder = Path(current_app.instance_path) / "materials"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def add_material(edition: MeetingEdition, title: str, item_id: int | None, url: str | None, upload) -> Material:
+    """A link or an uploaded file for the whole meeting or one item; files are stored under a
+    random name in the instance folder and served only to registrants."""
+    material = Material(edition_id=edition.id, item_id=item_id or None, title=title, url=url or None)
+    if upload is not None and upload.filename:
+        material.file_name = upload.filename
+        material.stored_as = uuid.uuid4().hex
+        upload.save(materials_folder() / material.stored_as)
+    db.session.add(material)
+    db.session.commit()
+    return material
+
+
+def feedback_summary(edition: MeetingEdition, locale: str) -> list[dict]:
+    """Per feedback question: for choices, how many chose each option; for texts, the answers."""
+    summary = []
+    for question in questions(edition, QuestionForm.FEEDBACK):
+        values = [answer.value for answer in db.session.scalars(
+            select(MeetingAnswer).where(MeetingAnswer.question_id == question.id))]
+        entry = {"question": question, "count": sum(1 for value in values if value)}
+        if question.kind in CHOICE_KINDS:
+            chosen = Counter(key for value in values for key in (value if isinstance(value, list) else [value]) if key)
+            entry["options"] = [(answer_text(question, option["key"] if question.kind == QuestionKind.SINGLE
+                                             else [option["key"]], locale), chosen[option["key"]])
+                                for option in question.options]
+        elif question.kind == QuestionKind.CONSENT:
+            entry["options"] = [("✓", sum(1 for value in values if value is True))]
+        else:
+            entry["texts"] = [value for value in values if value]
+        summary.append(entry)
+    return summary

@@ -1,0 +1,194 @@
+"""The annual meeting for participants: the edition page with its programme, registering with
+answers, editing answers, the personal agenda, the participant list, materials and feedback."""
+from zoneinfo import ZoneInfo
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory,
+                   url_for)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from ..core.markdown import render_markdown
+from ..events import services as events
+from ..events.forms import GuestRegistrationForm
+from ..events.models import RegistrationStatus
+from ..extensions import db, limiter
+from . import services
+from .models import ItemKind, Material, QuestionForm
+
+blueprint = Blueprint("meetings", __name__, url_prefix="/meetings")
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
+def _edition_or_404(year: int):
+    edition = services.find_edition(year) or abort(404)
+    if not events.may_register(current_user, edition.session) and not current_user.is_authenticated:
+        abort(404)
+    return edition
+
+
+def _my_registration(edition):
+    return events.registration_of(current_user, edition.session) if current_user.is_authenticated else None
+
+
+def _raw_answers(edition, form: str) -> dict:
+    raw = {}
+    for question in services.questions(edition, form):
+        values = request.form.getlist(f"q-{question.key}")
+        raw[question.key] = values if question.kind == "multiple" else (values[0] if values else None)
+    return raw
+
+
+@blueprint.route("/")
+def archive():
+    return render_template("meetings/archive.html", editions=services.editions(), current=services.current_edition())
+
+
+@blueprint.route("/current")
+def current():
+    edition = services.current_edition() or abort(404)
+    return redirect(url_for("meetings.edition", year=edition.year))
+
+
+def _render_edition(edition, guest_form=None, answers=None, problems=None):
+    registration = _my_registration(edition)
+    is_registrant = registration is not None and registration.status == RegistrationStatus.CONFIRMED
+    return render_template(
+        "meetings/edition.html", edition=edition, registration=registration, is_registrant=is_registrant,
+        state=events.registration_state(edition.session),
+        days=services.programme_by_day(edition, ZoneInfo(current_app.config["TIMEZONE"])),
+        description_html=render_markdown(edition.session.description_in(_locale())).html,
+        questions=services.questions(edition, QuestionForm.REGISTRATION),
+        answers=answers if answers is not None else (services.answers_of(registration) if registration else {}),
+        problems=problems or {}, guest_form=guest_form or GuestRegistrationForm(),
+        materials=db.session.scalars(db.select(Material).where(Material.edition_id == edition.id)).all(),
+        picked=services.picked_item_ids(registration) if registration else set(),
+    )
+
+
+@blueprint.route("/<int:year>")
+def edition(year):
+    return _render_edition(_edition_or_404(year))
+
+
+@blueprint.post("/<int:year>/register")
+@login_required
+def register(year):
+    edition = _edition_or_404(year)
+    raw = _raw_answers(edition, QuestionForm.REGISTRATION)
+    try:
+        answers = services.check_answers(edition, QuestionForm.REGISTRATION, raw)
+        services.register(edition, current_user, _locale(), answers)
+    except services.AnswerProblems as problems:
+        return _render_edition(edition, answers=raw, problems=problems.problems)
+    except events.RegistrationRefused as refusal:
+        flash(str(refusal), "error")
+    else:
+        flash(_("You are registered for the meeting. Choose the parts you will attend in your personal agenda."),
+              "success")
+    return redirect(url_for("meetings.edition", year=year))
+
+
+@blueprint.post("/<int:year>/guest")
+@limiter.limit("20 per hour", methods=["POST"])
+def register_guest(year):
+    edition = _edition_or_404(year)
+    form = GuestRegistrationForm()
+    raw = _raw_answers(edition, QuestionForm.REGISTRATION)
+    try:
+        answers = services.check_answers(edition, QuestionForm.REGISTRATION, raw)
+    except services.AnswerProblems as problems:
+        form.validate_on_submit()
+        return _render_edition(edition, guest_form=form, answers=raw, problems=problems.problems)
+    if form.validate_on_submit():
+        try:
+            services.register_guest(edition, {"name": form.name.data, "email": form.email.data,
+                                              "organisation": form.organisation.data or "",
+                                              "area": form.area.data or ""}, _locale(), answers)
+        except events.RegistrationRefused as refusal:
+            form.email.errors.append(str(refusal))
+        else:
+            return render_template("events/guest_check_email.html", session=edition.session, email=form.email.data)
+    return _render_edition(edition, guest_form=form, answers=raw)
+
+
+@blueprint.post("/<int:year>/answers")
+@login_required
+def update_answers(year):
+    edition = _edition_or_404(year)
+    registration = _my_registration(edition) or abort(404)
+    if not services.answers_editable(edition):
+        flash(_("Registration has closed, so answers can no longer be changed."), "error")
+        return redirect(url_for("meetings.edition", year=year))
+    raw = _raw_answers(edition, QuestionForm.REGISTRATION)
+    try:
+        services.save_answers(registration, edition, QuestionForm.REGISTRATION,
+                              services.check_answers(edition, QuestionForm.REGISTRATION, raw))
+    except services.AnswerProblems as problems:
+        return _render_edition(edition, answers=raw, problems=problems.problems)
+    flash(_("Your answers have been saved."), "success")
+    return redirect(url_for("meetings.edition", year=year))
+
+
+@blueprint.post("/<int:year>/agenda")
+@login_required
+def agenda(year):
+    edition = _edition_or_404(year)
+    registration = _my_registration(edition) or abort(404)
+    services.set_agenda(registration, edition, {int(value) for value in request.form.getlist("item") if value.isdigit()})
+    flash(_("Your personal agenda is saved. Your personal calendar feed now shows these parts."), "success")
+    return redirect(url_for("meetings.edition", year=year) + "#programme")
+
+
+@blueprint.route("/<int:year>/participants")
+@login_required
+def participants(year):
+    edition = _edition_or_404(year)
+    registration = _my_registration(edition)
+    if not current_user.is_staff and (registration is None or registration.status != RegistrationStatus.CONFIRMED):
+        abort(403)
+    return render_template("meetings/participants.html", edition=edition, names=services.participant_list(edition))
+
+
+@blueprint.route("/<int:year>/feedback", methods=["GET", "POST"])
+@login_required
+def feedback(year):
+    edition = _edition_or_404(year)
+    registration = _my_registration(edition)
+    if registration is None or registration.status != RegistrationStatus.CONFIRMED or not edition.feedback_open:
+        abort(403)
+    answers, problems = services.answers_of(registration), {}
+    if request.method == "POST":
+        raw = _raw_answers(edition, QuestionForm.FEEDBACK)
+        try:
+            services.save_answers(registration, edition, QuestionForm.FEEDBACK,
+                                  services.check_answers(edition, QuestionForm.FEEDBACK, raw))
+        except services.AnswerProblems as error:
+            answers, problems = raw, error.problems
+        else:
+            flash(_("Thank you for your feedback."), "success")
+            return redirect(url_for("meetings.edition", year=year))
+    return render_template("meetings/feedback.html", edition=edition, answers=answers, problems=problems,
+                           questions=services.questions(edition, QuestionForm.FEEDBACK))
+
+
+@blueprint.route("/<int:year>/materials/<int:material_id>")
+@login_required
+def material_file(year, material_id):
+    edition = _edition_or_404(year)
+    material = db.session.get(Material, material_id) or abort(404)
+    registration = _my_registration(edition)
+    if material.edition_id != edition.id or material.stored_as is None:
+        abort(404)
+    if not current_user.is_staff and (registration is None or registration.status != RegistrationStatus.CONFIRMED):
+        abort(403)
+    return send_from_directory(services.materials_folder(), material.stored_as, download_name=material.file_name,
+                               as_attachment=True)
+
+
+blueprint.add_app_template_filter(lambda value: ItemKind(value).label, "item_kind_label")
+blueprint.add_app_template_filter(lambda text: Markup(render_markdown(text).html), "markdown")
