@@ -63,7 +63,7 @@ def registration_of(person: User, session: TrainingSession) -> Registration | No
 
 def registrations_of(person: User) -> list[Registration]:
     return list(db.session.scalars(select(Registration).join(TrainingSession).where(
-        Registration.user_id == person.id, Registration.status.in_(ACTIVE),
+        Registration.user_id == person.id, Registration.status.in_(ACTIVE), TrainingSession.kind == SESSION,
         TrainingSession.ends_at >= utcnow()).order_by(TrainingSession.starts_at)))
 
 

@@ -4,16 +4,18 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from ..calendar.ics import build_calendar
 from ..calendar.services import session_event
 from ..core.markdown import render_markdown
 from ..core.timeutil import utcnow
 from ..extensions import db, limiter, login_manager
+from ..meetings.models import MeetingEdition
 from . import services
 from .forms import GuestRegistrationForm
 from .links import registration_from_confirmation, registration_from_link, registration_link_token
-from .models import RegistrationStatus, TrainingSession
+from .models import ANNUAL_MEETING, RegistrationStatus, TrainingSession
 
 blueprint = Blueprint("events", __name__)
 
@@ -48,9 +50,20 @@ def _render_session_page(session: TrainingSession, guest_form: GuestRegistration
     )
 
 
+def _page_of(session: TrainingSession) -> str:
+    """Where a session is shown: its own page, or its annual meeting's page."""
+    if session.kind == ANNUAL_MEETING:
+        edition = db.session.scalar(select(MeetingEdition).where(MeetingEdition.session_id == session.id))
+        return url_for("meetings.edition", year=edition.year)
+    return url_for("events.session_page", session_id=session.id)
+
+
 @blueprint.route("/sessions/<int:session_id>")
 def session_page(session_id):
-    return _render_session_page(_visible_session_or_404(session_id), GuestRegistrationForm())
+    session = _visible_session_or_404(session_id)
+    if session.kind == ANNUAL_MEETING:
+        return redirect(_page_of(session))
+    return _render_session_page(session, GuestRegistrationForm())
 
 
 @blueprint.post("/sessions/<int:session_id>/register")
@@ -116,7 +129,7 @@ def cancel_own_registration(session_id):
     registration = services.registration_of(current_user, session) or abort(404)
     services.cancel_registration(registration)
     flash(_("Your registration has been cancelled."), "success")
-    return redirect(url_for("events.session_page", session_id=session.id))
+    return redirect(_page_of(session))
 
 
 @blueprint.route("/join/<token>")
