@@ -14,5 +14,5 @@ def notify_registrant(registration: Registration, template: str, method: str | N
         calendar=(method, invitation(registration, method)) if method else None,
         registration=registration, session=session, name=registration.name,
         title=session.title_in(registration.locale), join_link=join_url(registration),
-        manage_link=manage_url(registration), **context,
+        manage_link=manage_url(registration), calendar_attached=bool(method), **context,
     )

@@ -20,7 +20,7 @@ from ..core.timeutil import utcnow
 from ..core.urls import absolute_url
 from ..extensions import db
 from .links import GUEST_CONFIRMATION_HOURS, guest_confirmation_token
-from .models import SESSION, Attendance, Registration, RegistrationStatus, ReminderSent, TrainingSession
+from .models import ANNUAL_MEETING, SESSION, Attendance, Registration, RegistrationStatus, ReminderSent, TrainingSession
 from .notifications import notify_registrant
 
 ACTIVE = (RegistrationStatus.UNCONFIRMED, RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING)
@@ -330,9 +330,12 @@ def join_opens_before() -> timedelta:
 
 
 def record_join(registration: Registration) -> None:
-    """Remember the first use of the join link: organisers see it on the roster."""
+    """Remember the first use of the join link: organisers see it on the roster. At an annual
+    meeting, joining records attendance (organisers can still correct it on the roster)."""
     if registration.first_joined_at is None:
         registration.first_joined_at = utcnow()
+        if registration.session.kind == ANNUAL_MEETING and registration.attendance is None:
+            registration.attendance = Attendance.ATTENDED
         db.session.commit()
 
 

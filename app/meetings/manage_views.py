@@ -230,7 +230,7 @@ def feedback_csv(year):
 
 @blueprint.route("/<int:year>/after", methods=["GET", "POST"])
 def after(year):
-    """Materials, the recording, feedback results and attendance from join-link use."""
+    """Materials, the recording and feedback results."""
     edition = _edition_or_404(year)
     material = MaterialForm(edition.items, _locale(), prefix="material")
     recording = RecordingForm(obj=edition, prefix="recording")
@@ -248,10 +248,6 @@ def after(year):
         edition.feedback_open = recording.feedback_open.data
         db.session.commit()
         flash(_("Saved."), "success")
-        return redirect(url_for("meetings_manage.after", year=year))
-    elif action == "attendance":
-        count = services.record_attendance_from_joins(edition)
-        flash(_("%(count)d registrants who used the join link were marked as attended.", count=count), "success")
         return redirect(url_for("meetings_manage.after", year=year))
     return render_template("meetings/manage/after.html", edition=edition, material=material, recording=recording,
                            summary=services.feedback_summary(edition, _locale()))

@@ -268,17 +268,6 @@ def message_registrants(edition: MeetingEdition, subject: str, body: str, sender
     return len(recipients)
 
 
-def record_attendance_from_joins(edition: MeetingEdition) -> int:
-    """Mark as attended every confirmed registrant who used the join link and is not marked yet."""
-    changed = 0
-    for registration in registrations(edition, (RegistrationStatus.CONFIRMED,)):
-        if registration.first_joined_at and registration.attendance is None:
-            registration.attendance = "attended"
-            changed += 1
-    db.session.commit()
-    return changed
-
-
 # --- questions -----------------------------------------------------------------------------------------
 
 CHOICE_KINDS = (QuestionKind.SINGLE, QuestionKind.MULTIPLE)
