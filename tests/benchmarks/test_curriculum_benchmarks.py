@@ -24,6 +24,7 @@ def test_sync_of_a_large_tree(tmp_path, database_url, smtp_port):
     generate_tree(root)
     app = create_app(test_settings(database_url, smtp_port, COURSES_DIR=str(root)))
     with app.app_context():
+        db.session.remove()  # its open transaction would block DROP on PostgreSQL
         db.drop_all()
         db.create_all()
         started = time.perf_counter()
@@ -37,6 +38,7 @@ def test_sync_of_a_large_tree(tmp_path, database_url, smtp_port):
         started = time.perf_counter()
         assert sync_courses(root).counts["lessons updated"] == 1
         one_change = time.perf_counter() - started
+        db.session.remove()  # its open transaction would block DROP on PostgreSQL
         db.drop_all()
     record("sync 50x20x3", database=database_url.split(":")[0], first_s=first, no_change_s=unchanged,
            one_lesson_changed_s=one_change)
@@ -57,6 +59,7 @@ def test_lesson_page_throughput_against_the_trivial_route(tmp_path, database_url
     settings = test_settings(database_url, smtp_port, COURSES_DIR=str(REPO_ROOT / "courses"))
     app = create_app(settings)
     with app.app_context():
+        db.session.remove()  # its open transaction would block DROP on PostgreSQL
         db.drop_all()
         db.create_all()
         assert not sync_courses(app.config["COURSES_DIR"]).errors
@@ -71,6 +74,7 @@ def test_lesson_page_throughput_against_the_trivial_route(tmp_path, database_url
         trivial = requests_per_second(base_url + "/healthz")
         lesson = requests_per_second(lesson_url, {"Cookie": cookie})
     with app.app_context():
+        db.session.remove()  # its open transaction would block DROP on PostgreSQL
         db.drop_all()
     ratio = lesson / trivial
     record("lesson page", database=database_url.split(":")[0], trivial_rps=trivial, lesson_rps=lesson, ratio=ratio)

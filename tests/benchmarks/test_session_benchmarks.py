@@ -23,6 +23,7 @@ from tests.factories import make_user
 def _fresh_app(database_url, smtp_port):
     app = create_app(test_settings(database_url, smtp_port))
     with app.app_context():
+        db.session.remove()  # its open transaction would block DROP on PostgreSQL
         db.drop_all()
         db.create_all()
     return app
@@ -46,6 +47,7 @@ def test_personal_feed_and_304_against_the_trivial_route(database_url, smtp_port
         feed = requests_per_second(feed_url)
         not_modified = requests_per_second(feed_url, {"If-None-Match": etag})
     with app.app_context():
+        db.session.remove()  # its open transaction would block DROP on PostgreSQL
         db.drop_all()
     record("personal feed (50 events)", database=database_url.split(":")[0], trivial_rps=trivial, feed_rps=feed,
            feed_ratio=feed / trivial, not_modified_rps=not_modified, not_modified_ratio=not_modified / trivial)
@@ -81,6 +83,7 @@ def test_registrations_per_second(database_url, smtp_port):
         from app.events.models import Registration
 
         assert db.session.query(Registration).count() == threads * per_thread
+        db.session.remove()  # its open transaction would block DROP on PostgreSQL
         db.drop_all()
     record("registrations", database=database_url.split(":")[0], threads=threads,
            registrations_per_s=threads * per_thread / elapsed)
