@@ -25,6 +25,17 @@ def per_language(field_class, label, required_fi=False, **kwargs):
     }
 
 
+def texts_from(form, prefix: str) -> dict:
+    """The non-empty values of the per-language fields `<prefix>_fi/_sv/_en` as {locale: text}."""
+    texts = {locale: (getattr(form, f"{prefix}_{locale}").data or "").strip() for locale in LOCALES}
+    return {locale: text for locale, text in texts.items() if text}
+
+
+def texts_as_data(prefix: str, texts: dict) -> dict:
+    """{locale: text} as form data for the per-language fields `<prefix>_fi/_sv/_en`."""
+    return {f"{prefix}_{locale}": texts.get(locale, "") for locale in LOCALES}
+
+
 class SessionForm(FlaskForm):
     title_fi, title_sv, title_en = per_language(StringField, _l("Title"), required_fi=True,
                                                  filters=[strip]).values()
@@ -108,11 +119,9 @@ class SessionForm(FlaskForm):
     def session_fields(self) -> dict:
         """The form as TrainingSession attributes (times in UTC)."""
         return {
-            "title": {locale: getattr(self, f"title_{locale}").data for locale in LOCALES if getattr(self, f"title_{locale}").data},
-            "description": {locale: getattr(self, f"description_{locale}").data.strip() for locale in LOCALES
-                            if (getattr(self, f"description_{locale}").data or "").strip()},
-            "joining_instructions": {locale: getattr(self, f"instructions_{locale}").data.strip() for locale in LOCALES
-                                     if (getattr(self, f"instructions_{locale}").data or "").strip()},
+            "title": texts_from(self, "title"),
+            "description": texts_from(self, "description"),
+            "joining_instructions": texts_from(self, "instructions"),
             "course_id": self.course_id.data or None,
             "meeting_url": self.meeting_url.data,
             "capacity": self.capacity.data,
@@ -145,8 +154,6 @@ def form_data_for(session) -> dict:
         "registration_opens_at": session.registration_opens_at and utc_to_local(session.registration_opens_at, zone).replace(tzinfo=None),
         "registration_closes_at": session.registration_closes_at and utc_to_local(session.registration_closes_at, zone).replace(tzinfo=None),
     }
-    for locale in LOCALES:
-        data[f"title_{locale}"] = session.title.get(locale, "")
-        data[f"description_{locale}"] = session.description.get(locale, "")
-        data[f"instructions_{locale}"] = session.joining_instructions.get(locale, "")
+    data.update(texts_as_data("title", session.title), **texts_as_data("description", session.description),
+                **texts_as_data("instructions", session.joining_instructions))
     return data

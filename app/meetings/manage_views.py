@@ -13,7 +13,7 @@ from ..accounts.models import Role, Sector
 from ..accounts.policy import require_roles
 from ..accounts.services import all_areas
 from ..core.timeutil import NonexistentLocalTime, local_to_utc, utc_to_local
-from ..events.forms import LOCALES, form_data_for
+from ..events.forms import form_data_for, texts_as_data, texts_from
 from ..events.models import RegistrationStatus
 from ..events.services import EditConflict, update_session
 from ..extensions import db
@@ -108,21 +108,16 @@ def programme(year, item_id):
     zone = current_app.config["TIMEZONE"]
     if request.method == "GET" and item is not None:
         starts, ends = utc_to_local(item.starts_at, zone), utc_to_local(item.ends_at, zone)
-        data = {"kind": item.kind, "track": item.track, "speakers": item.speakers, "day": starts.date(),
-                "start_time": starts.time(), "end_time": ends.time()}
-        for locale in LOCALES:
-            data[f"title_{locale}"] = item.title.get(locale, "")
-            data[f"description_{locale}"] = item.description.get(locale, "")
-        form = ItemForm(data=data)
+        form = ItemForm(data={"kind": item.kind, "track": item.track, "speakers": item.speakers, "day": starts.date(),
+                              "start_time": starts.time(), "end_time": ends.time(),
+                              **texts_as_data("title", item.title), **texts_as_data("description", item.description)})
     else:
         form = ItemForm()
         if request.method == "GET":
             form.day.data = utc_to_local(edition.session.starts_at, zone).date()
     if form.validate_on_submit() and (times := _item_times(form)):
         fields = {
-            "title": {locale: getattr(form, f"title_{locale}").data for locale in LOCALES if getattr(form, f"title_{locale}").data},
-            "description": {locale: getattr(form, f"description_{locale}").data.strip() for locale in LOCALES
-                            if (getattr(form, f"description_{locale}").data or "").strip()},
+            "title": texts_from(form, "title"), "description": texts_from(form, "description"),
             "kind": form.kind.data, "track": form.track.data or None, "speakers": form.speakers.data or None,
             "starts_at": times[0], "ends_at": times[1],
         }
@@ -156,11 +151,11 @@ def questions(year, question_id):
     if request.method == "GET" and question is not None:
         form = QuestionEditForm(data={"form": question.form, "kind": question.kind, "required": question.required,
                                       "options": services.options_text(question),
-                                      **{f"label_{locale}": question.label.get(locale, "") for locale in LOCALES}})
+                                      **texts_as_data("label", question.label)})
     else:
         form = QuestionEditForm()
     if form.validate_on_submit():
-        label = {locale: getattr(form, f"label_{locale}").data for locale in LOCALES if getattr(form, f"label_{locale}").data}
+        label = texts_from(form, "label")
         options = services.parse_options(form.options.data or "", question.options if question else [])
         try:
             services.save_question(edition, question, form=form.form.data, kind=form.kind.data, label=label,
