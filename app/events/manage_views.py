@@ -1,8 +1,5 @@
 """Trainers and admins: schedule, edit and cancel sessions, see rosters, mark attendance."""
-import csv
-import io
-
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -11,6 +8,7 @@ from sqlalchemy import select
 from ..accounts.models import Role, User
 from ..accounts.policy import require_roles
 from ..accounts.services import all_areas
+from ..core.spreadsheets import csv_download
 from ..curriculum.services import catalogue
 from ..extensions import db
 from . import services
@@ -112,23 +110,15 @@ CSV_COLUMNS = ("name", "email", "organisation", "area", "status", "waiting_posit
 
 @blueprint.route("/<int:session_id>/roster.csv")
 def roster_csv(session_id):
-    """UTF-8 with a byte-order mark and semicolons, so that Excel in Finland opens it cleanly."""
     session = _session_or_404(session_id)
-    output = io.StringIO()
-    output.write("\ufeff")
-    writer = csv.writer(output, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    rows = []
     for row in services.roster(session):
-        registration = row.registration
-        person = registration.user
-        writer.writerow([
-            registration.name, registration.email,
-            registration.guest_organisation or "",
+        registration, person = row.registration, row.registration.user
+        rows.append([
+            registration.name, registration.email, registration.guest_organisation or "",
             person.area.name_fi if person and person.area else (registration.guest_area or ""),
             registration.status, row.position or "", registration.created_at.isoformat(timespec="seconds"),
             registration.attendance or "",
             registration.first_joined_at.isoformat(timespec="seconds") if registration.first_joined_at else "",
         ])
-    filename = f"roster-{session.starts_at:%Y-%m-%d}-{session.id}.csv"
-    return Response(output.getvalue(), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return csv_download(list(CSV_COLUMNS), rows, f"roster-{session.starts_at:%Y-%m-%d}-{session.id}.csv")

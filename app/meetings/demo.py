@@ -1,6 +1,6 @@
 """Demo annual meetings: last year's, with its programme and a recording, and the coming one
 with registration open and parallel workshops. Idempotent."""
-from datetime import date, time, timedelta
+from datetime import date, time
 
 from flask import current_app
 

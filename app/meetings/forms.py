@@ -7,7 +7,7 @@ from wtforms import (BooleanField, DateField, IntegerField, SelectField, StringF
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
 from ..core.forms import enum_choices, strip
-from ..events.forms import LOCALES, SessionForm, per_language
+from ..events.forms import SessionForm, per_language
 from .models import ItemKind, QuestionForm, QuestionKind
 
 

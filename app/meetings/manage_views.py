@@ -1,10 +1,8 @@
 """Organisers (admins): editions, programme, questions, registrations with answers and their
 export, messages to registrants, materials, the recording, feedback and attendance."""
-import csv
-import io
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,6 +10,7 @@ from flask_login import current_user
 from ..accounts.models import Role, Sector
 from ..accounts.policy import require_roles
 from ..accounts.services import all_areas
+from ..core.spreadsheets import csv_download
 from ..core.timeutil import NonexistentLocalTime, local_to_utc, utc_to_local
 from ..events.forms import form_data_for, texts_as_data, texts_from
 from ..events.models import RegistrationStatus
@@ -193,20 +192,15 @@ def registrations(year):
 
 
 def _csv_response(rows, questions, filename: str):
-    """One row per registrant and a column per question; UTF-8 with BOM and semicolons for Excel."""
+    """One row per registrant and a column per question."""
     locale = _locale()
-    output = io.StringIO()
-    output.write("\ufeff")
-    writer = csv.writer(output, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["name", "email", "area", "sector", "status", "attendance", "registered_at",
-                     *(question.label_in(locale) for question in questions)])
-    for row in rows:
-        registration = row.registration
-        writer.writerow([registration.name, registration.email, row.area, row.sector, registration.status,
-                         registration.attendance or "", registration.created_at.isoformat(timespec="seconds"),
-                         *(services.answer_text(q, row.answers.get(q.key), locale) for q in questions)])
-    return Response(output.getvalue(), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    header = ["name", "email", "area", "sector", "status", "attendance", "registered_at",
+              *(question.label_in(locale) for question in questions)]
+    return csv_download(header, ([row.registration.name, row.registration.email, row.area, row.sector,
+                                  row.registration.status, row.registration.attendance or "",
+                                  row.registration.created_at.isoformat(timespec="seconds"),
+                                  *(services.answer_text(q, row.answers.get(q.key), locale) for q in questions)]
+                                 for row in rows), filename)
 
 
 @blueprint.route("/<int:year>/registrations.csv")

@@ -7,13 +7,12 @@ import uuid
 from collections import Counter
 from pathlib import Path
 from dataclasses import dataclass
-from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..accounts.models import Area, Sector, User
+from ..accounts.models import Sector, User
 from ..core.timeutil import utcnow
 from ..events import services as events
 from ..events.models import ANNUAL_MEETING, Registration, RegistrationStatus, TrainingSession

@@ -1,8 +1,6 @@
 """With CSRF protection on (as in production), every form post without a token is refused."""
 import pytest
 
-from app import create_app
-from app.extensions import db
 from tests.factories import make_user
 
 

@@ -136,7 +136,7 @@ def test_live_session_requirement_stays_pending(app, courses_dir):
 
 
 def test_area_assignment_reaches_people_who_join_later(client, auth, app, synced_course):
-    trainer = make_user("trainer@example.org", roles=[Role.TRAINER])
+    make_user("trainer@example.org", roles=[Role.TRAINER])
     area = make_area("Esimerkkilä")
     auth.sign_in("trainer@example.org")
     due = date.today() + timedelta(days=30)

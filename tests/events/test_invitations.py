@@ -1,7 +1,6 @@
 """Updates raise SEQUENCE, cancellations send METHOD:CANCEL, reminders are sent once."""
 from datetime import timedelta
 
-from sqlalchemy import select
 
 from app.core.timeutil import utcnow
 from app.events import services

@@ -7,7 +7,6 @@ from datetime import timedelta
 from app.core.timeutil import utcnow
 from app.events import services
 from app.events.links import join_url
-from app.events.models import RegistrationStatus
 from app.extensions import db
 from tests.events.conftest import make_session
 from tests.factories import make_user
@@ -89,3 +88,12 @@ def test_roster_page_lists_everyone_with_status(client, auth, app, trainer):
     client.set_cookie("kaiku_lang", "en")
     page = client.get(f"/manage/sessions/{session.id}").get_data(as_text=True)
     assert re.search(r"Aino.*Confirmed", page, re.S) and re.search(r"Eero.*On the waiting list \(1\)", page, re.S)
+
+
+def test_exported_cells_cannot_run_as_formulas(client, auth, app, trainer):
+    session = make_session()
+    services.register_person(session, make_user(name="=HYPERLINK(\"http://evil.example\")"), "fi")
+    auth.sign_in("trainer@example.org")
+    rows = list(csv.reader(io.StringIO(client.get(f"/manage/sessions/{session.id}/roster.csv").data.decode("utf-8-sig")),
+                           delimiter=";"))
+    assert rows[1][0] == "'=HYPERLINK(\"http://evil.example\")"

@@ -1,14 +1,12 @@
 """Registering: one click, capacity, the waiting list, promotion, guests, refusals."""
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from app.core.timeutil import utcnow
 from app.events import services
 from app.events.models import Registration, RegistrationStatus
 from app.extensions import db
-from app.outbox.models import OutboxMessage
 from app.outbox.services import deliver_due
 from tests.calendars import parse_both
 from tests.conftest import link_in
