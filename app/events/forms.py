@@ -157,3 +157,10 @@ def form_data_for(session) -> dict:
     data.update(texts_as_data("title", session.title), **texts_as_data("description", session.description),
                 **texts_as_data("instructions", session.joining_instructions))
     return data
+
+
+class MessageForm(FlaskForm):
+    """A message from organisers to everyone registered, sent through the outbox."""
+
+    subject = StringField(_l("Subject"), filters=[strip], validators=[DataRequired(), Length(max=200)])
+    body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=10000)])

@@ -3,6 +3,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from flask_login import current_user
 from sqlalchemy import select
 
 from ..accounts.models import Role, User
@@ -12,7 +13,7 @@ from ..core.spreadsheets import csv_download
 from ..curriculum.services import catalogue
 from ..extensions import db
 from . import services
-from .forms import SessionForm, form_data_for
+from .forms import MessageForm, SessionForm, form_data_for
 from .models import SESSION, Attendance, TrainingSession
 
 blueprint = Blueprint("events_manage", __name__, url_prefix="/manage/sessions")
@@ -86,6 +87,18 @@ def cancel(session_id):
     return redirect(url_for("events_manage.roster", session_id=session.id))
 
 
+@blueprint.post("/<int:session_id>/message")
+def message(session_id):
+    session = _session_or_404(session_id)
+    form = MessageForm()
+    if form.validate_on_submit():
+        count = services.message_registrants(session, form.subject.data, form.body.data, current_user)
+        flash(_("The message is queued for %(count)d registrants.", count=count), "success")
+        return redirect(url_for("events_manage.roster", session_id=session.id))
+    return render_template("events/manage/roster.html", session=session, rows=services.roster(session),
+                           attendance_choices=list(Attendance), message=form)
+
+
 @blueprint.route("/<int:session_id>", methods=["GET", "POST"])
 def roster(session_id):
     session = _session_or_404(session_id)
@@ -101,7 +114,7 @@ def roster(session_id):
         flash(_("Attendance saved (%(count)d changed).", count=changed), "success")
         return redirect(url_for("events_manage.roster", session_id=session.id))
     return render_template("events/manage/roster.html", session=session, rows=services.roster(session),
-                           attendance_choices=list(Attendance))
+                           attendance_choices=list(Attendance), message=MessageForm())
 
 
 CSV_COLUMNS = ("name", "email", "organisation", "area", "status", "waiting_position", "registered_at", "attendance",

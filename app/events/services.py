@@ -339,6 +339,16 @@ def record_join(registration: Registration) -> None:
         db.session.commit()
 
 
+def message_registrants(session: TrainingSession, subject: str, body: str, sender: User) -> int:
+    """Queue an organiser's message to everyone confirmed or waiting; return how many."""
+    recipients = _registrations(session, (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING))
+    for registration in recipients:
+        notify_registrant(registration, "organiser_message", message_subject=subject, message_body=body,
+                          sender=sender.name)
+    db.session.commit()
+    return len(recipients)
+
+
 # --- roster and attendance --------------------------------------------------------------------------
 
 @dataclass

@@ -47,11 +47,6 @@ class QuestionEditForm(FlaskForm):
     required = BooleanField(_l("An answer is required"))
 
 
-class MessageForm(FlaskForm):
-    subject = StringField(_l("Subject"), filters=[strip], validators=[DataRequired(), Length(max=200)])
-    body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=10000)])
-
-
 class MaterialForm(FlaskForm):
     title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), Length(max=300)])
     item_id = SelectField(_l("Programme item"), coerce=int)

@@ -12,12 +12,12 @@ from ..accounts.policy import require_roles
 from ..accounts.services import all_areas
 from ..core.spreadsheets import csv_download
 from ..core.timeutil import NonexistentLocalTime, local_to_utc, utc_to_local
-from ..events.forms import form_data_for, texts_as_data, texts_from
+from ..events.forms import MessageForm, form_data_for, texts_as_data, texts_from
 from ..events.models import RegistrationStatus
-from ..events.services import EditConflict, update_session
+from ..events.services import EditConflict, message_registrants, update_session
 from ..extensions import db
 from . import services
-from .forms import EditionForm, ItemForm, MaterialForm, MessageForm, QuestionEditForm, RecordingForm
+from .forms import EditionForm, ItemForm, MaterialForm, QuestionEditForm, RecordingForm
 from .models import MeetingQuestion, ProgrammeItem, QuestionForm, QuestionKind
 
 blueprint = Blueprint("meetings_manage", __name__, url_prefix="/manage/meetings")
@@ -178,7 +178,7 @@ def registrations(year):
     edition = _edition_or_404(year)
     message = MessageForm()
     if message.validate_on_submit():
-        count = services.message_registrants(edition, message.subject.data, message.body.data, current_user)
+        count = message_registrants(edition.session, message.subject.data, message.body.data, current_user)
         flash(_("The message is queued for %(count)d registrants.", count=count), "success")
         return redirect(url_for("meetings_manage.registrations", year=year))
     rows = _filtered_rows(edition)

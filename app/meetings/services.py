@@ -257,16 +257,6 @@ def answer_text(question: MeetingQuestion, value, locale: str) -> str:
     return value or ""
 
 
-def message_registrants(edition: MeetingEdition, subject: str, body: str, sender: User) -> int:
-    """Queue an organiser's message to every active registrant; return how many."""
-    recipients = registrations(edition, (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING))
-    for registration in recipients:
-        notify_registrant(registration, "organiser_message", message_subject=subject, message_body=body,
-                          sender=sender.name)
-    db.session.commit()
-    return len(recipients)
-
-
 # --- questions -----------------------------------------------------------------------------------------
 
 CHOICE_KINDS = (QuestionKind.SINGLE, QuestionKind.MULTIPLE)

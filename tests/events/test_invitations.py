@@ -83,3 +83,19 @@ def test_reminders_command(app, runner):
     services.register_person(session, make_user("aino@example.org"), "fi")
     assert "1 reminder(s) queued" in runner.invoke(args=["reminders", "send"]).output
     assert "0 reminder(s) queued" in runner.invoke(args=["reminders", "send"]).output
+
+
+def test_trainer_messages_everyone_registered(client, auth, app, trainer, smtp_server):
+    session = make_session(capacity=1)
+    services.register_person(session, make_user("aino@example.org", locale="en"), "en")
+    services.register_person(session, make_user("eero@example.org", locale="en"), "en")
+    deliver_due()
+    smtp_server.messages.clear()
+    auth.sign_in("trainer@example.org")
+    client.set_cookie("kaiku_lang", "en")
+    page = client.post(f"/manage/sessions/{session.id}/message", data={"subject": "", "body": ""}).get_data(as_text=True)
+    assert 'id="subject-error"' in page
+    client.post(f"/manage/sessions/{session.id}/message", data={"subject": "Slides", "body": "Please read them."})
+    deliver_due()
+    assert sorted(m["To"] for m in smtp_server.messages) == ["aino@example.org", "eero@example.org"]
+    assert all("Slides" in m["Subject"] and "Please read them." in m.get_content() for m in smtp_server.messages)
