@@ -29,7 +29,6 @@ def init_app(app: Flask, url_prefix: str = "", overrides: dict | None = None) ->
         settings["SECRET_KEY"] = app.config["SECRET_KEY"]  # a host's key serves us too
     app.config.update(flask_config(settings, app.instance_path))
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PACKAGE_DIR / "translations")
-    app.config["KAIKU_URL_PREFIX"] = url_prefix
 
     app.jinja_env.add_extension("jinja2.ext.do")
     _init_extensions(app)
