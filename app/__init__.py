@@ -7,6 +7,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from . import audit
 from .config import flask_config, load_settings
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -33,6 +34,7 @@ def init_app(app: Flask, url_prefix: str = "", overrides: dict | None = None) ->
     app.jinja_env.add_extension("jinja2.ext.do")
     _init_extensions(app)
     _register_blueprints(app, url_prefix)
+    audit.init_app(app)
     _register_cli(app)
     _connect_features()
 
@@ -45,11 +47,13 @@ def init_app(app: Flask, url_prefix: str = "", overrides: dict | None = None) ->
 def _import_models() -> None:
     """Every model module, so that metadata (and migrations) see all tables."""
     from .accounts import models as _accounts  # noqa: F401
+    from .audit import models as _audit  # noqa: F401
     from .calendar import models as _calendar  # noqa: F401
     from .curriculum import models as _curriculum  # noqa: F401
     from .events import models as _events  # noqa: F401
     from .meetings import models as _meetings  # noqa: F401
     from .outbox import models as _outbox  # noqa: F401
+    from .reports import changes as _reports  # noqa: F401
 
 
 def _init_extensions(app: Flask) -> None:
@@ -73,6 +77,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask, url_prefix: str) -> None:
     from .accounts.admin_views import blueprint as accounts_admin
     from .accounts.views import blueprint as accounts
+    from .audit.views import blueprint as audit_log
     from .calendar.views import blueprint as calendar
     from .core.views import blueprint as core
     from .curriculum.staff_views import blueprint as curriculum_staff
@@ -82,9 +87,10 @@ def _register_blueprints(app: Flask, url_prefix: str) -> None:
     from .meetings.manage_views import blueprint as meetings_manage
     from .meetings.views import blueprint as meetings
     from .outbox.views import blueprint as outbox
+    from .reports.views import blueprint as reports
 
     blueprints = (core, accounts, accounts_admin, outbox, curriculum, curriculum_staff, events, events_manage,
-                  meetings, meetings_manage, calendar)
+                  meetings, meetings_manage, calendar, reports, audit_log)
     app.extensions["kaiku_blueprints"] = frozenset(blueprint.name for blueprint in blueprints)
     for blueprint in blueprints:
         own_prefix = blueprint.url_prefix or ""
@@ -103,12 +109,30 @@ def _register_cli(app: Flask) -> None:
 
 
 def _connect_features() -> None:
-    """Attending a course's live session completes the course's live-session step."""
-    from .curriculum.services import live_session_attendance_checks
-    from .events.services import attended_live_session
+    """Attending a course's live session completes the course's live-session step; each
+    feature adds its part to a person's data download and to erasing a person."""
+    from .accounts import privacy
+    from .audit import services as audit_services
+    from .calendar import services as calendar
+    from .curriculum import services as curriculum
+    from .events import services as events
+    from .meetings import services as meetings
+    from .outbox import services as outbox
 
-    if attended_live_session not in live_session_attendance_checks:
-        live_session_attendance_checks.append(attended_live_session)
+    _connect(curriculum.live_session_attendance_checks, [events.attended_live_session])
+    _connect(privacy.personal_data_sections, [feature.personal_data
+                                              for feature in (curriculum, events, meetings, calendar, outbox)])
+    # Meetings finds a guest's answers by the email address that events then forgets; events
+    # queues cancellation emails that outbox then deletes.
+    _connect(privacy.erasers, [feature.erase_personal_data
+                               for feature in (meetings, events, calendar, outbox, audit_services)])
+
+
+def _connect(registry: list, functions: list) -> None:
+    """Add each function once, however many apps are created."""
+    for function in functions:
+        if function not in registry:
+            registry.append(function)
 
 
 @event.listens_for(Engine, "connect")

@@ -71,7 +71,8 @@ def test_settings(database_url, smtp_port, **extra) -> dict:
         "MAIL_PORT": smtp_port,
         "MAIL_TIMEOUT": 5,
         "BASE_URL": "http://127.0.0.1:5000",
-        "FEED_CACHE_SECONDS": 0,  # tests see every change at once; the cache has its own test
+        "FEED_CACHE_SECONDS": 0,  # tests see every change at once; the caches have their own tests
+        "REPORT_CACHE_SECONDS": 0,
         **extra,
     }
 

@@ -1,11 +1,11 @@
-"""Admin pages: people (invite, edit, deactivate, import) and areas."""
+"""Admin pages: people (invite, edit, deactivate, import, erase) and areas."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.pagination import paginate
 from ..extensions import db
-from . import services
+from . import privacy, services
 from .forms import AreaForm, ImportForm, InviteForm, PersonForm
 from .models import Area, Role, User
 from .policy import require_roles
@@ -16,6 +16,20 @@ require_roles(blueprint, Role.ADMIN)
 
 def _get_or_404(model, object_id):
     return db.session.get(model, object_id) or abort(404)
+
+
+def _changeable_person_or_404(person_id) -> User:
+    """An erased person's page offers no changes; a form left open elsewhere gets a 404."""
+    person = _get_or_404(User, person_id)
+    if person.erased_at is not None:
+        abort(404)
+    return person
+
+
+def _person_form(person: User, **kwargs) -> PersonForm:
+    return PersonForm(services.all_areas(), obj=person, data={"roles": sorted(person.roles),
+                                                              "area_id": person.area_id or 0,
+                                                              "sector": person.sector or ""}, **kwargs)
 
 
 def _person_fields(form: PersonForm) -> dict:
@@ -59,10 +73,8 @@ def invite():
 @blueprint.route("/people/<int:person_id>", methods=["GET", "POST"])
 def edit_person(person_id):
     person = _get_or_404(User, person_id)
-    form = PersonForm(services.all_areas(), obj=person, data={"roles": sorted(person.roles),
-                                                              "area_id": person.area_id or 0,
-                                                              "sector": person.sector or ""})
-    if form.validate_on_submit():
+    form = _person_form(person)
+    if person.erased_at is None and form.validate_on_submit():
         if person.id == current_user.id and Role.ADMIN not in form.roles.data:
             form.roles.errors.append(_("You cannot remove your own admin role."))
         else:
@@ -74,7 +86,7 @@ def edit_person(person_id):
 
 @blueprint.post("/people/<int:person_id>/active")
 def set_active(person_id):
-    person = _get_or_404(User, person_id)
+    person = _changeable_person_or_404(person_id)
     activate = request.form.get("active") == "1"
     if person.id == current_user.id and not activate:
         flash(_("You cannot deactivate your own account."), "error")
@@ -87,12 +99,29 @@ def set_active(person_id):
 
 @blueprint.post("/people/<int:person_id>/reinvite")
 def reinvite(person_id):
-    person = _get_or_404(User, person_id)
+    person = _changeable_person_or_404(person_id)
     services.send_invitation(person, current_user)
     db.session.commit()
     flash(_("A new invitation has been queued for %(email)s; earlier links no longer work.", email=person.email),
           "success")
     return redirect(url_for("accounts_admin.edit_person", person_id=person.id))
+
+
+@blueprint.post("/people/<int:person_id>/erase")
+def erase(person_id):
+    person = _changeable_person_or_404(person_id)
+    if services.normalize_email(request.form.get("confirm_email", "")) != person.email:
+        flash(_("Nothing was erased: type the person's email address exactly as shown to confirm."), "error")
+    else:
+        try:
+            privacy.erase(person, erased_by=current_user)
+        except services.AccountError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("The person's personal data has been erased; their figures are kept."), "success")
+            return redirect(url_for("accounts_admin.edit_person", person_id=person.id))
+    # Refusals render the page rather than redirect: the audit log records redirected POSTs as changes.
+    return render_template("accounts/admin/person.html", form=_person_form(person, formdata=None), person=person)
 
 
 @blueprint.route("/people/import", methods=["GET", "POST"])

@@ -1,4 +1,5 @@
-"""Demo areas and the three demo accounts named in the README. Loading twice changes nothing."""
+"""Demo areas, the demo accounts named in the README, and a few colleagues without a password
+who give the reports something to show. Loading twice changes nothing."""
 from datetime import date
 
 from ..extensions import db
@@ -28,6 +29,24 @@ DEMO_PEOPLE = [
      "area": "Esimerkkikaupunki", "sector": Sector.CULTURE, "locale": "fi"},
     {"email": "coordinator@example.org", "name": "Kaisa Esimerkki", "roles": [Role.COORDINATOR],
      "area": "Esimerkkikunta", "sector": Sector.SOCIAL_HEALTH, "locale": "fi"},
+    {"email": "arealead@example.org", "name": "Leena Esimerkki", "roles": [Role.AREA_LEAD, Role.COORDINATOR],
+     "area": "Esimerkkikunta", "sector": Sector.CULTURE, "locale": "fi"},
+]
+
+# Colleagues cannot sign in (no password); the curriculum demo gives them progress.
+DEMO_COLLEAGUES = [
+    {"email": "matti.virtanen@example.org", "name": "Matti Virtanen", "area": "Esimerkkikunta",
+     "sector": Sector.WELLBEING, "locale": "fi"},
+    {"email": "sanna.korhonen@example.org", "name": "Sanna Korhonen", "area": "Esimerkkikaupunki",
+     "sector": Sector.SOCIAL_HEALTH, "locale": "fi"},
+    {"email": "johan.lindqvist@example.org", "name": "Johan Lindqvist", "area": "Esimerkkiseutu",
+     "sector": Sector.CULTURE, "locale": "sv"},
+    {"email": "anna.nieminen@example.org", "name": "Anna Nieminen", "area": "Esimerkin hyvinvointialue",
+     "sector": Sector.SOCIAL_HEALTH, "locale": "fi"},
+    {"email": "emma.holm@example.org", "name": "Emma Holm", "area": "Esimerkkiseutu",
+     "sector": Sector.SOCIAL_HEALTH, "locale": "sv"},
+    {"email": "pekka.makinen@example.org", "name": "Pekka Mäkinen", "area": "Esimerkkikaupunki",
+     "sector": Sector.CULTURE, "locale": "fi"},
 ]
 
 
@@ -39,10 +58,11 @@ def load_demo_data() -> tuple[int, int]:
             db.session.add(Area(**fields))
             added_areas += 1
     db.session.flush()
-    for fields in DEMO_PEOPLE:
+    for fields, password in [(fields, DEMO_PASSWORD) for fields in DEMO_PEOPLE] + [
+            ({**fields, "roles": [Role.COORDINATOR]}, None) for fields in DEMO_COLLEAGUES]:
         if services.find_user_by_email(fields["email"]) is None:
             area = services.find_area_by_name(fields["area"])
-            services.create_user(**{**fields, "area": area}, password=DEMO_PASSWORD)
+            services.create_user(**{**fields, "area": area}, password=password)
             added_people += 1
     db.session.commit()
     return added_areas, added_people

@@ -16,6 +16,7 @@ class Role(LabelledEnum):
     ADMIN = "admin", _l("Admin")
     TRAINER = "trainer", _l("Trainer")
     COORDINATOR = "coordinator", _l("Coordinator")
+    AREA_LEAD = "area_lead", _l("Area lead")  # follows the training of their own area's people
 
 
 class Sector(LabelledEnum):
@@ -77,6 +78,7 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # identity erased; figures kept
 
     area: Mapped[Area | None] = relationship(back_populates="people")
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -86,6 +88,11 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.active
+
+    @property
+    def display_name(self) -> str:
+        """The name, or for an erased person a translated placeholder in its place."""
+        return str(_l("Erased person")) if self.erased_at is not None else self.name
 
     @property
     def roles(self) -> set[str]:

@@ -1,12 +1,15 @@
-"""Signing in and out, invitations, password resets and one's own account page."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+"""Signing in and out, invitations, password resets, one's own account page and data download."""
+import json
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..audit.services import record
 from ..core.urls import safe_next
 from ..extensions import db, limiter
-from . import services
+from . import privacy, services
 from .forms import ChangePasswordForm, ForgotPasswordForm, ProfileForm, SetPasswordForm, SignInForm
 from .models import AreaKind, AreaStatus, Role, Sector, TokenPurpose
 
@@ -115,6 +118,16 @@ def change_password():
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/account.html", profile=profile, password=password)
+
+
+@blueprint.get("/account/data.json")
+@login_required
+def personal_data():
+    data = privacy.personal_data(current_user)
+    record(current_user, "accounts.personal_data")
+    return Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="kaiku-training-data.json"',
+                             "Cache-Control": "no-store"})
 
 
 for _filter_name, _enum in {"role_label": Role, "sector_label": Sector,

@@ -1,20 +1,18 @@
 """Calendars from sessions and registrations: email invitations, published feeds, personal
 feeds with their tokens, and the ETags that let polling clients get a 304."""
 import hashlib
-import threading
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import contains_eager
 
 from ..accounts.models import User
 from ..core.timeutil import utcnow
 from ..core.tokens import hash_token, new_token
+from ..core.cache import TimedCache, app_cache
 from ..core.urls import absolute_url
 from ..curriculum.services import dashboard
 from ..events.links import join_url
@@ -40,42 +38,11 @@ def _feed(events: list[CalendarEvent], name: str, alarm_minutes: int | None = No
                 hashlib.sha256(body).hexdigest()[:32])
 
 
-class FeedCache:
+def feed_cache() -> TimedCache:
     """Built feeds kept for a few seconds per worker. Calendar clients poll the same URLs
     over and over; within the window a poll (and its 304) costs no database work. A change,
-    or a revoked token, shows at most `seconds` later."""
-
-    def __init__(self, seconds: float, max_entries: int = 5000):
-        self.seconds, self.max_entries = seconds, max_entries
-        self._entries: OrderedDict[tuple, tuple[float, Feed]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> Feed | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or entry[0] < time.monotonic():
-                return None
-            return entry[1]
-
-    def put(self, key: tuple, feed: Feed) -> Feed:
-        with self._lock:
-            self._entries[key] = (time.monotonic() + self.seconds, feed)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-        return feed
-
-    def discard(self, key: tuple) -> None:
-        with self._lock:
-            self._entries.pop(key, None)
-
-
-def feed_cache() -> FeedCache:
-    """This app's feed cache (each app, and each worker process, has its own)."""
-    cache = current_app.extensions.get("kaiku_feed_cache")
-    if cache is None:
-        cache = current_app.extensions["kaiku_feed_cache"] = FeedCache(current_app.config["FEED_CACHE_SECONDS"])
-    return cache
+    or a revoked token, shows at most FEED_CACHE_SECONDS later."""
+    return app_cache("kaiku_feed_cache", "FEED_CACHE_SECONDS", max_entries=5000)
 
 
 def personal_feed_key(token_hash: str) -> tuple:
@@ -244,3 +211,21 @@ def note_feed_use(token: FeedToken) -> None:
     if token.last_used_at is None or now - token.last_used_at > timedelta(hours=1):
         token.last_used_at = now
         db.session.commit()
+
+
+# --- personal data -------------------------------------------------------------------------------------
+
+def personal_data(person: User) -> dict:
+    """The person's calendar feed links for their data download: when each was made, last
+    fetched and revoked. Never the token, which only its owner ever saw."""
+    return {"calendar_feeds": [
+        {"created_at": token.created_at, "last_used_at": token.last_used_at, "revoked_at": token.revoked_at,
+         "alarm_minutes": token.alarm_minutes}
+        for token in db.session.scalars(select(FeedToken).where(FeedToken.user_id == person.id)
+                                        .order_by(FeedToken.created_at))]}
+
+
+def erase_personal_data(person: User) -> None:
+    """Stop the person's feed at once and delete every feed token they had."""
+    revoke_feed_token(person, commit=False)
+    db.session.execute(delete(FeedToken).where(FeedToken.user_id == person.id))

@@ -1,5 +1,6 @@
-"""Demo training: every coordinator has the basics course assigned, due in a month, and the demo
-coordinator has completed the yearly refresher and started the basics. Idempotent."""
+"""Demo training: every coordinator has the basics course assigned, due in a month; the demo
+coordinator has completed the yearly refresher and started the basics; the other demo people
+are at different points. Idempotent."""
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -28,23 +29,40 @@ def load_demo_assignments() -> int:
     return 1
 
 
+# Who has done what: a number of lessons read, or ALL for the whole course with its checks.
+ALL = None
+DEMO_PROGRESS = [
+    (DEMO_LEARNER, DEMO_COMPLETED_COURSE, ALL),
+    (DEMO_LEARNER, DEMO_COURSE, 1),
+    ("arealead@example.org", DEMO_COURSE, ALL),
+    ("matti.virtanen@example.org", DEMO_COURSE, 3),
+    ("sanna.korhonen@example.org", DEMO_COURSE, ALL),
+    ("sanna.korhonen@example.org", DEMO_COMPLETED_COURSE, ALL),
+    ("johan.lindqvist@example.org", DEMO_COURSE, 5),
+    ("anna.nieminen@example.org", DEMO_COMPLETED_COURSE, 2),
+    ("pekka.makinen@example.org", "running-a-pilot", 4),
+]
+
+
 def load_demo_progress() -> int:
-    """Give the demo coordinator a completed course (with a certificate) and one lesson read in
-    another, through the same services a learner uses; return how many courses were touched."""
-    learner = find_user_by_email(DEMO_LEARNER)
+    """Give the demo people their progress through the same services a learner uses; return
+    how many enrolments were added."""
     touched = 0
-    completed = services.find_course(DEMO_COMPLETED_COURSE)
-    if learner and completed and services.enrolment_for(learner, completed) is None:
-        for lesson in completed.active_lessons:
-            services.complete_lesson(learner, lesson, "fi")
-        for module in completed.active_modules:
+    for email, course_key, lessons_read in DEMO_PROGRESS:
+        learner, course = find_user_by_email(email), services.find_course(course_key)
+        if learner and course and services.enrolment_for(learner, course) is None:
+            _take(learner, course, lessons_read)
+            touched += 1
+    return touched
+
+
+def _take(learner, course, lessons_read: int | None) -> None:
+    locale = learner.locale or "fi"
+    for lesson in course.active_lessons[:lessons_read]:
+        services.complete_lesson(learner, lesson, locale)
+    if lessons_read is ALL:
+        for module in course.active_modules:
             if module.active_check:
                 right = {question["key"]: [option["key"] for option in question["options"] if option["correct"]]
                          for question in module.active_check.questions}
-                services.submit_check(learner, module.active_check, right, "fi")
-        touched += 1
-    started = services.find_course(DEMO_COURSE)
-    if learner and started and services.enrolment_for(learner, started) is None:
-        services.complete_lesson(learner, started.active_lessons[0], "fi")
-        touched += 1
-    return touched
+                services.submit_check(learner, module.active_check, right, locale)

@@ -3,14 +3,16 @@
 Progress is computed from the rows each action writes, at once: nothing waits for a job.
 """
 from calendar import monthrange
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Callable
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
+from ..core.enums import LabelledEnum
 from ..core.timeutil import utcnow
 from ..extensions import db
 from .models import (CheckAttempt, Course, CourseAssignment, CourseCompletion, CourseModule, Enrolment,
@@ -61,6 +63,37 @@ def find_module(course: Course, key: str) -> CourseModule | None:
 
 # --- progress -------------------------------------------------------------------------------
 
+class CourseStatus(LabelledEnum):
+    NOT_ENROLLED = "not_enrolled", _l("Not enrolled")
+    NOT_STARTED = "not_started", _l("Not started")
+    IN_PROGRESS = "in_progress", _l("In progress")
+    AWAITING_LIVE_SESSION = "awaiting_live_session", _l("Waiting for a live session")
+    OVERDUE = "overdue", _l("Overdue")
+    COMPLETED = "completed", _l("Completed")
+    RENEWAL_DUE = "renewal_due", _l("Renewal due")
+    EXPIRED = "expired", _l("Expired")
+
+
+VALID_COMPLETION = frozenset({CourseStatus.COMPLETED, CourseStatus.RENEWAL_DUE})
+
+
+def course_status(*, completed: bool, expires_at: datetime | None, due_on: date | None, enrolled: bool,
+                  assigned: bool, awaiting_live_session: bool, now: datetime) -> CourseStatus:
+    """The one rule for a person's status in a course, for their own pages and for reports."""
+    if completed:
+        if expires_at and now >= expires_at:
+            return CourseStatus.EXPIRED
+        if expires_at and now >= expires_at - RENEWAL_NOTICE:
+            return CourseStatus.RENEWAL_DUE
+        return CourseStatus.COMPLETED
+    if due_on and now.date() > due_on:
+        return CourseStatus.OVERDUE
+    if not enrolled:
+        return CourseStatus.NOT_STARTED if assigned else CourseStatus.NOT_ENROLLED
+    if awaiting_live_session:
+        return CourseStatus.AWAITING_LIVE_SESSION
+    return CourseStatus.IN_PROGRESS
+
 @dataclass
 class Step:
     kind: str  # "lesson", "check" or "live_session"
@@ -79,7 +112,6 @@ class CourseProgress:
     completion: CourseCompletion | None       # of the current round
     history: list[CourseCompletion]           # every completion, newest first
     due_on: date | None
-    today: date = field(default_factory=lambda: utcnow().date())
 
     @property
     def done_count(self) -> int:
@@ -102,21 +134,12 @@ class CourseProgress:
         return self.completion.expires_at if self.completion else None
 
     @property
-    def status(self) -> str:
-        """not_started, in_progress, awaiting_live_session, overdue, completed, renewal_due or expired."""
-        if self.completion is not None:
-            if self.expires_at and utcnow() >= self.expires_at:
-                return "expired"
-            if self.expires_at and utcnow() >= self.expires_at - RENEWAL_NOTICE:
-                return "renewal_due"
-            return "completed"
-        if self.due_on and self.today > self.due_on:
-            return "overdue"
-        if self.enrolment is None:
-            return "not_started"
-        if self.next_step is not None and self.next_step.kind == "live_session":
-            return "awaiting_live_session"
-        return "in_progress"
+    def status(self) -> CourseStatus:
+        next_step = self.next_step
+        return course_status(
+            completed=self.completion is not None, expires_at=self.expires_at, due_on=self.due_on,
+            enrolled=self.enrolment is not None, assigned=True,
+            awaiting_live_session=next_step is not None and next_step.kind == "live_session", now=utcnow())
 
     def step_for_lesson(self, lesson: Lesson) -> Step | None:
         return next((step for step in self.steps if step.lesson is not None and step.lesson.id == lesson.id), None)
@@ -320,3 +343,42 @@ def dashboard(person: User) -> list[CourseProgress]:
     ).order_by(Course.position))
     order = ["overdue", "expired", "renewal_due", "awaiting_live_session", "in_progress", "not_started", "completed"]
     return sorted((course_progress(person, course) for course in courses), key=lambda p: order.index(p.status))
+
+
+# --- personal data ---------------------------------------------------------------------------------
+
+def personal_data(person: User) -> dict:
+    """The person's learning record for their data download, courses and lessons named by key.
+    It holds only ids and what the person did, so erasing a person needs nothing from here."""
+    course_keys = dict(db.session.execute(select(Course.id, Course.key)).all())
+    return {"learning": {
+        "enrolments": [
+            {"course": course_keys[row.course_id], "round": row.round, "enrolled_at": row.enrolled_at,
+             "round_started_at": row.round_started_at}
+            for row in db.session.scalars(select(Enrolment).where(Enrolment.user_id == person.id)
+                                          .order_by(Enrolment.enrolled_at))],
+        "lesson_completions": [
+            {"course": course_keys[lesson.course_id], "lesson": lesson.key, "round": row.round,
+             "completed_at": row.completed_at, "locale": row.locale}
+            for row, lesson in db.session.execute(
+                select(LessonCompletion, Lesson).join(Lesson, Lesson.id == LessonCompletion.lesson_id)
+                .where(LessonCompletion.user_id == person.id).order_by(LessonCompletion.completed_at))],
+        "check_attempts": [
+            {"course": course_keys[module.course_id], "module": module.key, "round": row.round,
+             "submitted_at": row.submitted_at, "locale": row.locale, "answers": row.answers,
+             "correct_count": row.correct_count, "question_count": row.question_count, "score": row.score,
+             "passed": row.passed}
+            for row, module in db.session.execute(
+                select(CheckAttempt, CourseModule).join(KnowledgeCheck, KnowledgeCheck.id == CheckAttempt.check_id)
+                .join(CourseModule, CourseModule.id == KnowledgeCheck.module_id)
+                .where(CheckAttempt.user_id == person.id).order_by(CheckAttempt.submitted_at))],
+        "completions": [
+            {"course": course_keys[row.course_id], "round": row.round, "completed_at": row.completed_at,
+             "expires_at": row.expires_at}
+            for row in db.session.scalars(select(CourseCompletion).where(CourseCompletion.user_id == person.id)
+                                          .order_by(CourseCompletion.completed_at))],
+        "assignments": [
+            {"course": course_keys[row.course_id], "due_on": row.due_on, "assigned_at": row.created_at}
+            for row in db.session.scalars(select(CourseAssignment).where(CourseAssignment.person_id == person.id)
+                                          .order_by(CourseAssignment.created_at))],
+    }}

@@ -2,7 +2,6 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..accounts.models import Role
@@ -18,16 +17,7 @@ def signed_in_only():
     """Course content is for signed-in people."""
 
 
-STATUS_LABELS = {
-    "not_started": _l("Not started"),
-    "in_progress": _l("In progress"),
-    "awaiting_live_session": _l("Waiting for a live session"),
-    "overdue": _l("Overdue"),
-    "completed": _l("Completed"),
-    "renewal_due": _l("Renewal due"),
-    "expired": _l("Expired"),
-}
-blueprint.add_app_template_filter(lambda status: STATUS_LABELS[status], "course_status_label")
+blueprint.add_app_template_filter(lambda status: services.CourseStatus(status).label, "course_status_label")
 blueprint.add_app_template_global(lambda texts: in_locale(texts, str(get_locale())), "localized")
 
 

@@ -122,11 +122,17 @@ class Registration(db.Model):
 
     @property
     def name(self) -> str:
-        return self.user.name if self.user else self.guest_name
+        """The registrant's name; an erased person's or guest's is a placeholder."""
+        if self.user:
+            return self.user.display_name
+        return self.guest_name or str(_l("Erased person"))
 
     @property
-    def email(self) -> str:
-        return self.user.email if self.user else self.guest_email
+    def email(self) -> str | None:
+        """Where to write to the registrant; None once they have been erased."""
+        if self.user:
+            return None if self.user.erased_at else self.user.email
+        return self.guest_email
 
     @property
     def is_active(self) -> bool:

@@ -7,7 +7,9 @@ from .models import Registration
 
 def notify_registrant(registration: Registration, template: str, method: str | None = None, **context) -> None:
     """Queue emails/<template>.txt for the registrant; `method` (REQUEST or CANCEL) attaches
-    an iTIP invitation. The caller commits."""
+    an iTIP invitation. The caller commits. An erased guest has no address left: nothing is sent."""
+    if not registration.email:
+        return
     session = registration.session
     queue_email(
         registration.email, registration.locale, template,

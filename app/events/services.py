@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -420,3 +420,42 @@ def send_due_reminders(now: datetime | None = None) -> int:
         db.session.commit()
         queued += 1
     return queued
+
+
+# --- personal data -------------------------------------------------------------------------------------
+
+def registrations_made_by(person: User) -> list[Registration]:
+    """Every registration the person made: signed in, or as a guest with their email address."""
+    return list(db.session.scalars(select(Registration).where(or_(
+        Registration.user_id == person.id, Registration.guest_email == person.email)).order_by(Registration.id)))
+
+
+def personal_data(person: User) -> dict:
+    """The person's registrations for their data download, with what they typed in as a guest."""
+    return {"registrations": [_registration_data(registration) for registration in registrations_made_by(person)]}
+
+
+def _registration_data(registration: Registration) -> dict:
+    session = registration.session
+    data = {"kind": session.kind, "title": session.title_in(registration.locale), "starts_at": session.starts_at,
+            "ends_at": session.ends_at, "status": registration.status, "attendance": registration.attendance,
+            "registered_at": registration.created_at, "confirmed_at": registration.confirmed_at,
+            "cancelled_at": registration.cancelled_at, "first_joined_at": registration.first_joined_at,
+            "locale": registration.locale}
+    if registration.user_id is None:
+        data["as_guest"] = {"name": registration.guest_name, "email": registration.guest_email,
+                            "organisation": registration.guest_organisation, "area": registration.guest_area}
+    return data
+
+
+def erase_personal_data(person: User) -> None:
+    """Cancel the person's registrations for sessions that have not ended (nobody could reach
+    them any more; their seats go to the waiting list) and forget who they said they were as a
+    guest. No registration is deleted, and past ones keep their status and attendance, so the
+    figures of sessions held stay the same. The caller commits the rest."""
+    registrations = registrations_made_by(person)
+    for registration in registrations:
+        if registration.is_active and registration.session.ends_at > utcnow():
+            cancel_registration(registration)
+    for registration in registrations:
+        registration.guest_name = registration.guest_email = registration.guest_organisation = None

@@ -203,14 +203,14 @@ def registrations(edition: MeetingEdition, statuses=ANSWERING) -> list[Registrat
 
 
 def participant_list(edition: MeetingEdition) -> list[str]:
-    """Names of confirmed registrants who consented to be listed."""
+    """Names of confirmed registrants who consented to be listed (erased people have no name)."""
     consent = next((q for q in edition.questions if q.is_listing_consent), None)
     if consent is None:
         return []
     consenting = {answer.registration_id for answer in db.session.scalars(
         select(MeetingAnswer).where(MeetingAnswer.question_id == consent.id)) if answer.value is True}
     return sorted(registration.name for registration in registrations(edition, (RegistrationStatus.CONFIRMED,))
-                  if registration.id in consenting)
+                  if registration.id in consenting and registration.name)
 
 
 @dataclass
@@ -350,3 +350,35 @@ def feedback_summary(edition: MeetingEdition, locale: str) -> list[dict]:
             entry["texts"] = [value for value in values if value]
         summary.append(entry)
     return summary
+
+
+# --- personal data -------------------------------------------------------------------------------------
+
+def personal_data(person: User) -> dict:
+    """The person's answers and agenda picks at each meeting registration, for their data download."""
+    registrations = events.registrations_made_by(person)
+    editions = {edition.session_id: edition for edition in db.session.scalars(select(MeetingEdition).where(
+        MeetingEdition.session_id.in_({registration.session_id for registration in registrations})))}
+    return {"annual_meetings": [_meeting_data(editions[registration.session_id], registration)
+                                for registration in registrations if registration.session_id in editions]}
+
+
+def _meeting_data(edition: MeetingEdition, registration: Registration) -> dict:
+    locale = registration.locale
+    answers = db.session.scalars(select(MeetingAnswer).where(MeetingAnswer.registration_id == registration.id)
+                                 .order_by(MeetingAnswer.id))
+    picked = picked_item_ids(registration)
+    return {"year": edition.year,
+            "answers": [{"form": answer.question.form, "question": answer.question.label_in(locale),
+                         "answer": answer.value, "answered_at": answer.updated_at} for answer in answers],
+            "agenda": [item.title_in(locale) for item in edition.items if item.id in picked]}
+
+
+def erase_personal_data(person: User) -> None:
+    """Blank the person's free-text answers. Choice and consent answers stay, so that answer
+    counts stay the same. Must run before the events eraser, which forgets the guest email
+    addresses that registrations are found by."""
+    registration_ids = [registration.id for registration in events.registrations_made_by(person)]
+    for answer in db.session.scalars(select(MeetingAnswer).join(MeetingQuestion).where(
+            MeetingAnswer.registration_id.in_(registration_ids), MeetingQuestion.kind.in_(TEXT_KINDS))):
+        answer.value = ""

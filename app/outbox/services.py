@@ -8,8 +8,9 @@ from email.utils import make_msgid
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 
+from ..accounts.models import User
 from ..core.timeutil import utcnow
 from ..extensions import db
 from .models import OutboxMessage, OutboxStatus
@@ -152,3 +153,22 @@ def retry(message: OutboxMessage) -> None:
     message.next_attempt_at = utcnow()
     message.last_error = None
     message.attempts = 0
+
+
+# --- personal data -------------------------------------------------------------------------------------
+
+def _sent_to(person: User):
+    return OutboxMessage.recipient == person.email  # addresses are stored in lower case
+
+
+def personal_data(person: User) -> dict:
+    """The emails sent or queued to the person's address, for their data download."""
+    return {"emails": [
+        {"subject": message.subject, "created_at": message.created_at, "status": message.status,
+         "sent_at": message.sent_at}
+        for message in db.session.scalars(select(OutboxMessage).where(_sent_to(person)).order_by(OutboxMessage.id))]}
+
+
+def erase_personal_data(person: User) -> None:
+    """Delete every email to the person's address, sent or not."""
+    db.session.execute(delete(OutboxMessage).where(_sent_to(person)))

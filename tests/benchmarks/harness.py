@@ -10,9 +10,27 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.conftest import free_port
+from app import create_app
+from app.extensions import db
+from tests.conftest import free_port, test_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def benchmark_app(database_url: str, smtp_port: int, **settings):
+    """The app on empty tables; the tables are dropped again afterwards."""
+    app = create_app(test_settings(database_url, smtp_port, **settings))
+    with app.app_context():
+        db.session.remove()  # its open transaction would block DROP on PostgreSQL
+        db.drop_all()
+        db.create_all()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.drop_all()
 
 
 def require_wrk() -> str:

@@ -9,24 +9,18 @@ import urllib.parse
 import urllib.request
 from http.cookiejar import CookieJar
 
-from app import create_app
 from app.accounts.models import Role
 from app.curriculum.sync import sync_courses
 from app.extensions import db
 from tests.benchmarks.content import generate_tree
-from tests.benchmarks.harness import REPO_ROOT, gunicorn, record, requests_per_second
-from tests.conftest import test_settings
+from tests.benchmarks.harness import REPO_ROOT, benchmark_app, gunicorn, record, requests_per_second
 from tests.factories import make_user
 
 
 def test_sync_of_a_large_tree(tmp_path, database_url, smtp_port):
     root = tmp_path / "courses"
     generate_tree(root)
-    app = create_app(test_settings(database_url, smtp_port, COURSES_DIR=str(root)))
-    with app.app_context():
-        db.session.remove()  # its open transaction would block DROP on PostgreSQL
-        db.drop_all()
-        db.create_all()
+    with benchmark_app(database_url, smtp_port, COURSES_DIR=str(root)) as app, app.app_context():
         started = time.perf_counter()
         report = sync_courses(root)
         first = time.perf_counter() - started
@@ -38,8 +32,7 @@ def test_sync_of_a_large_tree(tmp_path, database_url, smtp_port):
         started = time.perf_counter()
         assert sync_courses(root).counts["lessons updated"] == 1
         one_change = time.perf_counter() - started
-        db.session.remove()  # its open transaction would block DROP on PostgreSQL
-        db.drop_all()
+        db.session.remove()
     record("sync 50x20x3", database=database_url.split(":")[0], first_s=first, no_change_s=unchanged,
            one_lesson_changed_s=one_change)
     assert unchanged < 1.0
@@ -56,16 +49,16 @@ def _signed_in_cookie(base_url: str, email: str, password: str) -> str:
 
 
 def test_lesson_page_throughput_against_the_trivial_route(tmp_path, database_url, smtp_port):
-    settings = test_settings(database_url, smtp_port, COURSES_DIR=str(REPO_ROOT / "courses"))
-    app = create_app(settings)
+    with benchmark_app(database_url, smtp_port, COURSES_DIR=str(REPO_ROOT / "courses")) as app:
+        _measure_lesson_page(app, database_url)
+
+
+def _measure_lesson_page(app, database_url):
     with app.app_context():
-        db.session.remove()  # its open transaction would block DROP on PostgreSQL
-        db.drop_all()
-        db.create_all()
         assert not sync_courses(app.config["COURSES_DIR"]).errors
         make_user("bench@example.org", roles=[Role.COORDINATOR], password="benchmark password")
     env = {"KAIKU_DATABASE_URL": database_url, "KAIKU_SECRET_KEY": "benchmark",
-           "KAIKU_COURSES_DIR": settings["COURSES_DIR"], "KAIKU_LOGIN_LIMIT_PER_IP": "1000 per minute"}
+           "KAIKU_COURSES_DIR": app.config["COURSES_DIR"], "KAIKU_LOGIN_LIMIT_PER_IP": "1000 per minute"}
     with gunicorn(env) as base_url:
         cookie = _signed_in_cookie(base_url, "bench@example.org", "benchmark password")
         lesson_url = base_url + "/courses/kaikukortti-basics/lessons/what-is-kaikukortti"
@@ -73,9 +66,6 @@ def test_lesson_page_throughput_against_the_trivial_route(tmp_path, database_url
             urllib.request.Request(lesson_url, headers={"Cookie": cookie})).read().decode()
         trivial = requests_per_second(base_url + "/healthz")
         lesson = requests_per_second(lesson_url, {"Cookie": cookie})
-    with app.app_context():
-        db.session.remove()  # its open transaction would block DROP on PostgreSQL
-        db.drop_all()
     ratio = lesson / trivial
     record("lesson page", database=database_url.split(":")[0], trivial_rps=trivial, lesson_rps=lesson, ratio=ratio)
     assert ratio >= 0.5

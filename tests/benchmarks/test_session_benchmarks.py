@@ -9,28 +9,21 @@ import time
 import urllib.request
 from datetime import timedelta
 
-from app import create_app
 from app.calendar.services import issue_feed_token
 from app.core.timeutil import utcnow
 from app.events import services
 from app.extensions import db
-from tests.benchmarks.harness import gunicorn, record, requests_per_second
-from tests.conftest import test_settings
+from tests.benchmarks.harness import benchmark_app, gunicorn, record, requests_per_second
 from tests.events.conftest import make_session
 from tests.factories import make_user
 
 
-def _fresh_app(database_url, smtp_port):
-    app = create_app(test_settings(database_url, smtp_port))
-    with app.app_context():
-        db.session.remove()  # its open transaction would block DROP on PostgreSQL
-        db.drop_all()
-        db.create_all()
-    return app
-
-
 def test_personal_feed_and_304_against_the_trivial_route(database_url, smtp_port):
-    app = _fresh_app(database_url, smtp_port)
+    with benchmark_app(database_url, smtp_port) as app:
+        _measure_feed(app, database_url)
+
+
+def _measure_feed(app, database_url):
     with app.app_context():
         person = make_user("feed@example.org", locale="fi")
         for number in range(50):
@@ -46,9 +39,6 @@ def test_personal_feed_and_304_against_the_trivial_route(database_url, smtp_port
         trivial = requests_per_second(base_url + "/healthz")
         feed = requests_per_second(feed_url)
         not_modified = requests_per_second(feed_url, {"If-None-Match": etag})
-    with app.app_context():
-        db.session.remove()  # its open transaction would block DROP on PostgreSQL
-        db.drop_all()
     record("personal feed (50 events)", database=database_url.split(":")[0], trivial_rps=trivial, feed_rps=feed,
            feed_ratio=feed / trivial, not_modified_rps=not_modified, not_modified_ratio=not_modified / trivial)
     assert feed / trivial >= 0.6
@@ -56,7 +46,11 @@ def test_personal_feed_and_304_against_the_trivial_route(database_url, smtp_port
 
 
 def test_registrations_per_second(database_url, smtp_port):
-    app = _fresh_app(database_url, smtp_port)
+    with benchmark_app(database_url, smtp_port) as app:
+        _measure_registrations(app, database_url)
+
+
+def _measure_registrations(app, database_url):
     threads, per_thread = 4, 50
     with app.app_context():
         sessions = [make_session(capacity=25).id for _ in range(threads)]
@@ -83,7 +77,6 @@ def test_registrations_per_second(database_url, smtp_port):
         from app.events.models import Registration
 
         assert db.session.query(Registration).count() == threads * per_thread
-        db.session.remove()  # its open transaction would block DROP on PostgreSQL
-        db.drop_all()
+        db.session.remove()
     record("registrations", database=database_url.split(":")[0], threads=threads,
            registrations_per_s=threads * per_thread / elapsed)

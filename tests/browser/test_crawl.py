@@ -1,7 +1,7 @@
 """Crawl the running app in a real Chromium as each role and in each language, and check every
 page with axe-core (WCAG 2.1 A and AA) and the W3C Nu HTML checker.
 
-For each role (anonymous, admin, trainer, coordinator) and language (fi, sv, en) a fresh browser
+For each role (anonymous, admin, trainer, coordinator, area lead) and language (fi, sv, en) a fresh browser
 context picks the language with the switch in the page header, signs in through the sign-in
 form, and then follows every same-origin <a href> breadth first. Every page must answer below
 400, say <html lang> in the chosen language, log no console error (a Content-Security-Policy
@@ -31,6 +31,7 @@ ROLES = {
     "admin": "admin@example.org",
     "trainer": "trainer@example.org",
     "coordinator": "coordinator@example.org",
+    "area_lead": "arealead@example.org",
 }
 DEMO_PASSWORD = "kaiku-demo"
 LANGUAGES = ("fi", "sv", "en")
@@ -218,18 +219,22 @@ class Crawl:
 
     # --- the crawl ----------------------------------------------------------------------------
 
-    def links(self) -> list[str]:
-        hrefs = self.page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
-        found = []
-        for href in hrefs:
+    def links(self) -> tuple[list[str], list[str]]:
+        """Same-site pages to visit and files to download. A link marked rel=nofollow (another
+        sort order of a table already seen) is left out, so that variants of one page do not
+        crowd out the others."""
+        anchors = self.page.eval_on_selector_all(
+            "a[href]:not([rel~=nofollow])", "links => links.map(a => [a.href, a.hasAttribute('download')])")
+        pages, downloads = [], []
+        for href, is_download in anchors:
             href, _fragment = urldefrag(href)
             parts = urlsplit(href)
             if parts.scheme not in ("http", "https") or f"{parts.scheme}://{parts.netloc}" != self.origin:
                 continue
             if parts.path.startswith(SKIPPED_PATH_PREFIXES):
                 continue
-            found.append(href)
-        return found
+            (downloads if is_download else pages).append(href)
+        return pages, downloads
 
     def crawl(self) -> None:
         start = self.page.url
@@ -256,10 +261,16 @@ class Crawl:
             self.check(response, how)
             seen.add(urldefrag(self.page.url)[0])  # where a redirect ended up
             here = urlsplit(self.page.url)
-            for link in self.links():
+            origin = f"link from {here.path}{'?' + here.query if here.query else ''}"
+            pages, downloads = self.links()
+            for link in pages:
                 if link not in seen:
                     seen.add(link)
-                    queue.append((link, f"link from {here.path}{'?' + here.query if here.query else ''}"))
+                    queue.append((link, origin))
+            for link in downloads:  # files: checked at once, not counted as pages
+                if link not in seen:
+                    seen.add(link)
+                    self.check_download(link, "download " + origin)
 
     def open(self, path: str, how: str, expected_status: int | None = None) -> CheckedPage:
         self.document_url = self.url(path)
@@ -310,12 +321,17 @@ class Crawl:
         if not self.page.query_selector("#import-errors"):
             self.pages[-1].problems.append("the import of a bad file showed no list of errors")
         self.open("/admin/people/999999", "a person who does not exist", expected_status=404)
+        self.open("/reports/matrix?sort=course:kaikukortti-basics&order=desc", "the matrix sorted by a course")
 
     def _extra_trainer(self) -> None:
         self.open("/account", "my account")
         self.page.fill('input[name="profile-name"]', "")
         self.send_back("save my details with an empty name")
         self.open("/admin/people", "an admin page", expected_status=403)
+
+    def _extra_area_lead(self) -> None:
+        self.open("/reports/national", "the national summary, for staff only", expected_status=403)
+        self.open("/reports/matrix?status=in_progress&sector=culture", "the matrix filtered")
 
     def _extra_coordinator(self) -> None:
         self.open("/account", "my account")

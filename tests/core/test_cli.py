@@ -40,10 +40,10 @@ def test_short_password_is_refused(runner, app):
 
 
 def test_demo_load_is_idempotent(runner, client, app):
-    assert "3 people" in runner.invoke(args=["demo", "load"]).output
+    assert "10 people" in runner.invoke(args=["demo", "load"]).output
     assert "0 areas, 0 people" in runner.invoke(args=["demo", "load"]).output
     assert db.session.scalar(select(func.count()).select_from(Area)) == 4
-    for email in ("admin@example.org", "trainer@example.org", "coordinator@example.org"):
+    for email in ("admin@example.org", "trainer@example.org", "coordinator@example.org", "arealead@example.org"):
         person = db.session.scalar(select(User).where(User.email == email))
         assert person.area is not None
         assert client.post("/sign-in", data={"email": email, "password": "kaiku-demo"}).status_code == 302

@@ -1,0 +1,1 @@
+"""Progress reports and national figures for the support service."""

@@ -1,0 +1,135 @@
+"""Report pages and their exports. Staff see everything; an area lead sees their own area;
+everyone sees their own person page."""
+from flask import Blueprint, abort, render_template, request
+from flask_babel import get_locale
+from flask_login import current_user, login_required
+
+from ..accounts.models import Area, AreaKind, Role, Sector, User
+from ..core.pagination import paginate_list
+from ..core.spreadsheets import csv_download, xlsx_download
+from ..curriculum.services import CourseStatus, find_course
+from ..events.models import Attendance
+from ..extensions import db
+from . import services
+from .charts import bar_chart
+from .grid import SORTS, Filters, course_columns
+
+blueprint = Blueprint("reports", __name__, url_prefix="/reports")
+FILE_FORMATS = ("csv", "xlsx")
+
+
+@blueprint.before_request
+@login_required
+def signed_in_only():
+    """Who may see which report is decided per page below."""
+
+
+def _scope_area() -> int | None:
+    """None for staff, who see everything; an area lead's own area; anyone else is refused."""
+    if current_user.is_staff:
+        return None
+    if current_user.has_role(Role.AREA_LEAD) and current_user.area_id:
+        return current_user.area_id
+    abort(403)
+
+
+def _choice(name: str, allowed) -> str | None:
+    value = request.args.get(name) or None
+    return value if value in allowed else None
+
+
+def _filters() -> Filters:
+    courses = {course.key for course in course_columns()}
+    sort = request.args.get("sort", "name")
+    if sort not in SORTS and sort.removeprefix("course:") not in courses:
+        sort = "name"
+    return Filters(
+        area_id=request.args.get("area", type=int), area_kind=_choice("area_kind", set(AreaKind)),
+        sector=_choice("sector", set(Sector)), role=_choice("role", set(Role)),
+        course_key=_choice("course", courses), status=_choice("status", set(CourseStatus)),
+        sort=sort, descending=request.args.get("order") == "desc",
+    ).scoped_to(_scope_area())
+
+
+def _report_request(report: str) -> services.ReportRequest:
+    course = None
+    if report == "course":
+        course = find_course(request.args.get("course", "")) or abort(404)
+    if report == "national" and _scope_area() is not None:
+        abort(403)  # the whole country is for the support service's staff
+    years = services.meeting_years()
+    year = request.args.get("year", type=int)
+    return services.ReportRequest(_filters(), str(get_locale()), course=course,
+                                  year=year if year in years else (years[0] if years else None))
+
+
+def _page_context(report: str) -> dict:
+    report_request = _report_request(report)
+    grid, tables = services.REPORTS[report](report_request)
+    return {
+        "report": report, "report_request": report_request, "grid": grid, "tables": tables,
+        "charts": {table.key: bar_chart(table) for table in tables},
+        "filter_choices": _filter_choices(), "area_fixed": _scope_area() is not None,
+    }
+
+
+def _filter_choices() -> dict:
+    return {"areas": db.session.scalars(db.select(Area).order_by(Area.name_fi)).all(), "area_kinds": list(AreaKind),
+            "sectors": list(Sector), "roles": list(Role), "statuses": list(CourseStatus),
+            "courses": course_columns(), "years": services.meeting_years()}
+
+
+@blueprint.route("/")
+def index():
+    scope = _scope_area()
+    return render_template("reports/index.html", courses=course_columns(),
+                           own_area=db.session.get(Area, scope) if scope else None)
+
+
+@blueprint.route("/matrix")
+def matrix():
+    context = _page_context("matrix")
+    page = paginate_list(context["grid"].rows, request.args.get("page", 1, type=int))
+    return render_template("reports/matrix.html", page=page, **context)
+
+
+@blueprint.route("/areas")
+def areas():
+    return render_template("reports/areas.html", **_page_context("areas"))
+
+
+@blueprint.route("/national")
+def national():
+    return render_template("reports/national.html", **_page_context("national"))
+
+
+@blueprint.route("/course")
+def course():
+    return render_template("reports/course.html", **_page_context("course"))
+
+
+@blueprint.route("/<report>/<table_key>.<file_format>")
+def export(report, table_key, file_format):
+    if report not in services.REPORTS or file_format not in FILE_FORMATS:
+        abort(404)
+    report_request = _report_request(report)
+    _grid, tables = services.REPORTS[report](report_request)
+    table = next((table for table in tables if table.key == table_key), None) or abort(404)
+    filename = f"kaiku-{report}-{table_key}-{report_request.now:%Y-%m-%d}.{file_format}"
+    header = [column.label for column in table.columns]
+    if file_format == "xlsx":
+        return xlsx_download(header, table.rows, filename, sheet_title=table.title)
+    return csv_download(header, table.rows, filename)
+
+
+@blueprint.route("/people/<int:person_id>")
+def person(person_id):
+    person = db.session.get(User, person_id) or abort(404)
+    if person.id != current_user.id:
+        scope = _scope_area()
+        if scope is not None and person.area_id != scope:
+            abort(403)
+    return render_template("reports/person.html", report=services.person_report(person))
+
+
+blueprint.add_app_template_filter(lambda value: Attendance(value).label, "attendance_label")
