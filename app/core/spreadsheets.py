@@ -30,7 +30,9 @@ def _attachment(filename: str) -> dict:
 
 def csv_download(header: list[str], rows, filename: str) -> Response:
     """UTF-8 with a byte-order mark and semicolons (Excel's list separator in Finnish and
-    Swedish settings); every cell is kept as text; times are Helsinki wall time."""
+    Swedish settings); every cell is kept as text; times are Helsinki wall time. `rows` is read
+    while the response streams, after the request's database session has closed: it must yield
+    plain values, never ORM objects that would still load something."""
 
     def lines():
         buffer = io.StringIO()

@@ -196,11 +196,11 @@ def _csv_response(rows, questions, filename: str):
     locale = _locale()
     header = ["name", "email", "area", "sector", "status", "attendance", "registered_at",
               *(question.label_in(locale) for question in questions)]
-    return csv_download(header, ([row.registration.name, row.registration.email, row.area, row.sector,
+    return csv_download(header, [[row.registration.name, row.registration.email, row.area, row.sector,
                                   row.registration.status, row.registration.attendance or "",
                                   row.registration.created_at.isoformat(timespec="seconds"),
                                   *(services.answer_text(q, row.answers.get(q.key), locale) for q in questions)]
-                                 for row in rows), filename)
+                                 for row in rows], filename)
 
 
 @blueprint.route("/<int:year>/registrations.csv")
