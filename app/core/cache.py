@@ -29,6 +29,12 @@ class TimedCache:
                 self._entries.popitem(last=False)
         return value
 
+    def replace(self, key: tuple, value) -> None:
+        """A new value for `key` that expires when the old one would have."""
+        with self._lock:
+            if key in self._entries:
+                self._entries[key] = (self._entries[key][0], value)
+
     def discard(self, key: tuple) -> None:
         with self._lock:
             self._entries.pop(key, None)

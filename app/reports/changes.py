@@ -1,14 +1,17 @@
-"""The version of the data behind the reports, so that a computed grid can be reused until
-anything it was built from changes.
+"""What changed in the data behind the reports, so that a computed grid can be reused until it
+does, and then brought up to date person by person instead of computed again.
 
-Every flush or bulk statement that writes one of the tracked tables adds a row to an
-append-only table; the newest row's id is the version. Appending takes no row lock, so learners'
-and registrants' writes never queue behind one counter; a worker compares one indexed max(id)
-with the version its cached grid was built from.
+Every flush or bulk statement that writes one of the tracked tables appends rows to
+`report_change`: one per person whose own progress, registrations or details changed, or one
+with no person when the change can touch anyone (a course synced, an assignment, an area, a
+bulk statement). Appending takes no row lock, so learners' and registrants' writes never queue
+behind one counter. The version a grid was built from is the newest id and the row count: the
+count also moves when a transaction that took an earlier id commits late.
 """
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy import delete, event, func, insert, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..accounts.models import Area, User, UserRole
@@ -19,42 +22,78 @@ from ..events.models import Registration, TrainingSession
 from ..extensions import db
 from ..meetings.models import MeetingEdition
 
-TRACKED = (User, UserRole, Area, Course, CourseModule, Lesson, KnowledgeCheck, Enrolment, LessonCompletion,
-           CheckAttempt, CourseCompletion, CourseAssignment, TrainingSession, Registration, MeetingEdition)
+# Rows that belong to one person, and the attribute that names them.
+PERSONAL = {User: "id", UserRole: "user_id", Enrolment: "user_id", LessonCompletion: "user_id",
+            CheckAttempt: "user_id", CourseCompletion: "user_id", Registration: "user_id"}
+SHARED = (Area, Course, CourseModule, Lesson, KnowledgeCheck, CourseAssignment, TrainingSession, MeetingEdition)
+TRACKED = (*PERSONAL, *SHARED)
+EVERYONE = None
 
 
 class ReportChange(db.Model):
     __tablename__ = "report_change"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    person_id: Mapped[int | None]  # None: anyone's figures may have changed
 
 
-def data_version() -> int:
-    return db.session.scalar(select(func.max(ReportChange.id))) or 0
+@dataclass(frozen=True)
+class DataVersion:
+    newest: int
+    count: int
 
 
-def forget_older_changes(version: int) -> None:
-    """Only the newest row matters; the older ones can go. In a transaction of its own, so
-    that the request's session (and what it has loaded) is left alone."""
+def data_version() -> DataVersion:
+    newest, count = db.session.execute(select(func.max(ReportChange.id), func.count(ReportChange.id))).one()
+    return DataVersion(newest or 0, count)
+
+
+def people_changed_since(version: DataVersion, moment: datetime) -> set[int] | None:
+    """The people whose rows changed after `version`; None if anyone's may have. If rows with
+    earlier ids appeared since (a write that took its id before the version was read committed
+    after) or went, which ones is not known: every change from `moment` on counts as well."""
+    changed = ReportChange.id > version.newest
+    earlier = db.session.scalar(select(func.count(ReportChange.id)).where(ReportChange.id <= version.newest))
+    if earlier != version.count:
+        changed = or_(changed, ReportChange.changed_at >= moment)
+    people = set(db.session.scalars(select(ReportChange.person_id).where(changed).distinct()))
+    return None if EVERYONE in people else people
+
+
+def forget_changes_before(moment: datetime) -> None:
+    """Rows older than any grid still kept are of no use. In a transaction of its own, so that
+    the request's session (and what it has loaded) is left alone."""
     with db.engine.begin() as connection:
-        connection.execute(delete(ReportChange).where(ReportChange.id < version))
+        connection.execute(delete(ReportChange).where(ReportChange.changed_at < moment))
 
 
-def _record_change(connection) -> None:
-    connection.execute(insert(ReportChange).values(changed_at=utcnow()))
+def _record(connection, people: set) -> None:
+    now = utcnow()
+    connection.execute(insert(ReportChange), [{"changed_at": now, "person_id": person} for person in people])
+
+
+def _person_of(item):
+    """Whose figures a changed row touches: a person's id, EVERYONE, or False for none (a guest's
+    registration counts in no grid)."""
+    for model, attribute in PERSONAL.items():
+        if isinstance(item, model):
+            person = getattr(item, attribute)
+            return False if person is None and model is Registration else person
+    return EVERYONE
 
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session, _flush_context) -> None:
     changed = [*session.new, *session.deleted, *(item for item in session.dirty if session.is_modified(item))]
-    if any(isinstance(item, TRACKED) for item in changed):
-        _record_change(session.connection())
+    people = {_person_of(item) for item in changed if isinstance(item, TRACKED)} - {False}
+    if people:
+        _record(session.connection(), people)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _bulk_statement(state) -> None:
-    """Bulk INSERT, UPDATE and DELETE statements bypass the flush."""
+    """Bulk INSERT, UPDATE and DELETE statements bypass the flush; who they touch is not known."""
     if (state.is_insert or state.is_update or state.is_delete) and state.bind_mapper is not None \
             and issubclass(state.bind_mapper.class_, TRACKED):
-        _record_change(state.session.connection())
+        _record(state.session.connection(), {EVERYONE})

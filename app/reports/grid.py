@@ -6,7 +6,7 @@ their number; each cell's status then comes from the same rule the learner's own
 """
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import distinct, func, select
 
@@ -18,9 +18,11 @@ from ..curriculum.models import (CheckAttempt, Course, CourseAssignment, CourseC
 from ..curriculum.services import CourseStatus, course_status
 from ..events.models import Attendance, Registration, TrainingSession
 from ..extensions import db
-from .changes import data_version, forget_older_changes
+from .changes import DataVersion, data_version, forget_changes_before, people_changed_since
 
 SORTS = ("name", "area", "last_activity")
+PATCH_LIMIT = 500  # changed people beyond which computing every row again is as quick
+LATE_COMMIT_WINDOW = timedelta(seconds=30)  # writes that took a change id before a grid was read
 # Most urgent first when a course column is sorted.
 STATUS_ORDER = [CourseStatus.OVERDUE, CourseStatus.EXPIRED, CourseStatus.RENEWAL_DUE, CourseStatus.NOT_STARTED,
                 CourseStatus.IN_PROGRESS, CourseStatus.AWAITING_LIVE_SESSION, CourseStatus.COMPLETED,
@@ -137,22 +139,49 @@ def people_query(filters: Filters):
     return query
 
 
+@dataclass(frozen=True)
+class _CachedGrid:
+    grid: Grid
+    version: DataVersion
+
+
 def cached_grid(filters: Filters) -> Grid:
-    """The grid for these filters, reused while no data behind it has changed (for at most
-    REPORT_CACHE_SECONDS, since statuses also change with time: due dates pass, completions expire)."""
-    version = data_version()
+    """The grid for these filters. A worker keeps it while nothing behind it changes; after
+    changes to a few people's rows only theirs are computed again. It is computed afresh after
+    a change that can touch anyone, and after REPORT_CACHE_SECONDS (statuses also change with
+    time: due dates pass, completions expire)."""
     cache = app_cache("kaiku_report_cache", "REPORT_CACHE_SECONDS", max_entries=8)
-    grid = cache.get((filters, version))
-    if grid is None:
-        grid = cache.put((filters, version), build_grid(filters))
-        forget_older_changes(version)
+    version = data_version()
+    cached = cache.get((filters,))
+    if cached is not None and cached.version == version:
+        return cached.grid
+    if cached is not None:
+        changed = people_changed_since(cached.version, cached.grid.computed_at - LATE_COMMIT_WINDOW)
+        if changed is not None and len(changed) <= PATCH_LIMIT:
+            grid = _with_rows_of(cached.grid, filters, changed) if changed else cached.grid
+            cache.replace((filters,), _CachedGrid(grid, version))
+            return grid
+    grid = build_grid(filters)
+    cache.put((filters,), _CachedGrid(grid, version))
+    forget_changes_before(grid.computed_at - timedelta(seconds=cache.seconds) - LATE_COMMIT_WINDOW)
     return grid
 
 
-def build_grid(filters: Filters, now: datetime | None = None) -> Grid:
+def _with_rows_of(grid: Grid, filters: Filters, people: set[int]) -> Grid:
+    """The grid with these people's rows computed again (or dropped, if they no longer match)."""
+    fresh = build_grid(filters, only=people)
+    rows = [row for row in grid.rows if row.id not in people] + fresh.rows
+    _sort(rows, grid.courses, filters)
+    return Grid(grid.courses, rows, grid.computed_at)
+
+
+def build_grid(filters: Filters, now: datetime | None = None, only: set[int] | None = None) -> Grid:
+    """Every person the filters select (or those of them in `only`) with a cell per course."""
     now = now or utcnow()
     courses = report_courses(filters.course_key)
     people = people_query(filters)
+    if only is not None:
+        people = people.where(User.id.in_(only))
     progress = _ProgressFacts.load(people, courses)
     areas = {area.id: AreaInfo.of(area) for area in db.session.scalars(select(Area))}
     rows = []

@@ -21,8 +21,12 @@ def upgrade():
     op.create_table('report_change',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_report_change'))
     )
+    with op.batch_alter_table('report_change', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_change_changed_at'), ['changed_at'], unique=False)
+
     op.create_table('audit_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
@@ -55,5 +59,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_audit_event_action'))
 
     op.drop_table('audit_event')
+    with op.batch_alter_table('report_change', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_report_change_changed_at'))
+
     op.drop_table('report_change')
     # ### end Alembic commands ###
