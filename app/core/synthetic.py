@@ -26,6 +26,7 @@ from ..curriculum.services import RENEWAL_NOTICE, add_months, catalogue, grade
 from ..events.models import SESSION, Attendance, Registration, RegistrationStatus, TrainingSession, session_trainer
 from ..extensions import db
 from ..meetings import services as meetings
+from ..meetings.demo import edition_fields
 from ..meetings.models import MeetingAnswer, MeetingQuestion
 from .timeutil import local_to_utc, utcnow
 
@@ -203,20 +204,8 @@ def _ensure_meeting_editions(now: datetime) -> int:
     The meetings service commits, so this runs before any bulk insert."""
     if meetings.editions():
         return 0
-    zone = current_app.config["TIMEZONE"]
     for year in (now.year - 1, now.year):
-        day = date(year, 2, 10)
-        meetings.create_edition(year, {
-            "title": {"fi": f"Kaikukortin valtakunnallinen verkkotapaaminen {year}",
-                      "sv": f"Kaikukortets riksomfattande webbmöte {year}",
-                      "en": f"Kaikukortti national online meeting {year}"},
-            "description": {"fi": "Vuosittainen tapaaminen alueiden Kaikukortti-vastaaville.",
-                            "sv": "Den årliga träffen för de Kaikukortsansvariga i områdena.",
-                            "en": "The yearly meeting of the people responsible for Kaikukortti in each area."},
-            "meeting_url": "https://meet.example.org/kaiku-annual", "joining_instructions": {},
-            "open_to_guests": True, "starts_at": local_to_utc(day, time(9, 0), zone),
-            "ends_at": local_to_utc(day, time(11, 30), zone),
-        })
+        meetings.create_edition(year, edition_fields(year))
     return 2
 
 

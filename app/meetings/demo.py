@@ -28,6 +28,22 @@ def _edition_day(year: int) -> date:
     return date(year, 2, 10)
 
 
+def edition_fields(year: int) -> dict:
+    """A year's demo edition: the national online meeting, 9.00 to 11.30 on its day."""
+    day, zone = _edition_day(year), current_app.config["TIMEZONE"]
+    return {
+        "title": {"fi": f"Kaikukortin valtakunnallinen verkkotapaaminen {year}",
+                  "sv": f"Kaikukortets riksomfattande webbmöte {year}",
+                  "en": f"Kaikukortti national online meeting {year}"},
+        "description": {"fi": "Vuosittainen tapaaminen alueiden Kaikukortti-vastaaville.",
+                        "sv": "Den årliga träffen för de Kaikukortsansvariga i områdena.",
+                        "en": "The yearly meeting of the people responsible for Kaikukortti in each area."},
+        "meeting_url": "https://meet.example.org/kaiku-annual", "joining_instructions": {},
+        "open_to_guests": True, "starts_at": local_to_utc(day, time(9, 0), zone),
+        "ends_at": local_to_utc(day, time(11, 30), zone),
+    }
+
+
 def load_demo_meetings() -> int:
     """Create last year's and the coming edition if missing; return how many were added."""
     this_year = utcnow().year
@@ -36,17 +52,7 @@ def load_demo_meetings() -> int:
         if services.find_edition(year) is not None:
             continue
         day, zone = _edition_day(year), current_app.config["TIMEZONE"]
-        edition = services.create_edition(year, {
-            "title": {"fi": f"Kaikukortin valtakunnallinen verkkotapaaminen {year}",
-                      "sv": f"Kaikukortets riksomfattande webbmöte {year}",
-                      "en": f"Kaikukortti national online meeting {year}"},
-            "description": {"fi": "Vuosittainen tapaaminen alueiden Kaikukortti-vastaaville.",
-                            "sv": "Den årliga träffen för de Kaikukortsansvariga i områdena.",
-                            "en": "The yearly meeting of the people responsible for Kaikukortti in each area."},
-            "meeting_url": "https://meet.example.org/kaiku-annual", "joining_instructions": {},
-            "open_to_guests": True, "starts_at": local_to_utc(day, time(9, 0), zone),
-            "ends_at": local_to_utc(day, time(11, 30), zone),
-        })
+        edition = services.create_edition(year, edition_fields(year))
         for starts, ends, kind, track, title in PROGRAMME:
             services.save_item(edition, None, {"title": title, "description": {}, "kind": kind, "track": track,
                                                "speakers": None, "starts_at": local_to_utc(day, starts, zone),

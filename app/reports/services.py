@@ -7,7 +7,6 @@ from typing import Iterable
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, true
 
 from ..accounts.models import Area, AreaKind, AreaStatus, Role, Sector, User
@@ -305,9 +304,6 @@ def course_report(request: ReportRequest) -> tuple[Grid, list[Table]]:
 
 
 REPORTS = {"matrix": matrix_report, "areas": areas_report, "national": national_report, "course": course_report}
-TITLES = {"matrix": _l("Progress matrix"), "areas": _l("Areas"), "national": _l("National summary"),
-          "course": _l("Course report")}
-
 
 
 # --- one person -----------------------------------------------------------------------------------
