@@ -5,11 +5,11 @@ from dataclasses import dataclass
 from .services import Table
 
 WIDTH = 640
-LABEL_WIDTH = 250
+LABEL_WIDTH = 300
 VALUE_WIDTH = 60
 BAR_HEIGHT = 22
 ROW_HEIGHT = 30
-LABEL_CHARACTERS = 38
+LABEL_CHARACTERS = 32
 
 
 @dataclass
