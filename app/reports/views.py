@@ -74,9 +74,15 @@ def _page_context(report: str) -> dict:
 
 
 def _filter_choices() -> dict:
-    return {"areas": db.session.scalars(db.select(Area).order_by(Area.name_fi)).all(), "area_kinds": list(AreaKind),
-            "sectors": list(Sector), "roles": list(Role), "statuses": list(CourseStatus),
-            "courses": course_columns(), "years": services.meeting_years()}
+    """Each filter's (value, text) pairs, in the page's language."""
+    locale = str(get_locale())
+    areas = db.session.scalars(db.select(Area).order_by(Area.name_fi))
+    return {"areas": [(area.id, area.name(locale)) for area in areas],
+            **{name: [(member.value, member.label) for member in enum]
+               for name, enum in (("area_kinds", AreaKind), ("sectors", Sector), ("roles", Role),
+                                  ("statuses", CourseStatus))},
+            "courses": [(course.key, course.title_in(locale)) for course in course_columns()],
+            "years": [(year, year) for year in services.meeting_years()]}
 
 
 @blueprint.route("/")
