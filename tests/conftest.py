@@ -13,6 +13,8 @@ from app import create_app
 from app.extensions import db
 from tests.smtp import SmtpServer
 
+pytest_plugins = ["tests.gate"]
+
 TEST_DATABASE_URL = os.environ.get("KAIKU_TEST_DATABASE_URL")
 
 

@@ -1,0 +1,55 @@
+"""Domain events: how one feature tells the others that something has happened to it.
+
+The transaction rule, which every service follows:
+- A public service function is one transaction: it commits once, at its end (or, where its
+  docstring says so, leaves the commit to its caller). A composite action (a meeting
+  registration with its answers, erasing a person) is all or nothing.
+- Helpers (names starting with `_`) and signal subscribers never commit.
+- A service sends its event after its change is flushed and before it commits, so that what
+  subscribers write (a completion, an audit entry, a report change) lands in the same
+  transaction, and a refused action sends nothing.
+
+Each feature connects its subscribers in its own `init_app`. The sender is the object the event
+is about; the keyword arguments are documented beside each signal.
+"""
+from blinker import Namespace
+
+_events = Namespace()
+
+# --- learning (sender: the person) ---
+lesson_completed = _events.signal("lesson-completed")        # lesson=
+check_attempted = _events.signal("check-attempted")          # attempt=, passed=
+check_passed = _events.signal("check-passed")                # attempt=
+course_completed = _events.signal("course-completed")        # course=, completion=
+completion_withdrawn = _events.signal("completion-withdrawn")  # course=, completion=, reason=
+course_assigned = _events.signal("course-assigned")          # assignment=, actor=   (sender: the course)
+content_synced = _events.signal("content-synced")            # changed_courses=, archived_lessons=  (sender: None)
+
+# --- live sessions and the annual meeting (sender: the registration) ---
+registration_confirmed = _events.signal("registration-confirmed")
+registration_waiting = _events.signal("registration-waiting")
+registration_promoted = _events.signal("registration-promoted")
+registration_cancelled = _events.signal("registration-cancelled")    # previous_status=
+attendance_marked = _events.signal("attendance-marked")              # previous=, actor=
+session_scheduled = _events.signal("session-scheduled")              # actor=   (sender: the session)
+session_changed = _events.signal("session-changed")                  # actor=, schedule_changed=
+session_cancelled = _events.signal("session-cancelled")              # actor=, notified=
+registrants_messaged = _events.signal("registrants-messaged")        # actor=, recipients=  (sender: the session)
+
+# --- people (sender: the person) ---
+person_invited = _events.signal("person-invited")            # actor=
+person_changed = _events.signal("person-changed")            # actor=
+person_deactivated = _events.signal("person-deactivated")    # actor=
+person_reactivated = _events.signal("person-reactivated")    # actor=
+# Erasing a person: `person_erasing` while the name and email are still there (find and remove
+# what identifies them), `person_erased` once they are gone (former_email=, former_name=).
+person_erasing = _events.signal("person-erasing")            # actor=
+person_erased = _events.signal("person-erased")              # actor=, former_email=, former_name=
+# A person's data download: each subscriber returns {section name: data}.
+personal_data_requested = _events.signal("personal-data-requested")
+
+# --- staff actions the audit log records (sender: the acting person or None) ---
+# action= (a stable name such as "meetings.edition_created"), subject= (the object acted on),
+# details= (plain values fit for the log). Sent by the service that did the action, never by
+# a view, so that a refused action is never recorded.
+staff_action_done = _events.signal("staff-action-done")
