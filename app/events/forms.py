@@ -118,11 +118,10 @@ class SessionForm(FlaskForm):
 
     def session_fields(self) -> dict:
         """The form as TrainingSession attributes (times in UTC)."""
-        return {
+        fields = {
             "title": texts_from(self, "title"),
             "description": texts_from(self, "description"),
             "joining_instructions": texts_from(self, "instructions"),
-            "course_id": self.course_id.data or None,
             "meeting_url": self.meeting_url.data,
             "capacity": self.capacity.data,
             "registration_opens_at": self._utc(self.registration_opens_at),
@@ -131,6 +130,9 @@ class SessionForm(FlaskForm):
             "audience_roles": list(self.audience_roles.data),
             "audience_area_ids": list(self.audience_area_ids.data),
         }
+        if "course_id" in self:  # an annual meeting edition belongs to no course
+            fields["course_id"] = self.course_id.data or None
+        return fields
 
 
 class GuestRegistrationForm(FlaskForm):
