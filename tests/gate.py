@@ -42,7 +42,7 @@ def whole_suite_ran() -> bool:
 def pytest_configure(config) -> None:
     request_finished.connect(_seen)
     given = [arg for arg in config.args if arg not in ("tests", "tests/", str(config.rootpath / "tests"))]
-    if given or config.option.keyword or config.option.markexpr or config.option.lf:
+    if given or config.option.keyword or config.option.markexpr or getattr(config.option, "lf", False):
         _state["whole_suite"] = False
 
 
