@@ -36,7 +36,7 @@ def init_app(app: Flask, url_prefix: str = "", overrides: dict | None = None) ->
     _register_blueprints(app, url_prefix)
     audit.init_app(app)
     _register_cli(app)
-    _connect_features()
+    _connect_features(app)
 
     if app.config["PROXY_FIX"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -108,8 +108,8 @@ def _register_cli(app: Flask) -> None:
         app.cli.add_command(group)
 
 
-def _connect_features() -> None:
-    """Attending a course's live session completes the course's live-session step; each
+def _connect_features(app: Flask) -> None:
+    """Curriculum and events connect their subscribers in their own init_app; each
     feature adds its part to a person's data download and to erasing a person."""
     from .accounts import privacy
     from .audit import services as audit_services
@@ -119,7 +119,9 @@ def _connect_features() -> None:
     from .meetings import services as meetings
     from .outbox import services as outbox
 
-    _connect(curriculum.live_session_attendance_checks, [events.attended_live_session])
+    from . import curriculum as curriculum_package, events as events_package
+    for package in (curriculum_package, events_package):
+        package.init_app(app)
     _connect(privacy.personal_data_sections, [feature.personal_data
                                               for feature in (curriculum, events, meetings, calendar, outbox)])
     # Meetings finds a guest's answers by the email address that events then forgets; events

@@ -24,6 +24,9 @@ course_completed = _events.signal("course-completed")        # course=, completi
 completion_withdrawn = _events.signal("completion-withdrawn")  # course=, completion=, reason=
 course_assigned = _events.signal("course-assigned")          # assignment=, actor=   (sender: the course)
 content_synced = _events.signal("content-synced")            # changed_courses=, archived_lessons=  (sender: None)
+# Questions the curriculum asks about live sessions (sender: the person); each subscriber returns its answer.
+live_session_attendance_asked = _events.signal("live-session-attendance-asked")  # course= -> bool: attended one of its sessions
+course_sessions_asked = _events.signal("course-sessions-asked")  # course= -> [TrainingSession]: upcoming, open to the person
 
 # --- live sessions and the annual meeting (sender: the registration) ---
 registration_confirmed = _events.signal("registration-confirmed")

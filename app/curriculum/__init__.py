@@ -1,0 +1,12 @@
+"""Courses from files, learning, knowledge checks, completions and assignments."""
+from flask import Flask
+
+from ..core.signals import attendance_marked, content_synced
+
+
+def init_app(app: Flask) -> None:
+    """The curriculum decides completion whenever a requirement changes outside it."""
+    from . import services
+
+    attendance_marked.connect(services.settle_after_attendance)
+    content_synced.connect(services.settle_after_sync)

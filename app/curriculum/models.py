@@ -6,9 +6,11 @@ after its completion expires starts a new round and keeps the earlier rounds as 
 """
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.enums import LabelledEnum
 from ..core.timeutil import UTCDateTime, utcnow
 from ..extensions import db
 
@@ -192,9 +194,22 @@ class CheckAttempt(db.Model):
     content_hash: Mapped[str] = mapped_column(String(64))
 
 
+class WithdrawalReason(LabelledEnum):
+    ATTENDANCE_REMOVED = "attendance_removed", _l("The attendance at the live session was removed.")
+
+
+VALID_ONLY = "withdrawn_at IS NULL"
+
+
 class CourseCompletion(db.Model):
+    """A round completed. A withdrawn completion (its requirement turned out unmet) stays as
+    history; the round can then be completed again, once."""
+
     __tablename__ = "course_completion"
-    __table_args__ = (UniqueConstraint("user_id", "course_id", "round"),)
+    __table_args__ = (
+        Index("uq_course_completion_valid", "user_id", "course_id", "round", unique=True,
+              sqlite_where=text(VALID_ONLY), postgresql_where=text(VALID_ONLY)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
@@ -203,8 +218,14 @@ class CourseCompletion(db.Model):
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     content_hash: Mapped[str] = mapped_column(String(64))  # the course version completed
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawal_reason: Mapped[str | None] = mapped_column(String(40))  # a WithdrawalReason
 
     course: Mapped[Course] = relationship()
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 class CourseAssignment(db.Model):

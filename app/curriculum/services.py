@@ -1,11 +1,13 @@
 """Enrolment, progress, knowledge checks, completions, renewal and assignments.
 
-Progress is computed from the rows each action writes, at once: nothing waits for a job.
+Progress is computed from the rows each action writes, at once: nothing waits for a job. A
+course completes the moment its last requirement is met, whichever it is: a lesson read, a
+check passed, a live session attended (attendance_marked) or content synced away
+(content_synced). A completion whose live session attendance is taken back is withdrawn.
 """
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Callable
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, or_, select
@@ -13,16 +15,14 @@ from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
 from ..core.enums import LabelledEnum
+from ..core.signals import (check_attempted, check_passed, completion_withdrawn, course_completed, course_sessions_asked,
+                            lesson_completed, live_session_attendance_asked)
 from ..core.timeutil import utcnow
 from ..extensions import db
 from .models import (CheckAttempt, Course, CourseAssignment, CourseCompletion, CourseModule, Enrolment,
-                     KnowledgeCheck, Lesson, LessonCompletion)
+                     KnowledgeCheck, Lesson, LessonCompletion, WithdrawalReason)
 
 RENEWAL_NOTICE = timedelta(days=60)  # "renew by" shows this long before a completion expires
-
-# Functions (person, course) -> bool that say whether the person attended a live session of the
-# course. The sessions feature registers one; until then the requirement stays pending.
-live_session_attendance_checks: list[Callable[[User, Course], bool]] = []
 
 
 class CurriculumError(ValueError):
@@ -109,8 +109,8 @@ class CourseProgress:
     course: Course
     enrolment: Enrolment | None
     steps: list[Step]
-    completion: CourseCompletion | None       # of the current round
-    history: list[CourseCompletion]           # every completion, newest first
+    completion: CourseCompletion | None       # the valid one of the current round
+    history: list[CourseCompletion]           # every completion, withdrawn ones too, newest first
     due_on: date | None
 
     @property
@@ -153,7 +153,14 @@ def enrolment_for(person: User, course: Course) -> Enrolment | None:
 
 
 def live_session_attended(person: User, course: Course) -> bool:
-    return any(check(person, course) for check in live_session_attendance_checks)
+    """Whether the person attended a live session of the course, as the sessions feature says;
+    without it the requirement stays pending."""
+    return any(answer for _receiver, answer in live_session_attendance_asked.send(person, course=course))
+
+
+def upcoming_sessions_of(course: Course, person: User) -> list:
+    """The course's upcoming live sessions that the person may register for."""
+    return [session for _receiver, sessions in course_sessions_asked.send(person, course=course) for session in sessions]
 
 
 def course_progress(person: User, course: Course) -> CourseProgress:
@@ -184,8 +191,8 @@ def course_progress(person: User, course: Course) -> CourseProgress:
         steps.append(Step("live_session", live_session_attended(person, course)))
     history = list(db.session.scalars(select(CourseCompletion).where(
         CourseCompletion.user_id == person.id, CourseCompletion.course_id == course.id
-    ).order_by(CourseCompletion.round.desc())))
-    completion = next((row for row in history if row.round == current_round), None)
+    ).order_by(CourseCompletion.round.desc(), CourseCompletion.id.desc())))
+    completion = next((row for row in history if row.round == current_round and not row.is_withdrawn), None)
     return CourseProgress(course, enrolment, steps, completion, history, due_date(person, course))
 
 
@@ -198,6 +205,13 @@ def _changed_since_read(lesson: Lesson, completion: LessonCompletion) -> bool:
 
 def enrol(person: User, course: Course) -> Enrolment:
     """Enrol the person once; enrolling again returns the existing enrolment."""
+    enrolment = _enrolment(person, course)
+    db.session.commit()
+    return enrolment
+
+
+def _enrolment(person: User, course: Course) -> Enrolment:
+    """The person's enrolment in the course, made now if there is none."""
     enrolment = enrolment_for(person, course)
     if enrolment is not None:
         return enrolment
@@ -207,15 +221,15 @@ def enrol(person: User, course: Course) -> Enrolment:
             db.session.add(enrolment)
     except IntegrityError:  # a parallel request enrolled first
         enrolment = enrolment_for(person, course)
-    db.session.commit()
     return enrolment
 
 
 def complete_lesson(person: User, lesson: Lesson, locale: str) -> CourseProgress:
-    """Record that the person read the lesson (in the language shown); completing it again in
-    the same round changes nothing. Returns the course's progress after the action."""
+    """Record that the person read the lesson (in the language shown), and the course's
+    completion if that was its last requirement; completing it again in the same round
+    changes nothing. Returns the course's progress after the action."""
     course = lesson.module.course
-    enrolment = enrol(person, course)
+    enrolment = _enrolment(person, course)
     text = lesson.text_in(locale)
     already = db.session.scalar(select(LessonCompletion).where(
         LessonCompletion.user_id == person.id, LessonCompletion.lesson_id == lesson.id,
@@ -225,8 +239,11 @@ def complete_lesson(person: User, lesson: Lesson, locale: str) -> CourseProgress
     else:
         db.session.add(LessonCompletion(user_id=person.id, lesson_id=lesson.id, round=enrolment.round,
                                         locale=text.locale, content_hash=text.content_hash))
+    db.session.flush()
+    lesson_completed.send(person, lesson=lesson)
+    progress = _complete_if_done(person, course)
     db.session.commit()
-    return _record_completion_if_done(person, course)
+    return progress
 
 
 @dataclass
@@ -245,12 +262,13 @@ def grade(check: KnowledgeCheck, answers: dict[str, list[str]]) -> tuple[int, li
 
 
 def submit_check(person: User, check: KnowledgeCheck, answers: dict[str, list[str]], locale: str) -> CheckResult:
-    """Score an attempt and store it with the answers. Every question must be answered."""
+    """Score an attempt and store it with the answers, and the course's completion if passing
+    was its last requirement. Every question must be answered."""
     unanswered = [question["key"] for question in check.questions if not answers.get(question["key"])]
     if unanswered:
         raise UnansweredQuestions(unanswered)
     course = check.module.course
-    enrolment = enrol(person, course)
+    enrolment = _enrolment(person, course)
     correct_count, feedback = grade(check, answers)
     total = len(check.questions)
     score = round(100 * correct_count / total)
@@ -260,33 +278,18 @@ def submit_check(person: User, check: KnowledgeCheck, answers: dict[str, list[st
         question_count=total, score=score, passed=score >= check.pass_mark, content_hash=check.content_hash,
     )
     db.session.add(attempt)
+    db.session.flush()
+    check_attempted.send(person, attempt=attempt, passed=attempt.passed)
+    if attempt.passed:
+        check_passed.send(person, attempt=attempt)
+        _complete_if_done(person, course)
     db.session.commit()
-    _record_completion_if_done(person, course)
     return CheckResult(attempt, feedback)
 
 
 def attempts_for(person: User, check: KnowledgeCheck) -> list[CheckAttempt]:
     return list(db.session.scalars(select(CheckAttempt).where(
         CheckAttempt.user_id == person.id, CheckAttempt.check_id == check.id).order_by(CheckAttempt.submitted_at.desc())))
-
-
-def _record_completion_if_done(person: User, course: Course) -> CourseProgress:
-    progress = course_progress(person, course)
-    if progress.completion is None and progress.steps and progress.next_step is None:
-        now = utcnow()
-        completion = CourseCompletion(
-            user_id=person.id, course_id=course.id, round=progress.enrolment.round, completed_at=now,
-            content_hash=course.content_hash,
-            expires_at=add_months(now, course.renewal_months) if course.renewal_months else None,
-        )
-        try:
-            with db.session.begin_nested():
-                db.session.add(completion)
-        except IntegrityError:  # recorded by a parallel request
-            pass
-        db.session.commit()
-        progress = course_progress(person, course)
-    return progress
 
 
 def start_renewal(person: User, course: Course) -> Enrolment:
@@ -299,6 +302,64 @@ def start_renewal(person: User, course: Course) -> Enrolment:
     enrolment.round_started_at = utcnow()
     db.session.commit()
     return enrolment
+
+
+# --- completion, whichever requirement is met last ---------------------------------------------
+
+def _complete_if_done(person: User, course: Course) -> CourseProgress:
+    """Record the round's completion if every requirement is met and it has none yet."""
+    progress = course_progress(person, course)
+    if progress.enrolment is None or progress.completion is not None or not progress.steps \
+            or progress.next_step is not None:
+        return progress
+    now = utcnow()
+    completion = CourseCompletion(
+        user_id=person.id, course_id=course.id, round=progress.enrolment.round, completed_at=now,
+        content_hash=course.content_hash,
+        expires_at=add_months(now, course.renewal_months) if course.renewal_months else None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(completion)
+    except IntegrityError:  # recorded by a parallel request
+        return course_progress(person, course)
+    course_completed.send(person, course=course, completion=completion)
+    return course_progress(person, course)
+
+
+def _withdraw(person: User, completion: CourseCompletion, reason: WithdrawalReason) -> None:
+    completion.withdrawn_at, completion.withdrawal_reason = utcnow(), reason
+    db.session.flush()
+    completion_withdrawn.send(person, course=completion.course, completion=completion, reason=reason)
+
+
+def settle_after_attendance(registration, **_event) -> None:
+    """Subscriber of attendance_marked: attending a session of a course that needs one may
+    have been its last requirement; attendance taken back withdraws the completion that
+    relied on it. The sender commits."""
+    person, course = registration.user, registration.session.course
+    if person is None or course is None or not course.requires_live_session or course.archived_at is not None:
+        return
+    progress = _complete_if_done(person, course)
+    if progress.completion is not None and progress.live_session_pending:
+        _withdraw(person, progress.completion, WithdrawalReason.ATTENDANCE_REMOVED)
+
+
+def settle_after_sync(_sender, *, changed_courses: list[Course], **_event) -> None:
+    """Subscriber of content_synced: whoever now meets every requirement of a changed course
+    (say, the one lesson they had left was archived) has completed it. The sync commits."""
+    for course in changed_courses:
+        if course.archived_at is None:
+            for person in _enrolled_without_completion(course):
+                _complete_if_done(person, course)
+
+
+def _enrolled_without_completion(course: Course) -> list[User]:
+    completed = select(CourseCompletion.id).where(
+        CourseCompletion.user_id == Enrolment.user_id, CourseCompletion.course_id == course.id,
+        CourseCompletion.round == Enrolment.round, CourseCompletion.withdrawn_at.is_(None))
+    return list(db.session.scalars(select(User).join(Enrolment, Enrolment.user_id == User.id).where(
+        Enrolment.course_id == course.id, ~completed.exists())))
 
 
 # --- assignments and the dashboard ------------------------------------------------------------
@@ -374,7 +435,7 @@ def personal_data(person: User) -> dict:
                 .where(CheckAttempt.user_id == person.id).order_by(CheckAttempt.submitted_at))],
         "completions": [
             {"course": course_keys[row.course_id], "round": row.round, "completed_at": row.completed_at,
-             "expires_at": row.expires_at}
+             "expires_at": row.expires_at, "withdrawn_at": row.withdrawn_at, "withdrawal_reason": row.withdrawal_reason}
             for row in db.session.scalars(select(CourseCompletion).where(CourseCompletion.user_id == person.id)
                                           .order_by(CourseCompletion.completed_at))],
         "assignments": [

@@ -5,6 +5,7 @@ from typing import Callable
 
 from sqlalchemy import select
 
+from ..core.signals import content_synced
 from ..core.timeutil import utcnow
 from ..extensions import db
 from .loader import ContentTree, CourseSpec, Problem, load_tree, tree_hash
@@ -26,7 +27,9 @@ class SyncReport:
 def sync_courses(root: Path, check_only: bool = False,
                  on_course: Callable[[str], None] | None = None) -> SyncReport:
     """Check the whole tree, then apply it in one transaction. An unchanged tree (same content
-    hash as the last sync) is a no-op. With errors, or with check_only, nothing is written."""
+    hash as the last sync) is a no-op. With errors, or with check_only, nothing is written.
+    Sends content_synced with what changed, so that what depends on content (completions)
+    follows in the same transaction."""
     current_hash = tree_hash(root)
     state = None if check_only else db.session.get(ContentSync, SYNC_STATE_ID)
     if state is not None and state.tree_hash == current_hash:
@@ -37,7 +40,9 @@ def sync_courses(root: Path, check_only: bool = False,
     report = SyncReport(errors=tree.errors, warnings=tree.warnings)
     if tree.errors or check_only:
         return report
-    _apply(tree, report)
+    changed_courses, archived_lessons = _apply(tree, report)
+    db.session.flush()
+    content_synced.send(None, changed_courses=changed_courses, archived_lessons=archived_lessons)
     if state is None:
         state = ContentSync(id=SYNC_STATE_ID, tree_hash=current_hash)
         db.session.add(state)
@@ -46,8 +51,10 @@ def sync_courses(root: Path, check_only: bool = False,
     return report
 
 
-def _apply(tree: ContentTree, report: SyncReport) -> None:
+def _apply(tree: ContentTree, report: SyncReport) -> tuple[list[Course], list[Lesson]]:
+    """Write the tree; return the courses written and the lessons archived."""
     now = utcnow()
+    changed, archived_lessons = [], []
     existing = {course.key: course for course in db.session.scalars(select(Course))
                 if course.key not in tree.unchanged}
     for spec in tree.courses:
@@ -56,14 +63,18 @@ def _apply(tree: ContentTree, report: SyncReport) -> None:
         if course is None:
             course = Course(key=spec.key)
             db.session.add(course)
-        _apply_course(course, spec, now, report)
+        archived_lessons += _apply_course(course, spec, now, report)
+        changed.append(course)
     for course in existing.values():
         if course.archived_at is None:
             course.archived_at = now
             report.counts["courses archived"] += 1
+            changed.append(course)
+    return changed, archived_lessons
 
 
-def _apply_course(course: Course, spec: CourseSpec, now, report: SyncReport) -> None:
+def _apply_course(course: Course, spec: CourseSpec, now, report: SyncReport) -> list[Lesson]:
+    """Write one course; return the lessons it archived."""
     course.position, course.title, course.summary = spec.position, spec.title, spec.summary
     course.audience, course.languages = spec.audience, spec.languages
     course.estimated_minutes, course.renewal_months = spec.estimated_minutes, spec.renewal_months
@@ -87,10 +98,11 @@ def _apply_course(course: Course, spec: CourseSpec, now, report: SyncReport) -> 
     for module in modules.values():
         module.archived_at = module.archived_at or now
         _apply_check(module, None, now)
-    for lesson in lessons.values():
-        if lesson.archived_at is None:
-            lesson.archived_at = now
-            report.counts["lessons archived"] += 1
+    archived = [lesson for lesson in lessons.values() if lesson.archived_at is None]
+    for lesson in archived:
+        lesson.archived_at = now
+    report.counts["lessons archived"] += len(archived)
+    return archived
 
 
 def _apply_lesson(lesson: Lesson, module: CourseModule, spec, now) -> int:

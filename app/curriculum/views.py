@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from ..accounts.models import Role
 from . import services
-from .models import in_locale
+from .models import WithdrawalReason, in_locale
 
 blueprint = Blueprint("curriculum", __name__, url_prefix="/courses")
 
@@ -18,6 +18,7 @@ def signed_in_only():
 
 
 blueprint.add_app_template_filter(lambda status: services.CourseStatus(status).label, "course_status_label")
+blueprint.add_app_template_filter(lambda reason: WithdrawalReason(reason).label, "withdrawal_reason_label")
 blueprint.add_app_template_global(lambda texts: in_locale(texts, str(get_locale())), "localized")
 
 
@@ -40,7 +41,8 @@ def catalogue():
 @blueprint.route("/<key>")
 def course(key):
     course = _course_or_404(key)
-    return render_template("curriculum/course.html", course=course,
+    sessions = services.upcoming_sessions_of(course, current_user) if course.requires_live_session else []
+    return render_template("curriculum/course.html", course=course, sessions=sessions,
                            progress=services.course_progress(current_user, course))
 
 
@@ -119,7 +121,9 @@ def certificate(key):
     course = _course_or_404(key)
     progress = services.course_progress(current_user, course)
     wanted_round = request.args.get("round", type=int)
-    completion = next((row for row in progress.history if wanted_round in (None, row.round)), None)
+    in_round = [row for row in progress.history if wanted_round in (None, row.round)]
+    # a valid completion first; a withdrawn one gets a page that says so, never a certificate
+    completion = next((row for row in in_round if not row.is_withdrawn), in_round[0] if in_round else None)
     if completion is None:
         abort(404)
     return render_template("curriculum/certificate.html", course=course, completion=completion)

@@ -10,11 +10,12 @@ from ..accounts.models import Role, User
 from ..accounts.policy import require_roles
 from ..accounts.services import all_areas
 from ..core.spreadsheets import csv_download
+from ..core.timeutil import utcnow
 from ..curriculum.services import catalogue
 from ..extensions import db
 from . import services
 from .forms import MessageForm, SessionForm, form_data_for
-from .models import SESSION, Attendance, TrainingSession
+from .models import SESSION, Attendance, RegistrationStatus, TrainingSession
 
 blueprint = Blueprint("events_manage", __name__, url_prefix="/manage/sessions")
 require_roles(blueprint, Role.ADMIN, Role.TRAINER)
@@ -95,8 +96,7 @@ def message(session_id):
         count = services.message_registrants(session, form.subject.data, form.body.data, current_user)
         flash(_("The message is queued for %(count)d registrants.", count=count), "success")
         return redirect(url_for("events_manage.roster", session_id=session.id))
-    return render_template("events/manage/roster.html", session=session, rows=services.roster(session),
-                           attendance_choices=list(Attendance), message=form)
+    return _roster_page(session, form)
 
 
 @blueprint.route("/<int:session_id>", methods=["GET", "POST"])
@@ -110,28 +110,40 @@ def roster(session_id):
         bulk = request.form.get("bulk")
         if bulk in set(Attendance):
             marks = {int(value): bulk for value in request.form.getlist("selected") if value.isdigit()}
-        changed = services.set_attendance(session, marks)
-        flash(_("Attendance saved (%(count)d changed).", count=changed), "success")
+        try:
+            changed = services.set_attendance(session, marks, actor=current_user)
+        except services.AttendanceRefused as refusal:
+            flash(str(refusal), "error")
+        else:
+            flash(_("Attendance saved (%(count)d changed).", count=changed), "success")
         return redirect(url_for("events_manage.roster", session_id=session.id))
+    return _roster_page(session, MessageForm())
+
+
+def _roster_page(session: TrainingSession, message: MessageForm):
     return render_template("events/manage/roster.html", session=session, rows=services.roster(session),
-                           attendance_choices=list(Attendance), message=MessageForm())
+                           attendance_choices=list(Attendance), message=message,
+                           started=utcnow() >= session.starts_at)
 
 
-CSV_COLUMNS = ("name", "email", "organisation", "area", "status", "waiting_position", "registered_at", "attendance",
-               "joined_at")
+def _roster_csv_header() -> list[str]:
+    return [_("Name"), _("Email"), _("Organisation"), _("Area"), _("Status"), _("Waiting position"), _("Registered"),
+            _("Attendance"), _("Joined")]
 
 
 @blueprint.route("/<int:session_id>/roster.csv")
 def roster_csv(session_id):
+    """The roster in the reader's language; times are Finnish time (csv_download converts)."""
     session = _session_or_404(session_id)
+    locale = str(get_locale())
     rows = []
     for row in services.roster(session):
         registration, person = row.registration, row.registration.user
         rows.append([
             registration.name, registration.email, registration.guest_organisation or "",
-            person.area.name_fi if person and person.area else (registration.guest_area or ""),
-            registration.status, row.position or "", registration.created_at.isoformat(timespec="seconds"),
-            registration.attendance or "",
-            registration.first_joined_at.isoformat(timespec="seconds") if registration.first_joined_at else "",
+            person.area.name(locale) if person and person.area else (registration.guest_area or ""),
+            str(RegistrationStatus(registration.status).label), row.position or "", registration.created_at,
+            str(Attendance(registration.attendance).label) if registration.attendance else "",
+            registration.first_joined_at,
         ])
-    return csv_download(list(CSV_COLUMNS), rows, f"roster-{session.starts_at:%Y-%m-%d}-{session.id}.csv")
+    return csv_download(_roster_csv_header(), rows, f"roster-{session.starts_at:%Y-%m-%d}-{session.id}.csv")

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.models import User
+from ..core.signals import attendance_marked
 from ..core.timeutil import utcnow
 from ..core.urls import absolute_url
 from ..extensions import db
@@ -32,6 +33,10 @@ class RegistrationRefused(ValueError):
 
 class EditConflict(ValueError):
     """Someone else saved the session after this form was opened."""
+
+
+class AttendanceRefused(ValueError):
+    """Attendance cannot be marked now; the message says why, for the organiser."""
 
 
 # --- who may see and register ------------------------------------------------------------------
@@ -331,12 +336,14 @@ def join_opens_before() -> timedelta:
 
 def record_join(registration: Registration) -> None:
     """Remember the first use of the join link: organisers see it on the roster. At an annual
-    meeting, joining records attendance (organisers can still correct it on the roster)."""
-    if registration.first_joined_at is None:
-        registration.first_joined_at = utcnow()
-        if registration.session.kind == ANNUAL_MEETING and registration.attendance is None:
-            registration.attendance = Attendance.ATTENDED
-        db.session.commit()
+    meeting, joining records attendance (organisers can still correct it on the roster), which
+    is announced like attendance marked on the roster."""
+    if registration.first_joined_at is not None:
+        return
+    registration.first_joined_at = utcnow()
+    if registration.session.kind == ANNUAL_MEETING and registration.attendance is None:
+        _mark(registration, Attendance.ATTENDED, actor=registration.user)
+    db.session.commit()
 
 
 def message_registrants(session: TrainingSession, subject: str, body: str, sender: User) -> int:
@@ -370,22 +377,40 @@ def roster(session: TrainingSession) -> list[RosterRow]:
     return rows
 
 
-def set_attendance(session: TrainingSession, marks: dict[int, str | None]) -> int:
-    """Record attended / no-show (or clear) for confirmed registrants; return how many changed."""
+def set_attendance(session: TrainingSession, marks: dict[int, str | None], actor: User | None = None) -> int:
+    """Record attended / no-show for confirmed registrants by registration id (any other value
+    clears the mark); return how many changed. Refused before the session has started."""
+    if utcnow() < session.starts_at:
+        raise AttendanceRefused(_("Attendance can be marked once the session has started."))
     changed = 0
     for registration in _registrations(session, (RegistrationStatus.CONFIRMED,)):
-        if registration.id in marks and registration.attendance != marks[registration.id]:
-            registration.attendance = marks[registration.id]
+        mark = marks.get(registration.id)
+        mark = mark if mark in set(Attendance) else None
+        if registration.id in marks and registration.attendance != mark:
+            _mark(registration, mark, actor)
             changed += 1
     db.session.commit()
     return changed
 
 
-def attended_live_session(person: User, course) -> bool:
-    """Whether the person attended a session of the course (satisfies its live-session step)."""
+def _mark(registration: Registration, mark: str | None, actor: User | None) -> None:
+    previous, registration.attendance = registration.attendance, mark
+    db.session.flush()
+    attendance_marked.send(registration, previous=previous, actor=actor)
+
+
+def attended_live_session(person: User, *, course, **_event) -> bool:
+    """Subscriber of live_session_attendance_asked: whether the person attended a session of
+    the course (which satisfies its live-session step)."""
     return db.session.scalar(select(func.count()).select_from(Registration).join(TrainingSession).where(
         Registration.user_id == person.id, TrainingSession.course_id == course.id,
         Registration.attendance == Attendance.ATTENDED)) > 0
+
+
+def sessions_of_course(person: User, *, course, **_event) -> list[TrainingSession]:
+    """Subscriber of course_sessions_asked: the course's upcoming sessions open to the person."""
+    return [session for session in upcoming_sessions(person)
+            if session.course_id == course.id and not session.is_cancelled]
 
 
 # --- reminders -----------------------------------------------------------------------------------------

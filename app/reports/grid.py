@@ -266,7 +266,7 @@ class _ProgressFacts:
     rounds: dict[tuple[int, int], int]  # (person, course) -> current round of an enrolment
     lessons_done: dict[tuple[int, int, int], int]  # (person, course, round) -> lessons read
     checks_passed: dict[tuple[int, int, int], int]
-    completions: dict[tuple[int, int], datetime | None]  # current round -> expires_at
+    completions: dict[tuple[int, int], datetime | None]  # valid one of the current round -> expires_at
     attended: set[tuple[int, int]]
     last_activity: dict[int, datetime]
 
@@ -295,7 +295,8 @@ class _ProgressFacts:
                          for user_id, course_id, round_, expires_at in db.session.execute(select(
                              CourseCompletion.user_id, CourseCompletion.course_id, CourseCompletion.round,
                              CourseCompletion.expires_at).where(CourseCompletion.user_id.in_(people),
-                                                                CourseCompletion.course_id.in_(course_ids)))
+                                                                CourseCompletion.course_id.in_(course_ids),
+                                                                CourseCompletion.withdrawn_at.is_(None)))
                          if rounds.get((user_id, course_id)) == round_},
             attended=set(db.session.execute(select(Registration.user_id, TrainingSession.course_id).join(
                 TrainingSession).where(Registration.user_id.in_(people), TrainingSession.course_id.in_(course_ids),

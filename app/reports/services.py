@@ -194,10 +194,11 @@ def _local_month(moment: datetime) -> tuple[int, int]:
 
 
 def completions_by_month_table(filters: Filters, now: datetime) -> Table:
-    """Course completions per calendar month (Helsinki time), every round counted."""
+    """Course completions per calendar month (Helsinki time), every round counted, withdrawn ones not."""
     months = _month_keys(now)
     counts = Counter(_local_month(moment) for moment in db.session.scalars(select(CourseCompletion.completed_at).where(
-        CourseCompletion.user_id.in_(people_query(filters)), CourseCompletion.completed_at >= _month_start(months[0]))))
+        CourseCompletion.user_id.in_(people_query(filters)), CourseCompletion.withdrawn_at.is_(None),
+        CourseCompletion.completed_at >= _month_start(months[0]))))
     table = Table("completions", _("Course completions per month"),
                   [Column(_("Month")), Column(_("Completions"), "number")], chart=(0, 1))
     table.rows = [[_month_label(key), counts[key]] for key in months]
