@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, select
 
+from app.accounts.models import Role
 from app.core import signals
 from app.core.timeutil import utcnow
 from app.curriculum import services
@@ -119,7 +120,7 @@ def test_no_show_after_attended_withdraws_the_completion_and_attending_again_com
     assert services.course_progress(person, live_course).status == "completed"
 
 
-def test_a_withdrawn_completion_counts_nowhere_in_the_reports(live_course):
+def test_a_withdrawn_completion_counts_as_none_in_the_reports(live_course, client, auth):
     person = make_user()
     _finish_lessons_and_check(person, live_course)
     session, [registration] = _held_session(live_course, person)
@@ -128,6 +129,12 @@ def test_a_withdrawn_completion_counts_nowhere_in_the_reports(live_course):
     events.set_attendance(session, {registration.id: None})
     [row] = build_grid(Filters()).rows
     assert row.cells[0].status == services.course_progress(person, live_course).status == "awaiting_live_session"
+
+    make_user("admin@example.org", roles=[Role.ADMIN])
+    auth.sign_in("admin@example.org")
+    client.set_cookie("kaiku_lang", "en")
+    record = client.get(f"/reports/people/{person.id}").get_data(as_text=True)
+    assert "Waiting for a live session" in record and "Earlier completions:" in record and "(Withdrawn" in record
 
 
 def test_attendance_before_the_start_is_refused_and_nothing_changes(live_course):

@@ -54,6 +54,8 @@ def test_attendance_in_bulk_satisfies_the_course_live_session(client, auth, app,
     first = services.register_person(session, learner, "fi")
     second = services.register_person(session, other, "fi")
     assert curriculum.course_progress(learner, course).live_session_pending
+    session.starts_at = utcnow() - timedelta(minutes=10)  # attendance is marked once it has started
+    db.session.commit()
 
     auth.sign_in("trainer@example.org")
     client.post(f"/manage/sessions/{session.id}", data={"selected": [first.id], "bulk": "attended"})
@@ -71,13 +73,14 @@ def test_roster_csv_opens_cleanly_in_excel(client, auth, app, trainer):
     services.register_person(session, make_user("aino@example.org", name="Äijä Öljynen"), "fi")
     services.register_person(session, make_user("eero@example.org", name="Eero"), "fi")
     auth.sign_in("trainer@example.org")
+    client.set_cookie("kaiku_lang", "en")
     response = client.get(f"/manage/sessions/{session.id}/roster.csv")
     assert response.headers["Content-Type"].startswith("text/csv") and "attachment" in response.headers["Content-Disposition"]
     raw = response.data
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
-    assert [(row["name"], row["status"], row["waiting_position"]) for row in rows] == [
-        ("Äijä Öljynen", "confirmed", ""), ("Eero", "waiting", "1")]
+    assert [(row["Name"], row["Status"], row["Waiting position"]) for row in rows] == [
+        ("Äijä Öljynen", "Confirmed", ""), ("Eero", "On the waiting list", "1")]
 
 
 def test_roster_page_lists_everyone_with_status(client, auth, app, trainer):
@@ -97,3 +100,21 @@ def test_exported_cells_cannot_run_as_formulas(client, auth, app, trainer):
     rows = list(csv.reader(io.StringIO(client.get(f"/manage/sessions/{session.id}/roster.csv").data.decode("utf-8-sig")),
                            delimiter=";"))
     assert rows[1][0] == "'=HYPERLINK(\"http://evil.example\")"
+
+
+def test_joining_an_annual_meeting_records_attendance_and_announces_it(client, app):
+    from app.core.signals import attendance_marked
+    from app.events.models import ANNUAL_MEETING
+
+    session = make_session(kind=ANNUAL_MEETING, starts_at=utcnow() + timedelta(minutes=10))
+    registration = services.register_person(session, make_user(), "fi")
+    heard = []
+    receiver = lambda sender, **event: heard.append((sender.id, event["previous"]))  # noqa: E731
+    attendance_marked.connect(receiver)
+    try:
+        client.get(_path(join_url(registration)))
+        client.get(_path(join_url(registration)))  # joining again changes nothing
+    finally:
+        attendance_marked.disconnect(receiver)
+    db.session.refresh(registration)
+    assert registration.attendance == "attended" and heard == [(registration.id, None)]
