@@ -448,14 +448,17 @@ def _registration_data(registration: Registration) -> dict:
     return data
 
 
-def erase_personal_data(person: User) -> None:
+def cancel_registrations_of_erased(person: User, **_event) -> None:
     """Cancel the person's registrations for sessions that have not ended (nobody could reach
-    them any more; their seats go to the waiting list) and forget who they said they were as a
-    guest. No registration is deleted, and past ones keep their status and attendance, so the
-    figures of sessions held stay the same. The caller commits the rest."""
-    registrations = registrations_made_by(person)
-    for registration in registrations:
+    them any more; their seats go to the waiting list). Past ones keep their status and
+    attendance, so the figures of sessions held stay the same."""
+    for registration in registrations_made_by(person):
         if registration.is_active and registration.session.ends_at > utcnow():
             cancel_registration(registration)
-    for registration in registrations:
+
+
+def forget_guest_identity(person: User, *, former_email: str, **_event) -> None:
+    """Forget who the erased person said they were when registering as a guest. No
+    registration is deleted. The erasing service commits."""
+    for registration in db.session.scalars(select(Registration).where(Registration.guest_email == former_email)):
         registration.guest_name = registration.guest_email = registration.guest_organisation = None

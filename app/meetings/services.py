@@ -374,10 +374,10 @@ def _meeting_data(edition: MeetingEdition, registration: Registration) -> dict:
             "agenda": [item.title_in(locale) for item in edition.items if item.id in picked]}
 
 
-def erase_personal_data(person: User) -> None:
+def erase_personal_data(person: User, **_event) -> None:
     """Blank the person's free-text answers. Choice and consent answers stay, so that answer
-    counts stay the same. Must run before the events eraser, which forgets the guest email
-    addresses that registrations are found by."""
+    counts stay the same. Runs while the person still has the email address that their guest
+    registrations are found by."""
     registration_ids = [registration.id for registration in events.registrations_made_by(person)]
     for answer in db.session.scalars(select(MeetingAnswer).join(MeetingQuestion).where(
             MeetingAnswer.registration_id.in_(registration_ids), MeetingQuestion.kind.in_(TEXT_KINDS))):
