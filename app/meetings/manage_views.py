@@ -99,11 +99,7 @@ def _item_times(form: ItemForm):
 @blueprint.route("/<int:year>/programme/<int:item_id>", methods=["GET", "POST"])
 def programme(year, item_id):
     edition = _edition_or_404(year)
-    item = None
-    if item_id is not None:
-        item = db.session.get(ProgrammeItem, item_id)
-        if item is None or item.edition_id != edition.id:
-            abort(404)
+    item = _item_or_404(edition, item_id) if item_id is not None else None
     zone = current_app.config["TIMEZONE"]
     if request.method == "GET" and item is not None:
         starts, ends = utc_to_local(item.starts_at, zone), utc_to_local(item.ends_at, zone)
@@ -127,15 +123,24 @@ def programme(year, item_id):
                            days=services.programme_by_day(edition, ZoneInfo(zone)))
 
 
-@blueprint.post("/<int:year>/programme/<int:item_id>/delete")
-def delete_item(year, item_id):
-    edition = _edition_or_404(year)
+def _item_or_404(edition, item_id) -> ProgrammeItem:
     item = db.session.get(ProgrammeItem, item_id)
     if item is None or item.edition_id != edition.id:
         abort(404)
-    services.delete_item(item)
-    flash(_("The item was removed from the programme."), "success")
-    return redirect(url_for("meetings_manage.programme", year=year))
+    return item
+
+
+@blueprint.route("/<int:year>/programme/<int:item_id>/delete", methods=["GET", "POST"])
+def delete_item(year, item_id):
+    """Asks first: the item leaves the programme and every personal agenda."""
+    edition = _edition_or_404(year)
+    item = _item_or_404(edition, item_id)
+    if request.method == "POST":
+        services.delete_item(item)
+        flash(_("The item was removed from the programme."), "success")
+        return redirect(url_for("meetings_manage.programme", year=year))
+    return render_template("meetings/manage/delete_item.html", edition=edition, item=item,
+                           agendas=services.agendas_with(item))
 
 
 @blueprint.route("/<int:year>/questions", methods=["GET", "POST"], defaults={"question_id": None})

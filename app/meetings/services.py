@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..accounts.models import Sector, User
 from ..core.timeutil import utcnow
@@ -100,7 +100,14 @@ def save_item(edition: MeetingEdition, item: ProgrammeItem | None, fields: dict)
     return item
 
 
+def agendas_with(item: ProgrammeItem) -> int:
+    """How many registrants have the item in their personal agenda."""
+    return db.session.scalar(select(func.count()).select_from(agenda_pick).where(agenda_pick.c.item_id == item.id))
+
+
 def delete_item(item: ProgrammeItem) -> None:
+    """Remove the item from the programme, from every personal agenda and so from the feeds.
+    Its materials stay, for the whole meeting (the ORM clears their item_id)."""
     db.session.execute(agenda_pick.delete().where(agenda_pick.c.item_id == item.id))
     db.session.delete(item)
     db.session.commit()
