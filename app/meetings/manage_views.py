@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..accounts.models import Role, Sector
@@ -178,31 +179,48 @@ def _filtered_rows(edition):
                                     sector=request.args.get("sector", ""), status=request.args.get("status", ""))
 
 
-@blueprint.route("/<int:year>/registrations", methods=["GET", "POST"])
-def registrations(year):
-    edition = _edition_or_404(year)
-    message = MessageForm()
-    if message.validate_on_submit():
-        count = message_registrants(edition.session, message.subject.data, message.body.data, current_user)
-        flash(_("The message is queued for %(count)d registrants.", count=count), "success")
-        return redirect(url_for("meetings_manage.registrations", year=year))
+def _render_registrations(edition, message: MessageForm):
     rows = _filtered_rows(edition)
     all_rows = services.registrant_rows(edition, _locale())
     return render_template(
         "meetings/manage/registrations.html", edition=edition, rows=rows, counts=services.counts(all_rows),
         questions=services.questions(edition, QuestionForm.REGISTRATION), message=message,
+        recipients=services.message_recipients(rows),
         areas=sorted({row.area for row in all_rows if row.area}), sectors=list(Sector),
         statuses=list(RegistrationStatus), filters=request.args, answer_text=services.answer_text,
     )
 
 
+@blueprint.route("/<int:year>/registrations")
+def registrations(year):
+    return _render_registrations(_edition_or_404(year), MessageForm())
+
+
+@blueprint.post("/<int:year>/registrations/message")
+def message(year):
+    """A message to the registrants the filters (in the query string) show: first a page that
+    says who gets it, then, confirmed, the sending."""
+    edition = _edition_or_404(year)
+    form = MessageForm()
+    if not form.validate_on_submit():
+        return _render_registrations(edition, form)
+    recipients = services.message_recipients(_filtered_rows(edition))
+    if request.form.get("confirmed") != "yes":
+        return render_template("meetings/manage/message_confirm.html", edition=edition, form=form,
+                               recipients=recipients, filters=request.args)
+    count = message_registrants(edition.session, form.subject.data, form.body.data, current_user, recipients)
+    flash(ngettext("The message is queued for %(num)d registrant.", "The message is queued for %(num)d registrants.",
+                   count), "success")
+    return redirect(url_for("meetings_manage.registrations", year=year, **request.args))
+
+
 def _csv_response(rows, questions, filename: str):
     """One row per registrant and a column per question."""
     locale = _locale()
-    header = ["name", "email", "area", "sector", "status", "attendance", "registered_at",
+    header = ["name", "email", "area", "organisation", "sector", "status", "attendance", "registered_at",
               *(question.label_in(locale) for question in questions)]
-    return csv_download(header, [[row.registration.name, row.registration.email, row.area, row.sector,
-                                  row.registration.status, row.registration.attendance or "",
+    return csv_download(header, [[row.registration.name, row.registration.email, row.area, row.organisation,
+                                  row.sector, row.registration.status, row.registration.attendance or "",
                                   row.registration.created_at.isoformat(timespec="seconds"),
                                   *(services.answer_text(q, row.answers.get(q.key), locale) for q in questions)]
                                  for row in rows], filename)

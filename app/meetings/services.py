@@ -224,6 +224,7 @@ def participant_list(edition: MeetingEdition) -> list[str]:
 class RegistrantRow:
     registration: Registration
     area: str
+    organisation: str  # only guests tell theirs
     sector: str
     answers: dict
 
@@ -236,6 +237,7 @@ def registrant_rows(edition: MeetingEdition, locale: str, area: str = "", sector
         row = RegistrantRow(
             registration=registration,
             area=person.area.name(locale) if person and person.area else (registration.guest_area or ""),
+            organisation=registration.guest_organisation or "",
             sector=Sector(person.sector).label if person and person.sector else "",
             answers=answers_of(registration),
         )
@@ -243,6 +245,11 @@ def registrant_rows(edition: MeetingEdition, locale: str, area: str = "", sector
                 and (not status or registration.status == status):
             rows.append(row)
     return rows
+
+
+def message_recipients(rows: list[RegistrantRow]) -> list[Registration]:
+    """Who of the registrants shown gets a message: the confirmed and the waiting."""
+    return [row.registration for row in rows if row.registration.status in events.MESSAGED]
 
 
 def counts(rows: list[RegistrantRow]) -> dict[str, Counter]:

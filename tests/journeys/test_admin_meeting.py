@@ -155,15 +155,15 @@ def test_a5_admin_follows_registrations_messages_the_filtered_ones_and_shares_ma
 
     # After the meeting: the recording, the feedback form, materials.
     page = browser.get("/manage/meetings/2027/after")
-    page = page.form(button="Save").fill(recording_url="https://video.example.org/2027").check(
-        "feedback_open", "feedback").submit()
+    form = page.form(button="Save").fill(**{"recording-recording_url": "https://video.example.org/2027"})
+    page = form.check("recording-feedback_open", "feedback").submit()
     db.session.expire_all()
     assert edition.recording_url == "https://video.example.org/2027" and edition.feedback_open
     form = page.form(button="Add")
-    page = form.fill(title="Diat", item_id=form.option_value("item_id", "Opening"),
-                     file=(b"%PDF-1.4 slides", "slides.pdf")).submit()
+    page = form.fill(**{"material-title": "Diat", "material-item_id": form.option_value("material-item_id", "Opening"),
+                        "material-file": (b"%PDF-1.4 slides", "slides.pdf")}).submit()
     form = page.form(button="Add")
-    page = form.fill(title="Lisälukemista", url="https://example.org/reading").submit()
+    page = form.fill(**{"material-title": "Lisälukemista", "material-url": "https://example.org/reading"}).submit()
     materials = db.session.scalars(select(Material).order_by(Material.id)).all()
     assert [(m.title, m.item_id, m.file_name, m.url) for m in materials] == [
         ("Diat", items["opening"].id, "slides.pdf", None), ("Lisälukemista", None, None, "https://example.org/reading")]
