@@ -19,7 +19,7 @@ from ..events.services import EditConflict, message_registrants, update_session
 from ..extensions import db
 from . import services
 from .forms import EditionForm, ItemForm, MaterialForm, QuestionEditForm, RecordingForm
-from .models import MeetingQuestion, ProgrammeItem, QuestionForm, QuestionKind
+from .models import Material, MeetingQuestion, ProgrammeItem, QuestionForm, QuestionKind
 
 blueprint = Blueprint("meetings_manage", __name__, url_prefix="/manage/meetings")
 require_roles(blueprint, Role.ADMIN)
@@ -262,7 +262,21 @@ def after(year):
         flash(_("Saved."), "success")
         return redirect(url_for("meetings_manage.after", year=year))
     return render_template("meetings/manage/after.html", edition=edition, material=material, recording=recording,
-                           summary=services.feedback_summary(edition, _locale()))
+                           materials=services.materials_of(edition), summary=services.feedback_summary(edition, _locale()))
+
+
+@blueprint.route("/<int:year>/materials/<int:material_id>/remove", methods=["GET", "POST"])
+def remove_material(year, material_id):
+    """Asks first: registrants can no longer open the material."""
+    edition = _edition_or_404(year)
+    material = db.session.get(Material, material_id)
+    if material is None or material.edition_id != edition.id:
+        abort(404)
+    if request.method == "POST":
+        services.remove_material(material)
+        flash(_("The material was removed."), "success")
+        return redirect(url_for("meetings_manage.after", year=year))
+    return render_template("meetings/manage/remove_material.html", edition=edition, material=material)
 
 
 blueprint.add_app_template_filter(lambda value: QuestionForm(value).label, "question_form_label")

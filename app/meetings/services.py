@@ -346,6 +346,19 @@ def add_material(edition: MeetingEdition, title: str, item_id: int | None, url: 
     return material
 
 
+def materials_of(edition: MeetingEdition) -> list[Material]:
+    return list(db.session.scalars(select(Material).where(Material.edition_id == edition.id).order_by(Material.id)))
+
+
+def remove_material(material: Material) -> None:
+    """Remove a material; an uploaded file is deleted too, once the removal is committed."""
+    stored_as = material.stored_as
+    db.session.delete(material)
+    db.session.commit()
+    if stored_as:
+        (materials_folder() / stored_as).unlink(missing_ok=True)
+
+
 def feedback_summary(edition: MeetingEdition, locale: str) -> list[dict]:
     """Per feedback question: for choices, how many chose each option; for texts, the answers."""
     summary = []
