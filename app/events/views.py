@@ -118,6 +118,8 @@ def manage_registration(token):
         services.cancel_registration(registration)
         flash(_("Your registration has been cancelled."), "success")
         return redirect(url_for("events.manage_registration", token=token))
+    if registration.session.kind == ANNUAL_MEETING:  # with the meeting's materials and feedback
+        return redirect(url_for("meetings.registration_page", token=token))
     return render_template("events/registration.html", registration=registration, session=registration.session,
                            position=services.waiting_position(registration))
 

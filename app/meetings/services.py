@@ -54,6 +54,10 @@ def find_edition(year: int) -> MeetingEdition | None:
     return db.session.scalar(select(MeetingEdition).where(MeetingEdition.year == year))
 
 
+def edition_of(registration: Registration) -> MeetingEdition | None:
+    return db.session.scalar(select(MeetingEdition).where(MeetingEdition.session_id == registration.session_id))
+
+
 def current_edition() -> MeetingEdition | None:
     """The next edition that has not ended, else the latest one."""
     upcoming = db.session.scalar(select(MeetingEdition).join(TrainingSession).where(
@@ -200,6 +204,24 @@ def agenda_items(registration: Registration, edition: MeetingEdition) -> list[Pr
     """The items the registrant picked, or the whole programme if they picked none."""
     picked = picked_item_ids(registration)
     return [item for item in edition.items if not picked or item.id in picked]
+
+
+# --- what participants may open ------------------------------------------------------------------------
+# Guests have no account: they reach all this through the manage link in their emails.
+
+def is_participant(registration: Registration | None) -> bool:
+    return registration is not None and registration.status == RegistrationStatus.CONFIRMED
+
+
+def may_give_feedback(edition: MeetingEdition, registration: Registration | None) -> bool:
+    return edition.feedback_open and is_participant(registration) and registration.session_id == edition.session_id
+
+
+def may_open_materials(edition: MeetingEdition, registration: Registration | None, person: User | None = None) -> bool:
+    """Materials are for the edition's participants and for staff."""
+    if person is not None and person.is_authenticated and person.is_staff:
+        return True
+    return is_participant(registration) and registration.session_id == edition.session_id
 
 
 # --- for organisers ---------------------------------------------------------------------------------
