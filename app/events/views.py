@@ -14,7 +14,7 @@ from ..extensions import db, limiter, login_manager
 from ..meetings.models import MeetingEdition
 from . import services
 from .forms import GuestRegistrationForm
-from .links import registration_from_confirmation, registration_from_link, registration_link_token
+from .links import GUEST_CONFIRMATION_HOURS, registration_from_confirmation, registration_from_link, registration_link_token
 from .models import ANNUAL_MEETING, RegistrationStatus, TrainingSession
 
 blueprint = Blueprint("events", __name__)
@@ -102,7 +102,9 @@ def register_guest(session_id):
 
 @blueprint.route("/registrations/confirm/<token>")
 def confirm_guest(token):
-    registration = registration_from_confirmation(token) or abort(404)
+    registration = registration_from_confirmation(token)
+    if registration is None:
+        return render_template("events/confirmation_expired.html", hours=GUEST_CONFIRMATION_HOURS), 404
     try:
         services.confirm_guest(registration)
     except services.RegistrationRefused as refusal:

@@ -12,10 +12,11 @@ from markupsafe import Markup
 from ..core.markdown import render_markdown
 from ..events import services as events
 from ..events.forms import GuestRegistrationForm
-from ..events.links import join_url, registration_from_link
+from ..events.links import GUEST_CONFIRMATION_HOURS, join_url, registration_from_link
 from ..events.models import RegistrationStatus
 from ..extensions import db, limiter
 from . import services
+from .forms import ConfirmationRequestForm
 from .models import ItemKind, Material, QuestionForm
 
 blueprint = Blueprint("meetings", __name__, url_prefix="/meetings")
@@ -55,7 +56,7 @@ def current():
     return redirect(url_for("meetings.edition", year=edition.year))
 
 
-def _render_edition(edition, guest_form=None, answers=None, problems=None):
+def _render_edition(edition, guest_form=None, answers=None, problems=None, confirmation_form=None):
     registration = _my_registration(edition)
     is_registrant = registration is not None and registration.status == RegistrationStatus.CONFIRMED
     return render_template(
@@ -66,6 +67,7 @@ def _render_edition(edition, guest_form=None, answers=None, problems=None):
         questions=services.questions(edition, QuestionForm.REGISTRATION),
         answers=answers if answers is not None else (services.answers_of(registration) if registration else {}),
         problems=problems or {}, guest_form=guest_form or GuestRegistrationForm(),
+        confirmation_form=confirmation_form or ConfirmationRequestForm(prefix="confirmation"),
         materials=services.materials_of(edition),
         picked=services.picked_item_ids(registration) if registration else set(),
     )
@@ -115,6 +117,18 @@ def register_guest(year):
         else:
             return render_template("events/guest_check_email.html", session=edition.session, email=form.email.data)
     return _render_edition(edition, guest_form=form, answers=raw)
+
+
+@blueprint.post("/<int:year>/confirmation")
+@limiter.limit("20 per hour", methods=["POST"])
+def request_confirmation(year):
+    """A guest who lost the confirmation email asks for a new one; every address gets the same answer."""
+    edition = _edition_or_404(year)
+    form = ConfirmationRequestForm(prefix="confirmation")
+    if not form.validate_on_submit():
+        return _render_edition(edition, confirmation_form=form)
+    services.resend_confirmation(edition, form.email.data)
+    return render_template("meetings/confirmation_sent.html", edition=edition, email=form.email.data)
 
 
 @blueprint.post("/<int:year>/answers")
@@ -226,6 +240,11 @@ def registration_feedback(token):
 def registration_material(token, material_id):
     edition, registration = _registration_by_link(token)
     return _material_download(edition, material_id, registration)
+
+
+@blueprint.context_processor
+def confirmation_hours():
+    return {"confirmation_hours": GUEST_CONFIRMATION_HOURS}
 
 
 blueprint.add_app_template_filter(lambda value: ItemKind(value).label, "item_kind_label")
