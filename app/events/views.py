@@ -14,7 +14,8 @@ from ..extensions import db, limiter, login_manager
 from ..meetings.models import MeetingEdition
 from . import services
 from .forms import GuestRegistrationForm
-from .links import GUEST_CONFIRMATION_HOURS, registration_from_confirmation, registration_from_link, registration_link_token
+from .links import (GUEST_CONFIRMATION_HOURS, registration_from_confirmation, registration_from_link,
+                    registration_link_token)
 from .models import ANNUAL_MEETING, RegistrationStatus, TrainingSession
 
 blueprint = Blueprint("events", __name__)

@@ -262,7 +262,8 @@ def after(year):
         flash(_("Saved."), "success")
         return redirect(url_for("meetings_manage.after", year=year))
     return render_template("meetings/manage/after.html", edition=edition, material=material, recording=recording,
-                           materials=services.materials_of(edition), summary=services.feedback_summary(edition, _locale()))
+                           materials=services.materials_of(edition),
+                           summary=services.feedback_summary(edition, _locale()))
 
 
 @blueprint.route("/<int:year>/materials/<int:material_id>/remove", methods=["GET", "POST"])

@@ -208,7 +208,8 @@ def _guest_pending(edition: MeetingEdition, email: str):
 
 def _lapse_unconfirmed(edition: MeetingEdition, email: str) -> None:
     lapsed_before = utcnow() - timedelta(hours=GUEST_CONFIRMATION_HOURS)
-    db.session.execute(update(Registration).where(*_guest_pending(edition, email), Registration.created_at <= lapsed_before)
+    db.session.execute(update(Registration)
+                       .where(*_guest_pending(edition, email), Registration.created_at <= lapsed_before)
                        .values(status=RegistrationStatus.CANCELLED, cancelled_at=utcnow())
                        .execution_options(synchronize_session=False))
 

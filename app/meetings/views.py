@@ -58,7 +58,7 @@ def current():
 
 def _render_edition(edition, guest_form=None, answers=None, problems=None, confirmation_form=None):
     registration = _my_registration(edition)
-    is_registrant = registration is not None and registration.status == RegistrationStatus.CONFIRMED
+    is_registrant = services.is_participant(registration)
     return render_template(
         "meetings/edition.html", edition=edition, registration=registration, is_registrant=is_registrant,
         state=events.registration_state(edition.session),

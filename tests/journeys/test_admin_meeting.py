@@ -63,7 +63,8 @@ def test_a4_admin_creates_an_edition_builds_the_programme_and_questions_and_open
     assert items[1].starts_at == items[2].starts_at == DAY + timedelta(minutes=45)
 
     page = _add_question(browser, "Registration", "Single choice", "Ruokavalio", "Diet",
-                         options="Kaikki käy | Allt går bra | Anything\nKasvis | Vegetarisk | Vegetarian", required=True)
+                         options="Kaikki käy | Allt går bra | Anything\nKasvis | Vegetarisk | Vegetarian",
+                         required=True)
     assert "Diet" in page.text, page.errors()
     _add_question(browser, "Feedback", "Single choice", "Hyödyllisyys", "How useful was the meeting?",
                   options="Hyödyllinen | Nyttig | Useful\nEi hyödyllinen | Inte nyttig | Not useful")

@@ -50,7 +50,8 @@ def test_c7_coordinator_registers_picks_an_agenda_changes_an_answer_and_gives_fe
     assert services.answers_of(registration) == {keys["diet"]: "o1", "accessibility": "Textning, tack",
                                                  "show-name": False}
 
-    page = page.form("/meetings/2027/agenda").fill(item=[str(items["opening"].id), str(items["workshop_b"].id)]).submit()
+    agenda = page.form("/meetings/2027/agenda")
+    page = agenda.fill(item=[str(items["opening"].id), str(items["workshop_b"].id)]).submit()
     assert services.picked_item_ids(registration) == {items["opening"].id, items["workshop_b"].id}
 
     form = page.form("/meetings/2027/answers")
