@@ -339,12 +339,20 @@ def record_join(registration: Registration) -> None:
         db.session.commit()
 
 
-def message_registrants(session: TrainingSession, subject: str, body: str, sender: User) -> int:
-    """Queue an organiser's message to everyone confirmed or waiting; return how many."""
-    recipients = _registrations(session, (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING))
+MESSAGED = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING)
+
+
+def message_registrants(session: TrainingSession, subject: str, body: str, sender: User,
+                        recipients: list[Registration] | None = None) -> int:
+    """Queue a trainer's or organiser's message, with the sender as Reply-To, to everyone
+    confirmed or waiting (or to those of `recipients` who are); return how many."""
+    if recipients is None:
+        recipients = _registrations(session, MESSAGED)
+    recipients = [registration for registration in recipients
+                  if registration.session_id == session.id and registration.status in MESSAGED]
     for registration in recipients:
         notify_registrant(registration, "organiser_message", message_subject=subject, message_body=body,
-                          sender=sender.name)
+                          sender=sender.name, reply_to=sender.email)
     db.session.commit()
     return len(recipients)
 

@@ -21,9 +21,10 @@ STALE_CLAIM = timedelta(minutes=15)
 
 
 def queue_email(recipient: str, locale: str, template: str, calendar: tuple[str, bytes] | None = None,
-                **context) -> OutboxMessage:
+                reply_to: str | None = None, **context) -> OutboxMessage:
     """Store an email rendered from emails/<template>.txt in the given locale, with an optional
-    calendar invitation (METHOD, .ics bytes) attached.
+    calendar invitation (METHOD, .ics bytes) attached and an optional Reply-To address (the
+    person who wrote the message).
 
     The template sets `subject`; its output is the body. The caller commits, so the email
     is stored in the same transaction as the change it reports.
@@ -34,7 +35,7 @@ def queue_email(recipient: str, locale: str, template: str, calendar: tuple[str,
         )
         body = str(module).strip() + "\n"
     message = OutboxMessage(
-        recipient=recipient, locale=locale, subject=str(module.subject).strip(), body_text=body,
+        recipient=recipient, locale=locale, subject=str(module.subject).strip(), body_text=body, reply_to=reply_to,
         calendar_method=calendar[0] if calendar else None,
         calendar_ics=calendar[1].decode() if calendar else None,
     )
@@ -83,6 +84,8 @@ def _as_email(message: OutboxMessage) -> EmailMessage:
     email["From"] = current_app.config["MAIL_SENDER"]
     email["To"] = message.recipient
     email["Subject"] = message.subject
+    if message.reply_to:
+        email["Reply-To"] = message.reply_to
     email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}")
     email.set_content(message.body_text)
     if message.calendar_ics:
