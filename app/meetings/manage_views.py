@@ -11,7 +11,7 @@ from flask_login import current_user
 from ..accounts.models import Role, Sector
 from ..accounts.policy import require_roles
 from ..accounts.services import all_areas
-from ..core.spreadsheets import csv_download
+from ..core.spreadsheets import csv_download, record_export
 from ..core.timeutil import NonexistentLocalTime, local_to_utc, utc_to_local
 from ..events.forms import MessageForm, form_data_for, texts_as_data, texts_from
 from ..events.models import RegistrationStatus
@@ -229,6 +229,7 @@ def _csv_response(rows, questions, filename: str):
 @blueprint.route("/<int:year>/registrations.csv")
 def registrations_csv(year):
     edition = _edition_or_404(year)
+    record_export(current_user, "registrations.exported", edition, filters=request.args.to_dict())
     return _csv_response(_filtered_rows(edition), services.questions(edition, QuestionForm.REGISTRATION),
                          f"meeting-{year}-registrations.csv")
 
@@ -236,6 +237,7 @@ def registrations_csv(year):
 @blueprint.route("/<int:year>/feedback.csv")
 def feedback_csv(year):
     edition = _edition_or_404(year)
+    record_export(current_user, "feedback.exported", edition)
     rows = [row for row in services.registrant_rows(edition, _locale(), status=RegistrationStatus.CONFIRMED)]
     return _csv_response(rows, services.questions(edition, QuestionForm.FEEDBACK), f"meeting-{year}-feedback.csv")
 
@@ -256,9 +258,7 @@ def after(year):
             flash(_("Material added."), "success")
             return redirect(url_for("meetings_manage.after", year=year))
     elif action == "recording" and recording.validate_on_submit():
-        edition.recording_url = recording.recording_url.data or None
-        edition.feedback_open = recording.feedback_open.data
-        db.session.commit()
+        services.save_recording(edition, recording.recording_url.data, recording.feedback_open.data)
         flash(_("Saved."), "success")
         return redirect(url_for("meetings_manage.after", year=year))
     return render_template("meetings/manage/after.html", edition=edition, material=material, recording=recording,

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from ..accounts.models import Sector, User
+from ..core.signals import staff_action_done
 from ..core.timeutil import utcnow
 from ..core.urls import absolute_url
 from ..events import services as events
@@ -83,6 +84,8 @@ def create_edition(year: int, session_fields: dict) -> MeetingEdition:
     for position, question in enumerate(DEFAULT_QUESTIONS):
         db.session.add(MeetingQuestion(edition=edition, form=QuestionForm.REGISTRATION, position=position,
                                        options=[], **question))
+    db.session.flush()
+    staff_action_done.send(None, action="edition.created", subject=edition, details={"year": year})
     db.session.commit()
     return edition
 
@@ -104,6 +107,9 @@ def save_item(edition: MeetingEdition, item: ProgrammeItem | None, fields: dict)
         for registration in registrations(edition, (RegistrationStatus.CONFIRMED,)):
             notify_registrant(registration, "programme_changed", item=item,
                               item_title=item.title_in(registration.locale))
+    db.session.flush()
+    staff_action_done.send(None, action="programme_item.saved", subject=edition,
+                           details={"item": item.title_in("fi"), "starts_at": item.starts_at})
     db.session.commit()
     return item
 
@@ -118,6 +124,8 @@ def delete_item(item: ProgrammeItem) -> None:
     Its materials stay, for the whole meeting (the ORM clears their item_id)."""
     db.session.execute(agenda_pick.delete().where(agenda_pick.c.item_id == item.id))
     db.session.delete(item)
+    staff_action_done.send(None, action="programme_item.deleted", subject=item.edition,
+                           details={"item": item.title_in("fi")})
     db.session.commit()
 
 
@@ -379,6 +387,7 @@ def save_question(edition: MeetingEdition, question: MeetingQuestion | None, *, 
         db.session.add(question)
     question.form, question.kind, question.label, question.required = form, kind, label, required
     question.options = options if kind in CHOICE_KINDS else []
+    staff_action_done.send(None, action="question.saved", subject=edition, details={"form": form, "kind": kind})
     db.session.commit()
     return question
 
@@ -404,6 +413,7 @@ def add_material(edition: MeetingEdition, title: str, item_id: int | None, url: 
         material.stored_as = uuid.uuid4().hex
         upload.save(materials_folder() / material.stored_as)
     db.session.add(material)
+    staff_action_done.send(None, action="material.added", subject=edition, details={"title": title})
     db.session.commit()
     return material
 
@@ -412,10 +422,21 @@ def materials_of(edition: MeetingEdition) -> list[Material]:
     return list(db.session.scalars(select(Material).where(Material.edition_id == edition.id).order_by(Material.id)))
 
 
+def save_recording(edition: MeetingEdition, recording_url: str | None, feedback_open: bool) -> None:
+    """The recording link and whether the feedback form is open."""
+    edition.recording_url = recording_url or None
+    edition.feedback_open = feedback_open
+    staff_action_done.send(None, action="recording.saved", subject=edition,
+                           details={"recording_url": edition.recording_url, "feedback_open": feedback_open})
+    db.session.commit()
+
+
 def remove_material(material: Material) -> None:
     """Remove a material; an uploaded file is deleted too, once the removal is committed."""
     stored_as = material.stored_as
     db.session.delete(material)
+    staff_action_done.send(None, action="material.removed", subject=db.session.get(MeetingEdition, material.edition_id),
+                           details={"title": material.title})
     db.session.commit()
     if stored_as:
         (materials_folder() / stored_as).unlink(missing_ok=True)

@@ -1,7 +1,7 @@
 """Outbox messages carry a Reply-To: the trainer or organiser who wrote them
 
 Revision ID: a7c3e1f0b2d4
-Revises: 5461387bcea5
+Revises: a1d17e5b0c01
 Create Date: 2026-12-01 22:10:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a7c3e1f0b2d4'
-down_revision = '5461387bcea5'
+down_revision = 'a1d17e5b0c01'
 branch_labels = None
 depends_on = None
 
