@@ -10,7 +10,7 @@ Markdown table, the coming annual meeting has a programme, the matrix lists ever
 import pytest
 
 from app.core.timeutil import utcnow
-from tests.browser.conftest import DEMO_PASSWORD
+from tests.browser.conftest import DEMO_PASSWORD, choose_language, press_header_button, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -35,26 +35,13 @@ def open_phone(browser, live_server, email, text_setting, language="en"):
         cdp.send("Page.enable")
         cdp.send("Page.setFontSizes", {"fontSizes": {"standard": 32}})
     page.goto(live_server.url + "/")
-    choose(page, "locale", language)
     if email:
-        page.goto(live_server.url + "/sign-in")
-        page.get_by_label("Email").fill(email)
-        page.get_by_label("Password").fill(DEMO_PASSWORD)
-        with page.expect_navigation():
-            page.locator("main").get_by_role("button", name="Sign in").click()
-        choose(page, "locale", language)  # signed in, the person's stored preference applies
+        sign_in(page, live_server, email, DEMO_PASSWORD, language)
+    else:
+        choose_language(page, language)
     if text_setting == "app-150":
-        choose(page, "size", "150")
+        press_header_button(page, "size", "150")
     return context, page
-
-
-def choose(page, name, value):
-    """Press a header button (language or text size); it may sit in the closed menu."""
-    button = page.locator(f'header button[name="{name}"][value="{value}"]')
-    if not button.is_visible():
-        page.locator("header summary").click()
-    with page.expect_navigation():
-        button.click()
 
 
 def heading_fits_first_screen(page) -> dict:
