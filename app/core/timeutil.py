@@ -71,3 +71,8 @@ def local_to_utc(day, time_of_day, zone_name: str, fold: int | None = 0) -> date
 
 def utc_to_local(moment: datetime, zone_name: str) -> datetime:
     return moment.astimezone(ZoneInfo(zone_name))
+
+
+def utc_offset_hours(moment: datetime, zone_name: str) -> float:
+    """How many hours `zone_name` is ahead of UTC at `moment`, e.g. 2 in a Finnish winter."""
+    return utc_to_local(moment, zone_name).utcoffset().total_seconds() / 3600

@@ -145,7 +145,7 @@ def test_t1_trainer_cancels_a_whole_series_after_confirming(browser, new_browser
     _register(new_browser, "aino@example.org", first)
     _register(new_browser, "eero@example.org", second)
 
-    page = browser.get(f"/manage/sessions/{first.id}").follow("Cancel the session")
+    page = browser.get(f"/manage/sessions/{first.id}/edit").follow("Cancel the session")
     assert "2 people will get an email" in page.text
     page = page.form(button="Cancel").check("scope", "Every session").submit()
     assert "2 sessions cancelled" in page.text
