@@ -76,6 +76,7 @@ class SessionForm(FlaskForm):
         self.audience_area_ids.choices = [(area.id, area.name(locale)) for area in areas]
         self.trainer_ids.choices = [(person.id, person.name) for person in trainers]
         self.times_utc = []  # [(starts_at, ends_at)] in UTC, filled by validate()
+        self.window_utc = (None, None)  # (registration opens, closes) in UTC, filled by validate()
         self.repeated_times = []  # [(wall-clock time, UTC)] of the times that occur twice, filled by validate()
         self.asks_repeated_hour = bool(self.repeated_hour.data)
 
@@ -96,7 +97,7 @@ class SessionForm(FlaskForm):
             self.registration_opens_at.errors.append(_l("Registration must open before it closes."))
         if self.errors:
             return False
-        self.times_utc = times
+        self.times_utc, self.window_utc = times, (opens, closes)
         return True
 
     def wall_times(self) -> list[tuple[datetime, datetime]]:
@@ -142,15 +143,15 @@ class SessionForm(FlaskForm):
         return notes
 
     def session_fields(self) -> dict:
-        """The form as TrainingSession attributes (times in UTC)."""
+        """The validated form as TrainingSession attributes (times in UTC)."""
         fields = {
             "title": texts_from(self, "title"),
             "description": texts_from(self, "description"),
             "joining_instructions": texts_from(self, "instructions"),
             "meeting_url": self.meeting_url.data,
             "capacity": self.capacity.data,
-            "registration_opens_at": self._utc(self.registration_opens_at),
-            "registration_closes_at": self._utc(self.registration_closes_at),
+            "registration_opens_at": self.window_utc[0],
+            "registration_closes_at": self.window_utc[1],
             "open_to_guests": self.open_to_guests.data,
             "audience_roles": list(self.audience_roles.data),
             "audience_area_ids": list(self.audience_area_ids.data),
