@@ -188,3 +188,10 @@ def test_t3_trainer_assigns_a_course_to_a_person_an_area_and_a_role(browser, new
         sign_in(person, email)
         page = person.get("/")
         assert "Test course" in page.text and "due June 30, 2027" in page.text
+
+    # The role assignment was a mistake: the trainer removes it, the others stay
+    role_assignment = next(a for a in assignments if a.role)
+    page = browser.get("/staff/assignments").form(f"/assignments/{role_assignment.id}/remove").submit()
+    assert "Assignment removed." in page.text
+    db.session.expire_all()
+    assert len(db.session.scalars(select(CourseAssignment)).all()) == 2
