@@ -100,11 +100,12 @@ def app_settings(database_url, smtp_port, courses_dir):
 
 def _forget_request_state():
     """Tests keep one app context open across requests (to use db.session between them), so
-    `g` would carry the previous request's locale, user and CSRF token; production gets a new `g` per
-    request. Start each test request as fresh as a real one."""
+    `g` would carry the previous request's locale and user; production gets a new `g` per
+    request. Start each test request as fresh as a real one (Flask-WTF keeps the CSRF token of
+    the request's browser session in `g` too)."""
     refresh_babel()
     g.pop("_login_user", None)
-    g.pop("csrf_token", None)  # Flask-WTF's: else a second browser would be handed the first's token
+    g.pop("csrf_token", None)
 
 
 @pytest.fixture
