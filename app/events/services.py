@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.models import User
 from ..core.enums import LabelledEnum
+from ..core.signals import staff_action_done
 from ..core.timeutil import utcnow
 from ..core.urls import absolute_url
 from ..extensions import db
@@ -318,6 +319,9 @@ def create_sessions(template: dict, trainers: list[User], starts: list[tuple[dat
         session.trainers = list(trainers)
         db.session.add(session)
         sessions.append(session)
+    db.session.flush()
+    staff_action_done.send(None, action="sessions.scheduled", subject=sessions[0],
+                           details={"sessions": len(sessions), "starts_at": [start for start, _end in starts]})
     db.session.commit()
     return sessions
 
@@ -353,6 +357,8 @@ def update_session(session: TrainingSession, fields: dict, trainers: list[User],
     for occurrence in rescheduled:
         for registration in _registrations(occurrence, (RegistrationStatus.CONFIRMED,)):
             notify_registrant(registration, "session_updated", method="REQUEST")
+    staff_action_done.send(None, action=_action_name(session, "changed"), subject=session,
+                           details={"sessions": len(changes), "rescheduled": len(rescheduled)})
     db.session.commit()
     for occurrence in gained_seats:
         promote_from_waiting_list(occurrence)
@@ -379,8 +385,16 @@ def cancel_session(session: TrainingSession, scope: str = SeriesScope.ONE) -> li
         for registration in _cancellation_recipients(occurrence):
             method = "CANCEL" if registration.status == RegistrationStatus.CONFIRMED else None
             notify_registrant(registration, "session_cancelled", method=method)
+    if cancelled:
+        staff_action_done.send(None, action="session.cancelled", subject=session, details={
+            "sessions": len(cancelled), "people_told": people_told_of_cancelling(cancelled)})
     db.session.commit()
     return cancelled
+
+
+def _action_name(session: TrainingSession, verb: str) -> str:
+    """How the audit log names a change of a session or of an annual meeting edition."""
+    return f"{'edition' if session.kind == ANNUAL_MEETING else 'session'}.{verb}"
 
 
 def _registrations(session: TrainingSession, statuses) -> list[Registration]:
@@ -418,6 +432,8 @@ def message_registrants(session: TrainingSession, subject: str, body: str, sende
     for registration in recipients:
         notify_registrant(registration, "organiser_message", message_subject=subject, message_body=body,
                           sender=sender.name, reply_to=sender.email)
+    staff_action_done.send(sender, action=_action_name(session, "messaged"), subject=session,
+                           details={"subject": subject, "recipients": len(recipients)})
     db.session.commit()
     return len(recipients)
 
