@@ -8,7 +8,7 @@ export FLASK_APP := wsgi.py
 .PHONY: run test bench setup install translations db demo extract-messages update-messages clean
 
 run: setup demo
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	KAIKU_PORT=$(PORT) $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: setup node_modules
 	$(BIN)/pytest $(PYTEST_ARGS)

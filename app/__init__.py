@@ -7,7 +7,6 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import audit
 from .config import flask_config, load_settings
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -34,9 +33,8 @@ def init_app(app: Flask, url_prefix: str = "", overrides: dict | None = None) ->
     app.jinja_env.add_extension("jinja2.ext.do")
     _init_extensions(app)
     _register_blueprints(app, url_prefix)
-    audit.init_app(app)
     _register_cli(app)
-    _connect_features(app)
+    _init_features(app)
 
     if app.config["PROXY_FIX"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -108,33 +106,12 @@ def _register_cli(app: Flask) -> None:
         app.cli.add_command(group)
 
 
-def _connect_features(app: Flask) -> None:
-    """Curriculum and events connect their subscribers in their own init_app; each
-    feature adds its part to a person's data download and to erasing a person."""
-    from .accounts import privacy
-    from .audit import services as audit_services
-    from .calendar import services as calendar
-    from .curriculum import services as curriculum
-    from .events import services as events
-    from .meetings import services as meetings
-    from .outbox import services as outbox
+def _init_features(app: Flask) -> None:
+    """Each feature connects its own subscribers to the domain events (app/core/signals.py)."""
+    from . import audit, calendar, curriculum, events, meetings, outbox, reports
 
-    from . import curriculum as curriculum_package, events as events_package
-    for package in (curriculum_package, events_package):
-        package.init_app(app)
-    _connect(privacy.personal_data_sections, [feature.personal_data
-                                              for feature in (curriculum, events, meetings, calendar, outbox)])
-    # Meetings finds a guest's answers by the email address that events then forgets; events
-    # queues cancellation emails that outbox then deletes.
-    _connect(privacy.erasers, [feature.erase_personal_data
-                               for feature in (meetings, events, calendar, outbox, audit_services)])
-
-
-def _connect(registry: list, functions: list) -> None:
-    """Add each function once, however many apps are created."""
-    for function in functions:
-        if function not in registry:
-            registry.append(function)
+    for feature in (audit, outbox, curriculum, events, meetings, calendar, reports):
+        feature.init_app(app)
 
 
 @event.listens_for(Engine, "connect")

@@ -11,7 +11,8 @@ DEFAULTS = {
     "SECRET_KEY": None,
     "DATABASE_URL": None,  # None: SQLite file in the instance folder
     "SITE_NAME": "Kaiku Training",
-    "BASE_URL": "http://127.0.0.1:5000",
+    "BASE_URL": None,  # None: http://127.0.0.1:PORT, the development server's address
+    "PORT": 5000,  # where `make run` serves (it passes PORT on)
     "DEFAULT_LOCALE": "fi",
     "TIMEZONE": "Europe/Helsinki",
     "SESSION_COOKIE_SECURE": False,
@@ -87,6 +88,7 @@ def flask_config(settings: dict, instance_path: str) -> dict:
     courses_dir = Path(settings["COURSES_DIR"] or Path(__file__).resolve().parent.parent / "courses")
     return {
         **settings,
+        "BASE_URL": settings["BASE_URL"] or f"http://127.0.0.1:{settings['PORT']}",
         "COURSES_DIR": courses_dir,
         # A development key that changes nothing in production: production refused above.
         "SECRET_KEY": settings["SECRET_KEY"] or "kaiku-development-only-secret",

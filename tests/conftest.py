@@ -101,10 +101,11 @@ def app_settings(database_url, smtp_port, courses_dir):
 def _forget_request_state():
     """Tests keep one app context open across requests (to use db.session between them), so
     `g` would carry the previous request's locale and user; production gets a new `g` per
-    request. Start each test request as fresh as a real one."""
+    request. Start each test request as fresh as a real one (Flask-WTF keeps the CSRF token of
+    the request's browser session in `g` too)."""
     refresh_babel()
     g.pop("_login_user", None)
-    g.pop("csrf_token", None)  # Flask-WTF keeps the token of the session it read in `g`
+    g.pop("csrf_token", None)
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""People, roles and areas; sign-in, invitations, password resets and personal data."""

@@ -78,7 +78,7 @@ def edit_person(person_id):
         if person.id == current_user.id and Role.ADMIN not in form.roles.data:
             form.roles.errors.append(_("You cannot remove your own admin role."))
         else:
-            services.update_person(person, **_person_fields(form))
+            services.update_person(person, **_person_fields(form), changed_by=current_user)
             flash(_("Saved."), "success")
             return redirect(url_for("accounts_admin.edit_person", person_id=person.id))
     return render_template("accounts/admin/person.html", form=form, person=person)
@@ -91,7 +91,7 @@ def set_active(person_id):
     if person.id == current_user.id and not activate:
         flash(_("You cannot deactivate your own account."), "error")
     else:
-        services.set_active(person, activate)
+        services.set_active(person, activate, changed_by=current_user)
         flash(_("%(name)s can sign in again.", name=person.name) if activate
               else _("%(name)s has been deactivated; their history is kept.", name=person.name), "success")
     return redirect(url_for("accounts_admin.edit_person", person_id=person.id))
@@ -100,8 +100,7 @@ def set_active(person_id):
 @blueprint.post("/people/<int:person_id>/reinvite")
 def reinvite(person_id):
     person = _changeable_person_or_404(person_id)
-    services.send_invitation(person, current_user)
-    db.session.commit()
+    services.reinvite(person, current_user)
     flash(_("A new invitation has been queued for %(email)s; earlier links no longer work.", email=person.email),
           "success")
     return redirect(url_for("accounts_admin.edit_person", person_id=person.id))
@@ -152,7 +151,7 @@ def edit_area(area_id):
             form.name_fi.errors.append(_("An area with this name already exists."))
         else:
             form.populate_obj(area)
-            services.save_area(area)
+            services.save_area(area, saved_by=current_user)
             flash(_("Saved."), "success")
             return redirect(url_for("accounts_admin.areas"))
     return render_template("accounts/admin/area.html", form=form, area=area)

@@ -1,34 +1,30 @@
 """Personal data: everything the service holds about a person as one download, and erasing a
 person's identity while every aggregate figure stays the same.
 
-Each feature adds its part through the two registries below, connected in
-app._connect_features(), so that accounts need not import the features built on it.
+Each feature adds its part by subscribing, in its own init_app, to the signals
+`personal_data_requested` (returning its section), `person_erasing` (the person still has a name
+and email to find rows by) and `person_erased` (they are gone; `former_email` is given), so that
+accounts need not import the features built on it.
 """
 from datetime import date
-from typing import Callable
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
+from ..core.signals import person_erased, person_erasing, personal_data_requested, staff_action_done
 from ..core.timeutil import utcnow
 from ..extensions import db
 from .models import AccountToken, User
 from .services import AccountError
 
-# Functions person -> {section name: data} that add a feature's part to the person's download.
-personal_data_sections: list[Callable[[User], dict]] = []
-# Functions person -> None that remove or blank what a feature holds about the person. They run
-# in the order connected, before the name and email are blanked (so they can still find rows by
-# them), and leave the commit to erase().
-erasers: list[Callable[[User], None]] = []
-
-
-def personal_data(person: User) -> dict:
-    """Everything held about the person, as plain JSON values with times in ISO 8601 (UTC).
-    Never a password hash or a token."""
+def download_personal_data(person: User) -> dict:
+    """Everything held about the person, as plain JSON values with times in ISO 8601 (UTC),
+    for their own download, which the audit log records. Never a password hash or a token."""
     data = {"person": _profile(person)}
-    for section in personal_data_sections:
-        data.update(section(person))
+    for _receiver, section in personal_data_requested.send(person):
+        data.update(section)
+    staff_action_done.send(person, action="personal_data.downloaded", subject=person)
+    db.session.commit()
     return _plain(data)
 
 
@@ -60,16 +56,19 @@ def erase(person: User, erased_by: User) -> None:
     account links go, and each feature's eraser removes what it holds that could identify them.
     The person's row stays, with area, sector and roles, and so do their enrolments,
     completions, registrations and attendance, so every aggregate figure stays the same.
-    Raises AccountError for one's own account or a person already erased. Safe to run again
-    if it was interrupted."""
+    Raises AccountError for one's own account or a person already erased. All or nothing:
+    one transaction, which the features' subscribers add to without committing."""
     if person.id == erased_by.id:
         raise AccountError(_("You cannot erase your own personal data."))
     if person.erased_at is not None:
         raise AccountError(_("This person's personal data has already been erased."))
-    for eraser in erasers:
-        eraser(person)
+    person_erasing.send(person, actor=erased_by)
+    former_email, former_name = person.email, person.name
     db.session.execute(delete(AccountToken).where(AccountToken.user_id == person.id))
     person.name, person.email = "", f"erased-{person.id}@erased.invalid"
     person.password_hash = person.locale = person.last_sign_in_at = None
     person.active, person.erased_at = False, utcnow()
+    db.session.flush()
+    person_erased.send(person, actor=erased_by, former_email=former_email, former_name=former_name)
+    staff_action_done.send(erased_by, action="person.erased", subject=person)
     db.session.commit()

@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..core.i18n import SUPPORTED_LOCALES
+from ..core.signals import staff_action_done
 from ..core.timeutil import utcnow
 from ..core.tokens import hash_token, new_token
 from ..core.urls import absolute_url
@@ -136,8 +137,17 @@ def invite(email: str, name: str, roles, area: Area | None, sector: str | None, 
            invited_by: User | None) -> User:
     user = create_user(email, name, roles=roles, area=area, sector=sector, locale=locale)
     send_invitation(user, invited_by)
+    staff_action_done.send(invited_by, action="person.invited", subject=user,
+                           details={"email": user.email, "name": user.name, "roles": sorted(user.roles)})
     db.session.commit()
     return user
+
+
+def reinvite(user: User, invited_by: User | None) -> None:
+    """Send a new invitation link."""
+    send_invitation(user, invited_by)
+    staff_action_done.send(invited_by, action="person.reinvited", subject=user)
+    db.session.commit()
 
 
 def request_password_reset(email: str, locale: str) -> None:
@@ -158,18 +168,22 @@ def request_password_reset(email: str, locale: str) -> None:
 # --- people and areas ---------------------------------------------------------------------
 
 def update_person(user: User, *, name: str, roles, area: Area | None, sector: str | None,
-                  locale: str | None) -> None:
+                  locale: str | None, changed_by: User | None = None) -> None:
     user.name = name.strip()
     user.roles = roles
     user.area = area
     user.sector = sector
     user.locale = locale
+    staff_action_done.send(changed_by, action="person.changed", subject=user, details={
+        "name": user.name, "roles": sorted(user.roles), "area": area.name_fi if area else None,
+        "sector": sector, "locale": locale})
     db.session.commit()
 
 
-def set_active(user: User, active: bool) -> None:
+def set_active(user: User, active: bool, changed_by: User | None = None) -> None:
     """Deactivating keeps the person and their history; they can no longer sign in."""
     user.active = active
+    staff_action_done.send(changed_by, action="person.reactivated" if active else "person.deactivated", subject=user)
     db.session.commit()
 
 
@@ -198,8 +212,10 @@ def find_area_by_name(name: str) -> Area | None:
     )))
 
 
-def save_area(area: Area) -> Area:
+def save_area(area: Area, saved_by: User | None = None) -> Area:
     db.session.add(area)
+    db.session.flush()
+    staff_action_done.send(saved_by, action="area.saved", subject=area, details={"name": area.name_fi})
     db.session.commit()
     return area
 
@@ -266,6 +282,8 @@ def import_coordinators(data: bytes, invited_by: User | None) -> ImportReport:
         user = create_user(roles=[Role.COORDINATOR], **person)
         send_invitation(user, invited_by)
         report.created.append(user)
+    staff_action_done.send(invited_by, action="people.imported",
+                           details={"emails": [user.email for user in report.created]})
     db.session.commit()
     return report
 

@@ -6,7 +6,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..audit.services import record
 from ..core.urls import safe_next
 from ..extensions import db, limiter
 from . import privacy, services
@@ -123,8 +122,7 @@ def change_password():
 @blueprint.get("/account/data.json")
 @login_required
 def personal_data():
-    data = privacy.personal_data(current_user)
-    record(current_user, "accounts.personal_data")
+    data = privacy.download_personal_data(current_user)
     return Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json",
                     headers={"Content-Disposition": 'attachment; filename="kaiku-training-data.json"',
                              "Cache-Control": "no-store"})

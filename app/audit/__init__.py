@@ -1,9 +1,12 @@
-"""Audit log: what staff changed, and who exported or downloaded personal data."""
+"""Audit log: what staff did, as the services that did it report it, and who exported or
+downloaded personal data."""
 from flask import Flask
+
+from ..core.signals import person_erasing, staff_action_done
 
 
 def init_app(app: Flask) -> None:
-    """Record every successful change made through the staff pages."""
-    from .views import record_staff_change
+    from . import services
 
-    app.after_request(record_staff_change)
+    staff_action_done.connect(services.record_staff_action)
+    person_erasing.connect(services.erase_personal_data)

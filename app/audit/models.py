@@ -1,7 +1,7 @@
-"""One row per recorded action: who did what, to what, with which submitted values."""
+"""One row per recorded action: who did what, to what, with which values."""
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.timeutil import UTCDateTime, utcnow
@@ -10,12 +10,16 @@ from ..extensions import db
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_subject", "subject_kind", "subject_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
-    action: Mapped[str] = mapped_column(String(100), index=True)  # an endpoint, or a name like "reports.export"
-    subject: Mapped[str | None] = mapped_column(String(200))  # e.g. "person_id=12"
+    action: Mapped[str] = mapped_column(String(100), index=True)  # e.g. "session.cancelled"
+    # What was acted on, by table and id, so that the log shows its current name (and an erased
+    # person's former name is nowhere in the log).
+    subject_kind: Mapped[str | None] = mapped_column(String(50))
+    subject_id: Mapped[int | None]
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 
     actor = relationship("User")

@@ -1,54 +1,53 @@
-"""Recording actions and reading them back. Callers hand over plain values: nothing here
-reads the request."""
-from collections.abc import Mapping
+"""Recording what staff did, as the services that did it report it, and reading it back.
 
+Services send `staff_action_done` (app/core/signals.py) in their transaction, after their
+change; `record_staff_action` adds the event to that transaction, so a refused or rolled-back
+action leaves no trace. Nothing here reads the request, except that an action reported without
+an actor is attributed to the person signed in to the request (a CLI command has none).
+"""
+from flask import has_request_context
+from flask_login import current_user
 from sqlalchemy import Text, cast, func, or_, select
 from sqlalchemy.orm import selectinload
-from werkzeug.datastructures import MultiDict
 
 from ..accounts.models import User
 from ..extensions import db
 from .models import AuditEvent
 
-# Blueprints (by name, whatever URL prefix they are mounted under) whose successful POSTs and
-# downloads are recorded automatically.
-AUDITED_BLUEPRINTS = frozenset({"accounts_admin", "curriculum_staff", "events_manage", "meetings_manage", "outbox",
-                                "reports"})
-# A submitted field whose name contains one of these is never stored: passwords, tokens, and
-# typed confirmations (which repeat a person's email address).
+# A detail whose name contains one of these is never stored: passwords, tokens, typed confirmations.
 SECRET_FIELD_MARKERS = ("password", "token", "confirm")
 MAX_VALUE_LENGTH = 200
 
 
-def record(actor: User | None, action: str, subject: str | None = None, details: dict | None = None) -> AuditEvent:
-    """Store one event, timestamped now, and commit."""
+def record_staff_action(actor: User | None, *, action: str, subject=None, details: dict | None = None) -> AuditEvent:
+    """Add one event to the current transaction (the reporting service commits it)."""
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user
     event = AuditEvent(actor_id=actor.id if actor is not None else None, action=action,
-                       subject=subject[:MAX_VALUE_LENGTH] if subject else None, details=details or {})
+                       subject_kind=subject.__tablename__ if subject is not None else None,
+                       subject_id=subject.id if subject is not None else None,
+                       details=_fit_for_log(details or {}))
     db.session.add(event)
-    db.session.commit()
     return event
 
 
-def describe_subject(view_args: Mapping | None) -> str | None:
-    """The URL arguments that name what was acted on, e.g. "person_id=12"."""
-    return ", ".join(f"{name}={value}" for name, value in sorted((view_args or {}).items())) or None
+def _fit_for_log(details: dict) -> dict:
+    """Plain values, no secrets, each text cut to MAX_VALUE_LENGTH characters."""
+    return {name: _shortened(value) for name, value in details.items() if not _is_secret(name)}
 
 
-def form_details(form: MultiDict, files: MultiDict) -> dict:
-    """Submitted values fit for the log: no secrets, each value cut to MAX_VALUE_LENGTH
-    characters, uploaded files by file name only."""
-    submitted = list(form.lists()) + [(name, [upload.filename or "" for upload in uploads])
-                                      for name, uploads in files.lists()]
-    return {name: _shortened(values) for name, values in submitted if not _is_secret(name)}
+def _is_secret(name: str) -> bool:
+    return any(marker in name.lower() for marker in SECRET_FIELD_MARKERS)
 
 
-def _is_secret(field_name: str) -> bool:
-    return any(marker in field_name.lower() for marker in SECRET_FIELD_MARKERS)
-
-
-def _shortened(values: list[str]) -> str | list[str]:
-    values = [value[:MAX_VALUE_LENGTH] for value in values]
-    return values[0] if len(values) == 1 else values
+def _shortened(value):
+    if isinstance(value, (list, tuple, set)):
+        return [_shortened(item) for item in value]
+    if isinstance(value, dict):
+        return _fit_for_log(value)
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return str(value)[:MAX_VALUE_LENGTH]
 
 
 def events_query(action: str = "", actor_email: str = ""):
@@ -67,12 +66,14 @@ def recorded_actions() -> list[str]:
     return list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
 
 
-def erase_personal_data(person: User) -> None:
-    """Blank the person's name and email address where recorded form values quote them (their
-    invitation, edits of their details). Who did what, and when, stays. The caller commits."""
-    identity = {person.email.lower(), person.name.strip().lower()}
+def erase_personal_data(person: User, **_event) -> None:
+    """Blank the person's name and email address where recorded values quote them (their
+    invitation, edits of their details, a list of addresses). Who did what, and when, stays;
+    the person as a subject is shown by their current (erased) name. Runs while the person
+    still has their name and email; the erasing service commits."""
+    identity = {person.email.lower(), person.name.strip().lower()} - {""}
     quoting = db.session.scalars(select(AuditEvent).where(or_(
-        AuditEvent.subject == describe_subject({"person_id": person.id}),
+        (AuditEvent.subject_kind == User.__tablename__) & (AuditEvent.subject_id == person.id),
         func.lower(cast(AuditEvent.details, Text)).contains(person.email.lower(), autoescape=True))))
     for event in quoting:
         event.details = {name: _without(value, identity) for name, value in event.details.items()}
@@ -80,5 +81,5 @@ def erase_personal_data(person: User) -> None:
 
 def _without(value, identity: set[str]):
     if isinstance(value, list):
-        return [_without(item, identity) for item in value]
+        return [item for item in (_without(item, identity) for item in value) if item is not None]
     return None if isinstance(value, str) and value.strip().lower() in identity else value

@@ -1,45 +1,104 @@
-"""The audit log page for admins, and the hook that records changes made in the staff pages."""
-from flask import Blueprint, render_template, request
+"""The audit log page for admins."""
+from dataclasses import dataclass
+
+from flask import Blueprint, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from sqlalchemy import select
 
 from ..accounts.models import Role
 from ..accounts.policy import require_roles
 from ..core.pagination import paginate
+from ..extensions import db
 from . import services
+from .models import AuditEvent
 
 blueprint = Blueprint("audit", __name__, url_prefix="/admin/audit")
 require_roles(blueprint, Role.ADMIN)
 
 ACTION_LABELS = {
-    "accounts.personal_data": _l("Downloaded own personal data"),
-    "accounts_admin.invite": _l("Invited a person"),
-    "accounts_admin.import_people": _l("Imported coordinators"),
-    "accounts_admin.edit_person": _l("Changed a person's details"),
-    "accounts_admin.set_active": _l("Deactivated or reactivated a person"),
-    "accounts_admin.reinvite": _l("Sent a new invitation"),
-    "accounts_admin.erase": _l("Erased a person's personal data"),
-    "accounts_admin.edit_area": _l("Saved an area"),
-    "curriculum_staff.assignments": _l("Assigned a course"),
-    "curriculum_staff.remove_assignment": _l("Removed a course assignment"),
-    "events_manage.create": _l("Scheduled sessions"),
-    "events_manage.edit": _l("Changed a session"),
-    "events_manage.cancel": _l("Cancelled a session"),
-    "events_manage.message": _l("Messaged a session's registrants"),
-    "events_manage.roster": _l("Marked attendance"),
-    "meetings_manage.create": _l("Created a meeting edition"),
-    "meetings_manage.edit": _l("Changed a meeting edition"),
-    "meetings_manage.programme": _l("Saved a programme item"),
-    "meetings_manage.delete_item": _l("Deleted a programme item"),
-    "meetings_manage.questions": _l("Saved a meeting question"),
-    "meetings_manage.registrations": _l("Messaged a meeting's registrants"),
-    "meetings_manage.after": _l("Saved a meeting's materials or recording"),
-    "outbox.retry": _l("Retried an email"),
-    "reports.export": _l("Exported a report"),
-    "events_manage.roster_csv": _l("Exported a session roster"),
-    "meetings_manage.registrations_csv": _l("Exported a meeting's registrations"),
-    "meetings_manage.feedback_csv": _l("Exported a meeting's feedback"),
+    "personal_data.downloaded": _l("Downloaded own personal data"),
+    "person.invited": _l("Invited a person"),
+    "people.imported": _l("Imported coordinators"),
+    "person.changed": _l("Changed a person's details"),
+    "person.deactivated": _l("Deactivated a person"),
+    "person.reactivated": _l("Reactivated a person"),
+    "person.reinvited": _l("Sent a new invitation"),
+    "person.erased": _l("Erased a person's personal data"),
+    "area.saved": _l("Saved an area"),
+    "course.assigned": _l("Assigned a course"),
+    "assignment.removed": _l("Removed a course assignment"),
+    "sessions.scheduled": _l("Scheduled sessions"),
+    "session.changed": _l("Changed a session"),
+    "session.cancelled": _l("Cancelled a session"),
+    "session.messaged": _l("Messaged a session's registrants"),
+    "attendance.marked": _l("Marked attendance"),
+    "edition.created": _l("Created a meeting edition"),
+    "edition.changed": _l("Changed a meeting edition"),
+    "programme_item.saved": _l("Saved a programme item"),
+    "programme_item.deleted": _l("Deleted a programme item"),
+    "question.saved": _l("Saved a meeting question"),
+    "edition.messaged": _l("Messaged a meeting's registrants"),
+    "material.added": _l("Added a meeting material"),
+    "material.removed": _l("Removed a meeting material"),
+    "recording.saved": _l("Saved a meeting's recording or feedback setting"),
+    "email.retried": _l("Retried an email"),
+    "report.exported": _l("Exported a report"),
+    "roster.exported": _l("Exported a session roster"),
+    "registrations.exported": _l("Exported a meeting's registrations"),
+    "feedback.exported": _l("Exported a meeting's feedback"),
 }
+
+# How the log names and links what an event was about, by table: (its name, the page about it).
+SUBJECTS = {
+    "user": (lambda person, _locale: person.display_name,
+             lambda person: url_for("accounts_admin.edit_person", person_id=person.id)),
+    "area": (lambda area, locale: area.name(locale), lambda area: url_for("accounts_admin.edit_area", area_id=area.id)),
+    "training_session": (lambda session, locale: session.title_in(locale),
+                         lambda session: url_for("events_manage.roster", session_id=session.id)),
+    "meeting_edition": (lambda edition, locale: edition.title_in(locale),
+                        lambda edition: url_for("meetings_manage.programme", year=edition.year)),
+    "course": (lambda course, locale: course.title_in(locale),
+               lambda course: url_for("curriculum.course", key=course.key)),
+    "outbox_message": (lambda message, _locale: message.subject,
+                       lambda message: url_for("outbox.show", message_id=message.id)),
+}
+
+
+@dataclass(frozen=True)
+class Subject:
+    name: str
+    url: str | None
+
+
+def subjects_of(events: list[AuditEvent], locale: str) -> dict[int, Subject]:
+    """What each event was about, named in `locale` and linked, loading each kind at once.
+    A subject that no longer exists, or has no page, is named by kind and number."""
+    wanted: dict[str, set[int]] = {}
+    for event in events:
+        if event.subject_kind:
+            wanted.setdefault(event.subject_kind, set()).add(event.subject_id)
+    found = {}
+    for kind, ids in wanted.items():
+        model = _model_of(kind)
+        if model is not None:
+            found.update({(kind, row.id): row for row in db.session.scalars(select(model).where(model.id.in_(ids)))})
+    subjects = {}
+    for event in events:
+        if not event.subject_kind:
+            continue
+        row = found.get((event.subject_kind, event.subject_id))
+        if row is None or event.subject_kind not in SUBJECTS:
+            subjects[event.id] = Subject(f"{event.subject_kind} {event.subject_id}", None)
+        else:
+            name, url = SUBJECTS[event.subject_kind]
+            subjects[event.id] = Subject(name(row, locale), url(row))
+    return subjects
+
+
+def _model_of(table_name: str):
+    return next((mapper.class_ for mapper in db.Model.registry.mappers
+                 if getattr(mapper.local_table, "name", None) == table_name), None)
 
 
 def action_label(action: str) -> str:
@@ -62,25 +121,8 @@ def detail_text(value) -> str:
 def log():
     filters = {"action": request.args.get("action", ""), "actor": request.args.get("actor", "").strip()}
     page = paginate(services.events_query(filters["action"], filters["actor"]), request.args.get("page", 1, type=int))
-    return render_template("audit/log.html", page=page, actions=services.recorded_actions(), filters=filters)
-
-
-def record_staff_change(response):
-    """After each request to a staff page by a signed-in person: a POST that answered with a
-    redirect (how every successful change there ends) is recorded with what was submitted; a
-    file download (an export) with the filters it was asked with."""
-    if request.blueprint not in services.AUDITED_BLUEPRINTS or not current_user.is_authenticated:
-        return response
-    subject = services.describe_subject(request.view_args)
-    if request.method == "POST" and 300 <= response.status_code < 400:
-        services.record(current_user, request.endpoint, subject, services.form_details(request.form, request.files))
-    elif request.method == "GET" and response.status_code == 200 and _is_download(response):
-        services.record(current_user, request.endpoint, subject, services.form_details(request.args, request.files))
-    return response
-
-
-def _is_download(response) -> bool:
-    return response.headers.get("Content-Disposition", "").startswith("attachment")
+    return render_template("audit/log.html", page=page, actions=services.recorded_actions(), filters=filters,
+                           subjects=subjects_of(page.items, str(get_locale())))
 
 
 blueprint.add_app_template_filter(action_label, "audit_action_label")

@@ -1,0 +1,11 @@
+"""Calendars: iCalendar feeds with personal tokens, and email invitations."""
+from flask import Flask
+
+from ..core.signals import person_erasing, personal_data_requested
+
+
+def init_app(app: Flask) -> None:
+    from . import services
+
+    personal_data_requested.connect(services.personal_data)
+    person_erasing.connect(services.erase_personal_data)

@@ -225,7 +225,7 @@ def personal_data(person: User) -> dict:
                                         .order_by(FeedToken.created_at))]}
 
 
-def erase_personal_data(person: User) -> None:
+def erase_personal_data(person: User, **_event) -> None:
     """Stop the person's feed at once and delete every feed token they had."""
     revoke_feed_token(person, commit=False)
     db.session.execute(delete(FeedToken).where(FeedToken.user_id == person.id))

@@ -1,4 +1,6 @@
 """The one Markdown renderer and sanitiser: course lessons, session and meeting descriptions."""
+import html
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -20,6 +22,11 @@ ALLOWED_ATTRIBUTES = {
 EXTENSIONS = ["tables", "toc", "admonition", "fenced_code", "sane_lists"]
 EXTENSION_CONFIGS = {"toc": {"toc_depth": "2-3"}}
 
+TABLE = re.compile(r"<table>(.*?)</table>", re.DOTALL)
+FIRST_ROW = re.compile(r"<tr>(.*?)</tr>", re.DOTALL)
+CELL = re.compile(r"<t[hd][^>]*>(.*?)</t[hd]>", re.DOTALL)
+TAG = re.compile(r"<[^>]+>")
+
 # Given (tag, attribute, value), return the value to keep, a new value, or None to drop it.
 UrlRewriter = Callable[[str, str, str], str | None]
 
@@ -34,9 +41,22 @@ def _keep(_tag, _attribute, value):
     return value
 
 
+def _scroll_box(match: re.Match) -> str:
+    """A table in a box that scrolls sideways on a small screen. The box is focusable so that a
+    keyboard can scroll it, and named after the table's header row (the lesson's own words: a
+    lesson is rendered once, for any reader's language)."""
+    table = match.group(0)
+    first_row = FIRST_ROW.search(match.group(1))
+    cells = CELL.findall(first_row.group(1)) if first_row else []
+    label = ", ".join(filter(None, (" ".join(html.unescape(TAG.sub("", cell)).split()) for cell in cells)))
+    if not label:
+        return f'<div class="table-scroll">{table}</div>'
+    return f'<div class="table-scroll" tabindex="0" role="region" aria-label="{html.escape(label)}">{table}</div>'
+
+
 def render_markdown(text: str, rewrite_url: UrlRewriter | None = None) -> RenderedMarkdown:
     """Markdown to safe HTML: scripts, event handlers, inline styles and unknown tags are
-    removed, links get rel="noopener noreferrer", and `rewrite_url` may change or drop each
+    removed, links get rel="noopener noreferrer", tables scroll in a labelled box, and `rewrite_url` may change or drop each
     href and src (e.g. to turn `other-lesson.md` into the lesson's address)."""
     converter = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
     raw_html = converter.convert(text)
@@ -54,4 +74,4 @@ def render_markdown(text: str, rewrite_url: UrlRewriter | None = None) -> Render
         )
 
     toc_html = clean(converter.toc) if converter.toc_tokens else ""
-    return RenderedMarkdown(html=clean(raw_html), toc_html=toc_html)
+    return RenderedMarkdown(html=TABLE.sub(_scroll_box, clean(raw_html)), toc_html=toc_html)

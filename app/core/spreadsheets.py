@@ -9,6 +9,9 @@ from zoneinfo import ZoneInfo
 
 from flask import Response, send_file, stream_with_context
 
+from ..extensions import db
+from .signals import staff_action_done
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 LOCAL_ZONE = ZoneInfo("Europe/Helsinki")
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -22,6 +25,13 @@ def _text_cell(value) -> str:
         return value.isoformat()
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def record_export(actor, action: str, subject=None, **details) -> None:
+    """Report a download of personal data or figures to the audit log, in its own short
+    transaction, before the file streams."""
+    staff_action_done.send(actor, action=action, subject=subject, details=details)
+    db.session.commit()
 
 
 def _attachment(filename: str) -> dict:

@@ -48,16 +48,31 @@ class NonexistentLocalTime(ValueError):
     """A wall-clock time skipped by a daylight-saving change (e.g. 03:30 on the last Sunday of March)."""
 
 
-def local_to_utc(day, time_of_day, zone_name: str) -> datetime:
-    """A wall-clock time in `zone_name` as UTC. Refuses times that do not exist on that day;
-    for the repeated hour in autumn it takes the first (summer-time) occurrence."""
+class AmbiguousLocalTime(ValueError):
+    """A wall-clock time that occurs twice when the clocks go back (e.g. 03:30 on the last Sunday of October)."""
+
+
+def local_to_utc(day, time_of_day, zone_name: str, fold: int | None = 0) -> datetime:
+    """A wall-clock time in `zone_name` as UTC. Refuses times that do not exist on that day.
+    For the hour repeated in autumn, fold=0 takes the first (summer-time) occurrence, fold=1
+    the second, and fold=None refuses to guess (AmbiguousLocalTime)."""
     zone = ZoneInfo(zone_name)
     local = datetime.combine(day, time_of_day, tzinfo=zone)
     as_utc = local.astimezone(timezone.utc)
     if as_utc.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
         raise NonexistentLocalTime(f"{local:%Y-%m-%d %H:%M} does not exist in {zone_name}")
-    return as_utc
+    second = local.replace(fold=1).astimezone(timezone.utc)
+    if second == as_utc:
+        return as_utc
+    if fold is None:
+        raise AmbiguousLocalTime(f"{local:%Y-%m-%d %H:%M} occurs twice in {zone_name}")
+    return second if fold else as_utc
 
 
 def utc_to_local(moment: datetime, zone_name: str) -> datetime:
     return moment.astimezone(ZoneInfo(zone_name))
+
+
+def utc_offset_hours(moment: datetime, zone_name: str) -> float:
+    """How many hours `zone_name` is ahead of UTC at `moment`, e.g. 2 in a Finnish winter."""
+    return utc_to_local(moment, zone_name).utcoffset().total_seconds() / 3600

@@ -9,7 +9,7 @@ from .. import PACKAGE_DIR
 from ..curriculum.services import dashboard
 from ..meetings.services import current_edition
 from ..extensions import db
-from .i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES, SUPPORTED_LOCALES
+from .i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES, SUPPORTED_LOCALES, format_datetime, format_time
 from .urls import safe_next
 
 blueprint = Blueprint(
@@ -17,6 +17,11 @@ blueprint = Blueprint(
     static_folder=str(PACKAGE_DIR / "static"), static_url_path="/static",
     template_folder=str(PACKAGE_DIR / "templates"),
 )
+
+# Flask-Babel added its own filters of these names when it was initialised; blueprints are
+# registered after it, so these replace them everywhere, pages and emails alike.
+blueprint.add_app_template_filter(format_datetime, "datetimeformat")
+blueprint.add_app_template_filter(format_time, "timeformat")
 
 TEXT_SIZE_COOKIE = "kaiku_text_size"
 TEXT_SIZES = ("100", "125", "150")

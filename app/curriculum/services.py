@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts.models import User
 from ..core.enums import LabelledEnum
 from ..core.signals import (check_attempted, check_passed, completion_withdrawn, course_completed, course_sessions_asked,
-                            lesson_completed, live_session_attendance_asked)
+                            lesson_completed, live_session_attendance_asked, staff_action_done)
 from ..core.timeutil import utcnow
 from ..extensions import db
 from .models import (CheckAttempt, Course, CourseAssignment, CourseCompletion, CourseModule, Enrolment,
@@ -379,18 +379,33 @@ def due_date(person: User, course: Course) -> date | None:
 
 def assign(course: Course, due_on: date | None, assigned_by: User, *, person: User | None = None,
            area=None, role: str | None = None) -> CourseAssignment:
-    assignment = CourseAssignment(course=course, due_on=due_on, assigned_by=assigned_by,
-                                  person=person, area=area, role=role)
-    db.session.add(assignment)
-    db.session.commit()
+    """Assign the course to one person, area or role."""
+    [assignment] = assign_to_all(course, due_on, assigned_by, [{"person": person, "area": area, "role": role}])
     return assignment
+
+
+def assign_to_all(course: Course, due_on: date | None, assigned_by: User, targets: list[dict]) -> list[CourseAssignment]:
+    """Assign the course to every target ({"person": ...}, {"area": ...} or {"role": ...}), all
+    or nothing, in one transaction."""
+    assignments = []
+    for target in targets:
+        assignment = CourseAssignment(course=course, due_on=due_on, assigned_by=assigned_by, **target)
+        db.session.add(assignment)
+        assignments.append(assignment)
+        staff_action_done.send(assigned_by, action="course.assigned", subject=course, details={
+            "due_on": due_on.isoformat() if due_on else None,
+            "person": target["person"].email if target.get("person") else None,
+            "area": target["area"].name_fi if target.get("area") else None, "role": target.get("role")})
+    db.session.commit()
+    return assignments
 
 
 def all_assignments() -> list[CourseAssignment]:
     return list(db.session.scalars(select(CourseAssignment).order_by(CourseAssignment.created_at.desc())))
 
 
-def remove_assignment(assignment: CourseAssignment) -> None:
+def remove_assignment(assignment: CourseAssignment, removed_by: User | None = None) -> None:
+    staff_action_done.send(removed_by, action="assignment.removed", subject=assignment.course)
     db.session.delete(assignment)
     db.session.commit()
 

@@ -27,8 +27,7 @@ def assignments():
         targets = _targets(form)
         if targets:
             course = db.session.get(Course, form.course_id.data)
-            for target in targets:
-                services.assign(course, form.due_on.data, current_user, **target)
+            services.assign_to_all(course, form.due_on.data, current_user, targets)
             flash(ngettext("Course assigned to %(num)d target.", "Course assigned to %(num)d targets.", len(targets)),
                   "success")
             return redirect(url_for("curriculum_staff.assignments"))
@@ -60,6 +59,6 @@ def _targets(form: AssignmentForm) -> list[dict]:
 @blueprint.post("/assignments/<int:assignment_id>/remove")
 def remove_assignment(assignment_id):
     assignment = db.session.get(CourseAssignment, assignment_id) or abort(404)
-    services.remove_assignment(assignment)
+    services.remove_assignment(assignment, removed_by=current_user)
     flash(_("Assignment removed. Progress already made is kept."), "success")
     return redirect(url_for("curriculum_staff.assignments"))

@@ -1,18 +1,23 @@
 """Forms for scheduling sessions, guest registration and attendance."""
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, HiddenField, IntegerField,
-                     SelectField, StringField, TextAreaField, TimeField, URLField)
+                     RadioField, SelectField, StringField, TextAreaField, TimeField, URLField)
 from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
 
 from ..accounts.models import Role
 from ..core.forms import MultiCheckboxField, enum_choices, strip
-from ..core.timeutil import NonexistentLocalTime, local_to_utc, utc_to_local
+from ..core.i18n import format_time
+from ..core.timeutil import AmbiguousLocalTime, NonexistentLocalTime, local_to_utc, utc_offset_hours, utc_to_local
+from .services import SeriesScope
 
 LOCALES = ("fi", "sv", "en")
+REPEATED_HOUR_FOLDS = {"first": 0, "second": 1}  # datetime's `fold` of each choice
 LANGUAGE_SUFFIX = {"fi": _l("in Finnish"), "sv": _l("in Swedish"), "en": _l("in English")}
 
 
@@ -61,6 +66,8 @@ class SessionForm(FlaskForm):
     audience_area_ids = MultiCheckboxField(_l("Only for these areas"), coerce=int,
                                            description=_l("None chosen: every area."))
     trainer_ids = MultiCheckboxField(_l("Trainers"), coerce=int)
+    repeated_hour = RadioField(_l("Which one, when a time occurs twice as the clocks go back"), validators=[Optional()],
+                               choices=[("first", _l("The first (summer time)")), ("second", _l("The second (winter time)"))])
     version = HiddenField()
 
     def __init__(self, courses, areas, trainers, locale, *args, **kwargs):
@@ -69,63 +76,82 @@ class SessionForm(FlaskForm):
         self.audience_area_ids.choices = [(area.id, area.name(locale)) for area in areas]
         self.trainer_ids.choices = [(person.id, person.name) for person in trainers]
         self.times_utc = []  # [(starts_at, ends_at)] in UTC, filled by validate()
+        self.window_utc = (None, None)  # (registration opens, closes) in UTC, filled by validate()
+        self.repeated_times = []  # [(wall-clock time, UTC)] of the times that occur twice, filled by validate()
+        self.asks_repeated_hour = bool(self.repeated_hour.data)
 
     def validate(self, extra_validators=None):
-        valid = super().validate(extra_validators)
-        if not valid:
+        if not super().validate(extra_validators):
             return False
-        zone = current_app.config["TIMEZONE"]
-        last_day = self.last_day.data if "last_day" in self and self.last_day.data else self.day.data
-        starts_at = self._at(self.day.data, self.start_time)
-        ends_at = self._at(last_day, self.end_time)
-        if starts_at is None or ends_at is None:
-            return False
-        if ends_at <= starts_at:
-            self.end_time.errors.append(_l("The session must end after it starts."))
-            return False
+        times = [(self._to_utc(starts, self.start_time), self._to_utc(ends, self.end_time))
+                 for starts, ends in self.wall_times()]
         opens, closes = (self._utc(field) for field in (self.registration_opens_at, self.registration_closes_at))
         if self.errors:
             return False
-        if closes and closes > starts_at:
+        if any(ends_at <= starts_at for starts_at, ends_at in times):
+            self.end_time.errors.append(_l("The session must end after it starts."))
+            return False
+        if closes and closes > times[0][0]:
             self.registration_closes_at.errors.append(_l("Registration must close by the start of the session."))
         if opens and closes and opens >= closes:
             self.registration_opens_at.errors.append(_l("Registration must open before it closes."))
         if self.errors:
             return False
-        self.times_utc = [(starts_at, ends_at)]
-        weeks = self.repeat_weeks.data if "repeat_weeks" in self else 1
-        for week in range(1, weeks or 1):
-            day = self.day.data + timedelta(weeks=week)  # the same wall-clock time every week, across DST
-            self.times_utc.append((local_to_utc(day, self.start_time.data, zone), local_to_utc(day, self.end_time.data, zone)))
+        self.times_utc, self.window_utc = times, (opens, closes)
         return True
 
-    def _at(self, day, time_field):
-        """The day at the field's Finnish time, in UTC; None with an error for a skipped time."""
+    def wall_times(self) -> list[tuple[datetime, datetime]]:
+        """(start, end) of each session the form makes, as wall-clock times in Finland: the same
+        time every week, whatever the clocks do."""
+        last_day = self.last_day.data if "last_day" in self and self.last_day.data else self.day.data
+        starts, ends = datetime.combine(self.day.data, self.start_time.data), datetime.combine(last_day, self.end_time.data)
+        weeks = self.repeat_weeks.data if "repeat_weeks" in self else 1
+        return [(starts + timedelta(weeks=week), ends + timedelta(weeks=week)) for week in range(weeks or 1)]
+
+    def _to_utc(self, moment: datetime, field) -> datetime | None:
+        """A wall-clock time in Finland in UTC; None, with an error on `field` that names the
+        date, for a time the clocks skip, or one they repeat when no choice has been made."""
+        zone, when = current_app.config["TIMEZONE"], _wall_clock_words(moment)
         try:
-            return local_to_utc(day, time_field.data, current_app.config["TIMEZONE"])
+            return local_to_utc(moment.date(), moment.time(), zone, fold=None)
         except NonexistentLocalTime:
-            time_field.errors.append(_l("This time does not exist on that day: the clocks go forward."))
+            field.errors.append(_("%(time)s does not exist on %(date)s: the clocks go forward an hour that night. "
+                                  "Choose another time.", **when))
             return None
+        except AmbiguousLocalTime:
+            self.asks_repeated_hour = True
+            if not self.repeated_hour.data:
+                field.errors.append(_("%(time)s occurs twice on %(date)s: the clocks go back an hour that night. "
+                                      "Choose below which one you mean.", **when))
+                return None
+        as_utc = local_to_utc(moment.date(), moment.time(), zone, fold=REPEATED_HOUR_FOLDS[self.repeated_hour.data])
+        self.repeated_times.append((moment, as_utc))
+        return as_utc
 
     def _utc(self, field):
-        if not field.data:
-            return None
-        try:
-            return local_to_utc(field.data.date(), field.data.time(), current_app.config["TIMEZONE"])
-        except NonexistentLocalTime:
-            field.errors.append(_l("This time does not exist on that day: the clocks go forward."))
-            return None
+        return self._to_utc(field.data, field) if field.data else None
+
+    def repeated_time_notes(self) -> list[str]:
+        """For the trainer: which of the twice-occurring times was stored."""
+        notes = []
+        for moment, as_utc in dict.fromkeys(self.repeated_times):
+            when = {**_wall_clock_words(moment), "offset": f"{utc_offset_hours(as_utc, current_app.config['TIMEZONE']):+g}"}
+            if self.repeated_hour.data == "first":
+                notes.append(_("%(time)s on %(date)s was stored as the first one (summer time, UTC%(offset)s).", **when))
+            else:
+                notes.append(_("%(time)s on %(date)s was stored as the second one (winter time, UTC%(offset)s).", **when))
+        return notes
 
     def session_fields(self) -> dict:
-        """The form as TrainingSession attributes (times in UTC)."""
+        """The validated form as TrainingSession attributes (times in UTC)."""
         fields = {
             "title": texts_from(self, "title"),
             "description": texts_from(self, "description"),
             "joining_instructions": texts_from(self, "instructions"),
             "meeting_url": self.meeting_url.data,
             "capacity": self.capacity.data,
-            "registration_opens_at": self._utc(self.registration_opens_at),
-            "registration_closes_at": self._utc(self.registration_closes_at),
+            "registration_opens_at": self.window_utc[0],
+            "registration_closes_at": self.window_utc[1],
             "open_to_guests": self.open_to_guests.data,
             "audience_roles": list(self.audience_roles.data),
             "audience_area_ids": list(self.audience_area_ids.data),
@@ -133,6 +159,50 @@ class SessionForm(FlaskForm):
         if "course_id" in self:  # an annual meeting edition belongs to no course
             fields["course_id"] = self.course_id.data or None
         return fields
+
+
+def _wall_clock_words(moment: datetime) -> dict:
+    """A wall-clock time as the page's language writes it (a date and a time are never rebased,
+    as a naive datetime would be, from UTC)."""
+    return {"time": format_time(moment.time(), "short"), "date": format_date(moment.date(), "long")}
+
+
+class SessionEditForm(SessionForm):
+    """The form of a scheduled session; for a session of a series, the changes can go to more
+    sessions of it."""
+
+    scope = RadioField(_l("Save the changes for"), choices=lambda: enum_choices(SeriesScope), default=SeriesScope.ONE)
+
+    def __init__(self, *args, session, occurrences, **kwargs):
+        """`occurrences(scope)`: the sessions a change to `session` applies to, it first."""
+        super().__init__(*args, **kwargs)
+        self.session, self._occurrences = session, occurrences
+        del self.repeat_weeks  # a series is made when scheduling
+        if len(occurrences(SeriesScope.ALL)) < 2:
+            del self.scope
+
+    def occurrences(self) -> list:
+        """The sessions the changes go to, the edited one first (times_utc in the same order)."""
+        return self._occurrences(self.scope.data if "scope" in self else SeriesScope.ONE)
+
+    def wall_times(self) -> list[tuple[datetime, datetime]]:
+        """The edited session at the times given; each other one moved on its own wall clock by as
+        much as the edited one was, so that 10:00 stays 10:00 across a change of the clocks."""
+        [(starts, ends)] = super().wall_times()
+        zone = current_app.config["TIMEZONE"]
+
+        def wall(moment):
+            return utc_to_local(moment, zone).replace(tzinfo=None)
+
+        start_shift, end_shift = starts - wall(self.session.starts_at), ends - wall(self.session.ends_at)
+        return [(starts, ends)] + [(wall(other.starts_at) + start_shift, wall(other.ends_at) + end_shift)
+                                   for other in self.occurrences()[1:]]
+
+
+class CancelForm(FlaskForm):
+    """Cancelling a session, or with `scope` more of its series (the field is removed otherwise)."""
+
+    scope = RadioField(_l("Cancel"), choices=lambda: enum_choices(SeriesScope), default=SeriesScope.ONE)
 
 
 class GuestRegistrationForm(FlaskForm):
@@ -156,6 +226,9 @@ def form_data_for(session) -> dict:
         "registration_opens_at": session.registration_opens_at and utc_to_local(session.registration_opens_at, zone).replace(tzinfo=None),
         "registration_closes_at": session.registration_closes_at and utc_to_local(session.registration_closes_at, zone).replace(tzinfo=None),
     }
+    for moment in (starts, ends):  # a time the clocks repeat: show which of the two is stored
+        if moment.replace(fold=1 - moment.fold).utcoffset() != moment.utcoffset():
+            data["repeated_hour"] = "second" if moment.fold else "first"
     data.update(texts_as_data("title", session.title), **texts_as_data("description", session.description),
                 **texts_as_data("instructions", session.joining_instructions))
     return data

@@ -1,4 +1,6 @@
 """Trainers and admins: schedule, edit and cancel sessions, see rosters, mark attendance."""
+from functools import partial
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -9,16 +11,19 @@ from sqlalchemy import select
 from ..accounts.models import Role, User
 from ..accounts.policy import require_roles
 from ..accounts.services import all_areas
-from ..core.spreadsheets import csv_download
+from ..core.pagination import paginate
+from ..core.spreadsheets import csv_download, record_export
 from ..core.timeutil import utcnow
 from ..curriculum.services import catalogue
 from ..extensions import db
 from . import services
-from .forms import MessageForm, SessionForm, form_data_for
-from .models import SESSION, Attendance, RegistrationStatus, TrainingSession
+from .forms import CancelForm, MessageForm, SessionEditForm, SessionForm, form_data_for
+from .models import Attendance, RegistrationStatus, TrainingSession
 
 blueprint = Blueprint("events_manage", __name__, url_prefix="/manage/sessions")
 require_roles(blueprint, Role.ADMIN, Role.TRAINER)
+
+PAST_PER_PAGE = 20
 
 
 def _session_or_404(session_id) -> TrainingSession:
@@ -34,15 +39,24 @@ def _form(**kwargs) -> SessionForm:
     return SessionForm(catalogue(), all_areas(), _staff(), str(get_locale()), **kwargs)
 
 
+def _edit_form(session: TrainingSession, **kwargs) -> SessionEditForm:
+    return SessionEditForm(catalogue(), all_areas(), _staff(), str(get_locale()), session=session,
+                           occurrences=partial(services.series_occurrences, session), **kwargs)
+
+
 def _chosen_trainers(form: SessionForm) -> list[User]:
     return [db.session.get(User, person_id) for person_id in form.trainer_ids.data]
 
 
+def _flash_repeated_times(form: SessionForm) -> None:
+    for note in form.repeated_time_notes():
+        flash(note, "info")
+
+
 @blueprint.route("/")
 def index():
-    sessions = db.session.scalars(select(TrainingSession).where(TrainingSession.kind == SESSION)
-                                  .order_by(TrainingSession.starts_at.desc())).all()
-    return render_template("events/manage/index.html", sessions=sessions)
+    past = paginate(services.past_sessions_for_staff(), request.args.get("page", 1, type=int), PAST_PER_PAGE)
+    return render_template("events/manage/index.html", upcoming=services.upcoming_sessions_for_staff(), past=past)
 
 
 @blueprint.route("/new", methods=["GET", "POST"])
@@ -53,6 +67,7 @@ def create():
     if form.validate_on_submit():
         created = services.create_sessions(form.session_fields(), _chosen_trainers(form), form.times_utc)
         flash(ngettext("%(num)d session scheduled.", "%(num)d sessions scheduled.", len(created)), "success")
+        _flash_repeated_times(form)
         return redirect(url_for("events_manage.roster", session_id=created[0].id))
     return render_template("events/manage/edit.html", form=form, session=None)
 
@@ -60,32 +75,48 @@ def create():
 @blueprint.route("/<int:session_id>/edit", methods=["GET", "POST"])
 def edit(session_id):
     session = _session_or_404(session_id)
-    form = _form(data=form_data_for(session)) if request.method == "GET" else _form()
-    del form.repeat_weeks  # a series is made when scheduling; each session is then edited alone
+    form = _edit_form(session, data=form_data_for(session)) if request.method == "GET" else _edit_form(session)
     if form.validate_on_submit():
+        occurrences = form.occurrences()
         fields = form.session_fields()
         fields["starts_at"], fields["ends_at"] = form.times_utc[0]
-        if fields["capacity"] < session.confirmed_count:
-            form.capacity.errors.append(_("%(count)d people are already confirmed; cancel registrations first or keep at least that many seats.", count=session.confirmed_count))
+        most_confirmed = max(occurrence.confirmed_count for occurrence in occurrences)
+        if fields["capacity"] < most_confirmed:
+            form.capacity.errors.append(_("%(count)d people are already confirmed; cancel registrations first or keep at least that many seats.", count=most_confirmed))
         else:
+            series_times = [(occurrence, *times) for occurrence, times in zip(occurrences[1:], form.times_utc[1:])]
             try:
-                services.update_session(session, fields, _chosen_trainers(form), int(form.version.data or 0))
+                services.update_session(session, fields, _chosen_trainers(form), int(form.version.data or 0),
+                                        series_times)
             except services.EditConflict:
                 flash(_("Someone else saved this session while you were editing it. Your changes were not saved: "
                         "the form now shows the saved version, so make your changes again."), "error")
                 db.session.rollback()
                 return redirect(url_for("events_manage.edit", session_id=session.id))
-            flash(_("Saved."), "success")
+            flash(ngettext("Saved.", "Saved: %(num)d sessions changed.", len(occurrences)), "success")
+            _flash_repeated_times(form)
             return redirect(url_for("events_manage.roster", session_id=session.id))
     return render_template("events/manage/edit.html", form=form, session=session)
 
 
-@blueprint.post("/<int:session_id>/cancel")
+@blueprint.route("/<int:session_id>/cancel", methods=["GET", "POST"])
 def cancel(session_id):
+    """Cancelling emails everyone registered: first say to whom, and for a series which sessions."""
     session = _session_or_404(session_id)
-    services.cancel_session(session)
-    flash(_("The session is cancelled and everyone registered has been told."), "success")
-    return redirect(url_for("events_manage.roster", session_id=session.id))
+    if session.is_cancelled:
+        flash(_("The session is already cancelled."), "info")
+        return redirect(url_for("events_manage.roster", session_id=session.id))
+    form = CancelForm()
+    choices = {scope: services.series_occurrences(session, scope) for scope in services.SeriesScope}
+    if len(choices[services.SeriesScope.ALL]) < 2:
+        del form.scope
+    if form.validate_on_submit():
+        cancelled = services.cancel_session(session, form.scope.data if "scope" in form else services.SeriesScope.ONE)
+        flash(ngettext("%(num)d session cancelled; everyone registered is being told.",
+                       "%(num)d sessions cancelled; everyone registered is being told.", len(cancelled)), "success")
+        return redirect(url_for("events_manage.roster", session_id=session.id))
+    told = {scope: services.people_told_of_cancelling(sessions) for scope, sessions in choices.items()}
+    return render_template("events/manage/cancel.html", session=session, form=form, choices=choices, told=told)
 
 
 @blueprint.post("/<int:session_id>/message")
@@ -135,6 +166,7 @@ def _roster_csv_header() -> list[str]:
 def roster_csv(session_id):
     """The roster in the reader's language; times are Finnish time (csv_download converts)."""
     session = _session_or_404(session_id)
+    record_export(current_user, "roster.exported", session)
     locale = str(get_locale())
     rows = []
     for row in services.roster(session):

@@ -11,12 +11,14 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.models import User
-from ..core.signals import attendance_marked
+from ..core.enums import LabelledEnum
+from ..core.signals import attendance_marked, staff_action_done
 from ..core.timeutil import utcnow
 from ..core.urls import absolute_url
 from ..extensions import db
@@ -260,6 +262,14 @@ def promote_from_waiting_list(session: TrainingSession) -> list[Registration]:
 # --- scheduling ----------------------------------------------------------------------------------
 
 SCHEDULE_FIELDS = ("starts_at", "ends_at", "meeting_url")
+WINDOW_FIELDS = ("registration_opens_at", "registration_closes_at")
+
+
+class SeriesScope(LabelledEnum):
+    """The sessions of a weekly series that a change or a cancellation applies to."""
+    ONE = "one", _l("Only this session")
+    FOLLOWING = "following", _l("This and the later sessions of the series")
+    ALL = "all", _l("Every session of the series")
 
 
 def new_session() -> TrainingSession:
@@ -267,60 +277,128 @@ def new_session() -> TrainingSession:
                            joining_instructions={}, audience_roles=[], audience_area_ids=[], capacity=20)
 
 
+def series_occurrences(session: TrainingSession, scope: str = SeriesScope.ONE) -> list[TrainingSession]:
+    """The sessions a change to `session` applies to: `session` first, then the other sessions of
+    its series that are neither cancelled nor over (those happened as they were), by start."""
+    if scope == SeriesScope.ONE or not session.series_key:
+        return [session]
+    query = select(TrainingSession).where(
+        TrainingSession.series_key == session.series_key, TrainingSession.id != session.id,
+        TrainingSession.cancelled_at.is_(None), TrainingSession.ends_at > utcnow())
+    if scope == SeriesScope.FOLLOWING:
+        query = query.where(TrainingSession.starts_at > session.starts_at)
+    return [session, *db.session.scalars(query.order_by(TrainingSession.starts_at))]
+
+
+def upcoming_sessions_for_staff() -> list[TrainingSession]:
+    """Every session not yet over, cancelled ones too, the soonest first."""
+    return list(db.session.scalars(select(TrainingSession).where(
+        TrainingSession.kind == SESSION, TrainingSession.ends_at > utcnow()).order_by(TrainingSession.starts_at)))
+
+
+def past_sessions_for_staff():
+    """A query of the sessions that are over, the latest first (for paging)."""
+    return select(TrainingSession).where(TrainingSession.kind == SESSION, TrainingSession.ends_at <= utcnow()
+                                         ).order_by(TrainingSession.starts_at.desc(), TrainingSession.id.desc())
+
+
+def _moved_window(fields: dict, starts_at: datetime) -> dict:
+    """The registration window of `fields` (given for a session starting at fields["starts_at"])
+    for a session of the same series starting at `starts_at`: the same time before the start."""
+    shift = starts_at - fields["starts_at"]
+    return {name: fields[name] and fields[name] + shift for name in WINDOW_FIELDS if name in fields}
+
+
 def create_sessions(template: dict, trainers: list[User], starts: list[tuple[datetime, datetime]]) -> list[TrainingSession]:
-    """One session per (start, end): a series shares everything else but each has its own UID."""
+    """One session per (start, end): a series shares everything else but each has its own UID,
+    and its registration window moves with its start."""
     series_key = uuid.uuid4().hex if len(starts) > 1 else None
+    first = {**template, "starts_at": starts[0][0]}
     sessions = []
     for starts_at, ends_at in starts:
         session = new_session()
-        for name, value in template.items():
+        for name, value in {**template, **_moved_window(first, starts_at)}.items():
             setattr(session, name, value)
         session.starts_at, session.ends_at, session.series_key = starts_at, ends_at, series_key
         session.trainers = list(trainers)
         db.session.add(session)
         sessions.append(session)
+    db.session.flush()
+    staff_action_done.send(None, action="sessions.scheduled", subject=sessions[0],
+                           details={"sessions": len(sessions), "starts_at": [start for start, _end in starts]})
     db.session.commit()
     return sessions
 
 
-def update_session(session: TrainingSession, fields: dict, trainers: list[User], form_version: int) -> None:
-    """Save the changes made on a form opened at `form_version`. A change of time or meeting
-    link raises SEQUENCE and sends every confirmed registrant an updated invitation; more
-    seats promote people from the waiting list."""
+def update_session(session: TrainingSession, fields: dict, trainers: list[User], form_version: int,
+                   series_times: list[tuple[TrainingSession, datetime, datetime]] = ()) -> None:
+    """Save the changes made on a form opened at `form_version`; with `series_times`, the same
+    changes go to those other sessions of its series, each at its own (start, end), all in one
+    transaction. For each session, a change of time or meeting link raises SEQUENCE and sends
+    its confirmed registrants an updated invitation; more seats promote people from its
+    waiting list."""
     if session.version != form_version:
         raise EditConflict()
-    schedule_changed = any(getattr(session, name) != fields[name] for name in SCHEDULE_FIELDS if name in fields)
-    more_seats = fields.get("capacity", session.capacity) > session.capacity
-    for name, value in fields.items():
-        setattr(session, name, value)
-    session.trainers = list(trainers)
-    session.updated_at = utcnow()
-    if schedule_changed:
-        session.sequence += 1
+    changes = [(session, fields)] + [
+        (occurrence, {**fields, "starts_at": starts_at, "ends_at": ends_at, **_moved_window(fields, starts_at)})
+        for occurrence, starts_at, ends_at in series_times]
+    rescheduled, gained_seats = [], []
+    for occurrence, occurrence_fields in changes:
+        if any(getattr(occurrence, name) != occurrence_fields[name] for name in SCHEDULE_FIELDS if name in occurrence_fields):
+            rescheduled.append(occurrence)
+            occurrence.sequence += 1
+        if occurrence_fields.get("capacity", occurrence.capacity) > occurrence.capacity:
+            gained_seats.append(occurrence)
+        for name, value in occurrence_fields.items():
+            setattr(occurrence, name, value)
+        occurrence.trainers = list(trainers)
+        occurrence.updated_at = utcnow()
     try:
         db.session.flush()
     except StaleDataError:
         db.session.rollback()
         raise EditConflict()
-    if schedule_changed:
-        for registration in _registrations(session, (RegistrationStatus.CONFIRMED,)):
+    for occurrence in rescheduled:
+        for registration in _registrations(occurrence, (RegistrationStatus.CONFIRMED,)):
             notify_registrant(registration, "session_updated", method="REQUEST")
+    staff_action_done.send(None, action=_action_name(session, "changed"), subject=session,
+                           details={"sessions": len(changes), "rescheduled": len(rescheduled)})
     db.session.commit()
-    if more_seats:
-        promote_from_waiting_list(session)
+    for occurrence in gained_seats:
+        promote_from_waiting_list(occurrence)
 
 
-def cancel_session(session: TrainingSession) -> None:
-    """Cancel for everyone: the event stays in calendars as cancelled, and every registrant is
+def _cancellation_recipients(session: TrainingSession) -> list[Registration]:
+    """Everyone a cancellation tells: confirmed, waiting and unconfirmed, if we can still write to them."""
+    return [registration for registration in _registrations(session, ACTIVE) if registration.email]
+
+
+def people_told_of_cancelling(sessions: list[TrainingSession]) -> int:
+    """How many people (distinct addresses) cancelling `sessions` sends an email."""
+    return len({registration.email.lower() for session in sessions for registration in _cancellation_recipients(session)})
+
+
+def cancel_session(session: TrainingSession, scope: str = SeriesScope.ONE) -> list[TrainingSession]:
+    """Cancel the session, or with `scope` more of its series, for everyone, in one transaction;
+    return the sessions cancelled. Each stays in calendars as cancelled, and every registrant is
     told (confirmed ones with METHOD:CANCEL, which removes the invitation)."""
-    if session.is_cancelled:
-        return
-    session.cancelled_at = session.updated_at = utcnow()
-    session.sequence += 1
-    for registration in _registrations(session, ACTIVE):
-        method = "CANCEL" if registration.status == RegistrationStatus.CONFIRMED else None
-        notify_registrant(registration, "session_cancelled", method=method)
+    cancelled = [occurrence for occurrence in series_occurrences(session, scope) if not occurrence.is_cancelled]
+    for occurrence in cancelled:
+        occurrence.cancelled_at = occurrence.updated_at = utcnow()
+        occurrence.sequence += 1
+        for registration in _cancellation_recipients(occurrence):
+            method = "CANCEL" if registration.status == RegistrationStatus.CONFIRMED else None
+            notify_registrant(registration, "session_cancelled", method=method)
+    if cancelled:
+        staff_action_done.send(None, action="session.cancelled", subject=session, details={
+            "sessions": len(cancelled), "people_told": people_told_of_cancelling(cancelled)})
     db.session.commit()
+    return cancelled
+
+
+def _action_name(session: TrainingSession, verb: str) -> str:
+    """How the audit log names a change of a session or of an annual meeting edition."""
+    return f"{'edition' if session.kind == ANNUAL_MEETING else 'session'}.{verb}"
 
 
 def _registrations(session: TrainingSession, statuses) -> list[Registration]:
@@ -346,12 +424,22 @@ def record_join(registration: Registration) -> None:
     db.session.commit()
 
 
-def message_registrants(session: TrainingSession, subject: str, body: str, sender: User) -> int:
-    """Queue an organiser's message to everyone confirmed or waiting; return how many."""
-    recipients = _registrations(session, (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING))
+MESSAGED = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING)
+
+
+def message_registrants(session: TrainingSession, subject: str, body: str, sender: User,
+                        recipients: list[Registration] | None = None) -> int:
+    """Queue a trainer's or organiser's message, with the sender as Reply-To, to everyone
+    confirmed or waiting (or to those of `recipients` who are); return how many."""
+    if recipients is None:
+        recipients = _registrations(session, MESSAGED)
+    recipients = [registration for registration in recipients
+                  if registration.session_id == session.id and registration.status in MESSAGED]
     for registration in recipients:
         notify_registrant(registration, "organiser_message", message_subject=subject, message_body=body,
-                          sender=sender.name)
+                          sender=sender.name, reply_to=sender.email)
+    staff_action_done.send(sender, action=_action_name(session, "messaged"), subject=session,
+                           details={"subject": subject, "recipients": len(recipients)})
     db.session.commit()
     return len(recipients)
 
@@ -389,6 +477,8 @@ def set_attendance(session: TrainingSession, marks: dict[int, str | None], actor
         if registration.id in marks and registration.attendance != mark:
             _mark(registration, mark, actor)
             changed += 1
+    if changed:
+        staff_action_done.send(actor, action="attendance.marked", subject=session, details={"changed": changed})
     db.session.commit()
     return changed
 
@@ -473,14 +563,17 @@ def _registration_data(registration: Registration) -> dict:
     return data
 
 
-def erase_personal_data(person: User) -> None:
+def cancel_registrations_of_erased(person: User, **_event) -> None:
     """Cancel the person's registrations for sessions that have not ended (nobody could reach
-    them any more; their seats go to the waiting list) and forget who they said they were as a
-    guest. No registration is deleted, and past ones keep their status and attendance, so the
-    figures of sessions held stay the same. The caller commits the rest."""
-    registrations = registrations_made_by(person)
-    for registration in registrations:
+    them any more; their seats go to the waiting list). Past ones keep their status and
+    attendance, so the figures of sessions held stay the same."""
+    for registration in registrations_made_by(person):
         if registration.is_active and registration.session.ends_at > utcnow():
             cancel_registration(registration)
-    for registration in registrations:
+
+
+def forget_guest_identity(person: User, *, former_email: str, **_event) -> None:
+    """Forget who the erased person said they were when registering as a guest. No
+    registration is deleted. The erasing service commits."""
+    for registration in db.session.scalars(select(Registration).where(Registration.guest_email == former_email)):
         registration.guest_name = registration.guest_email = registration.guest_organisation = None

@@ -14,7 +14,8 @@ from ..extensions import db, limiter, login_manager
 from ..meetings.models import MeetingEdition
 from . import services
 from .forms import GuestRegistrationForm
-from .links import registration_from_confirmation, registration_from_link, registration_link_token
+from .links import (GUEST_CONFIRMATION_HOURS, registration_from_confirmation, registration_from_link,
+                    registration_link_token)
 from .models import ANNUAL_MEETING, RegistrationStatus, TrainingSession
 
 blueprint = Blueprint("events", __name__)
@@ -102,7 +103,9 @@ def register_guest(session_id):
 
 @blueprint.route("/registrations/confirm/<token>")
 def confirm_guest(token):
-    registration = registration_from_confirmation(token) or abort(404)
+    registration = registration_from_confirmation(token)
+    if registration is None:
+        return render_template("events/confirmation_expired.html", hours=GUEST_CONFIRMATION_HOURS), 404
     try:
         services.confirm_guest(registration)
     except services.RegistrationRefused as refusal:
@@ -118,6 +121,8 @@ def manage_registration(token):
         services.cancel_registration(registration)
         flash(_("Your registration has been cancelled."), "success")
         return redirect(url_for("events.manage_registration", token=token))
+    if registration.session.kind == ANNUAL_MEETING:  # with the meeting's materials and feedback
+        return redirect(url_for("meetings.registration_page", token=token))
     return render_template("events/registration.html", registration=registration, session=registration.session,
                            position=services.waiting_position(registration))
 

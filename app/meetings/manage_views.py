@@ -5,12 +5,13 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..accounts.models import Role, Sector
 from ..accounts.policy import require_roles
 from ..accounts.services import all_areas
-from ..core.spreadsheets import csv_download
+from ..core.spreadsheets import csv_download, record_export
 from ..core.timeutil import NonexistentLocalTime, local_to_utc, utc_to_local
 from ..events.forms import MessageForm, form_data_for, texts_as_data, texts_from
 from ..events.models import RegistrationStatus
@@ -18,7 +19,7 @@ from ..events.services import EditConflict, message_registrants, update_session
 from ..extensions import db
 from . import services
 from .forms import EditionForm, ItemForm, MaterialForm, QuestionEditForm, RecordingForm
-from .models import MeetingQuestion, ProgrammeItem, QuestionForm, QuestionKind
+from .models import Material, MeetingQuestion, ProgrammeItem, QuestionForm, QuestionKind
 
 blueprint = Blueprint("meetings_manage", __name__, url_prefix="/manage/meetings")
 require_roles(blueprint, Role.ADMIN)
@@ -99,11 +100,7 @@ def _item_times(form: ItemForm):
 @blueprint.route("/<int:year>/programme/<int:item_id>", methods=["GET", "POST"])
 def programme(year, item_id):
     edition = _edition_or_404(year)
-    item = None
-    if item_id is not None:
-        item = db.session.get(ProgrammeItem, item_id)
-        if item is None or item.edition_id != edition.id:
-            abort(404)
+    item = _item_or_404(edition, item_id) if item_id is not None else None
     zone = current_app.config["TIMEZONE"]
     if request.method == "GET" and item is not None:
         starts, ends = utc_to_local(item.starts_at, zone), utc_to_local(item.ends_at, zone)
@@ -127,15 +124,24 @@ def programme(year, item_id):
                            days=services.programme_by_day(edition, ZoneInfo(zone)))
 
 
-@blueprint.post("/<int:year>/programme/<int:item_id>/delete")
-def delete_item(year, item_id):
-    edition = _edition_or_404(year)
+def _item_or_404(edition, item_id) -> ProgrammeItem:
     item = db.session.get(ProgrammeItem, item_id)
     if item is None or item.edition_id != edition.id:
         abort(404)
-    services.delete_item(item)
-    flash(_("The item was removed from the programme."), "success")
-    return redirect(url_for("meetings_manage.programme", year=year))
+    return item
+
+
+@blueprint.route("/<int:year>/programme/<int:item_id>/delete", methods=["GET", "POST"])
+def delete_item(year, item_id):
+    """Asks first: the item leaves the programme and every personal agenda."""
+    edition = _edition_or_404(year)
+    item = _item_or_404(edition, item_id)
+    if request.method == "POST":
+        services.delete_item(item)
+        flash(_("The item was removed from the programme."), "success")
+        return redirect(url_for("meetings_manage.programme", year=year))
+    return render_template("meetings/manage/delete_item.html", edition=edition, item=item,
+                           agendas=services.agendas_with(item))
 
 
 @blueprint.route("/<int:year>/questions", methods=["GET", "POST"], defaults={"question_id": None})
@@ -173,31 +179,48 @@ def _filtered_rows(edition):
                                     sector=request.args.get("sector", ""), status=request.args.get("status", ""))
 
 
-@blueprint.route("/<int:year>/registrations", methods=["GET", "POST"])
-def registrations(year):
-    edition = _edition_or_404(year)
-    message = MessageForm()
-    if message.validate_on_submit():
-        count = message_registrants(edition.session, message.subject.data, message.body.data, current_user)
-        flash(_("The message is queued for %(count)d registrants.", count=count), "success")
-        return redirect(url_for("meetings_manage.registrations", year=year))
+def _render_registrations(edition, message: MessageForm):
     rows = _filtered_rows(edition)
     all_rows = services.registrant_rows(edition, _locale())
     return render_template(
         "meetings/manage/registrations.html", edition=edition, rows=rows, counts=services.counts(all_rows),
         questions=services.questions(edition, QuestionForm.REGISTRATION), message=message,
+        recipients=services.message_recipients(rows),
         areas=sorted({row.area for row in all_rows if row.area}), sectors=list(Sector),
         statuses=list(RegistrationStatus), filters=request.args, answer_text=services.answer_text,
     )
 
 
+@blueprint.route("/<int:year>/registrations")
+def registrations(year):
+    return _render_registrations(_edition_or_404(year), MessageForm())
+
+
+@blueprint.post("/<int:year>/registrations/message")
+def message(year):
+    """A message to the registrants the filters (in the query string) show: first a page that
+    says who gets it, then, confirmed, the sending."""
+    edition = _edition_or_404(year)
+    form = MessageForm()
+    if not form.validate_on_submit():
+        return _render_registrations(edition, form)
+    recipients = services.message_recipients(_filtered_rows(edition))
+    if request.form.get("confirmed") != "yes":
+        return render_template("meetings/manage/message_confirm.html", edition=edition, form=form,
+                               recipients=recipients, filters=request.args)
+    count = message_registrants(edition.session, form.subject.data, form.body.data, current_user, recipients)
+    flash(ngettext("The message is queued for %(num)d registrant.", "The message is queued for %(num)d registrants.",
+                   count), "success")
+    return redirect(url_for("meetings_manage.registrations", year=year, **request.args))
+
+
 def _csv_response(rows, questions, filename: str):
     """One row per registrant and a column per question."""
     locale = _locale()
-    header = ["name", "email", "area", "sector", "status", "attendance", "registered_at",
+    header = ["name", "email", "area", "organisation", "sector", "status", "attendance", "registered_at",
               *(question.label_in(locale) for question in questions)]
-    return csv_download(header, [[row.registration.name, row.registration.email, row.area, row.sector,
-                                  row.registration.status, row.registration.attendance or "",
+    return csv_download(header, [[row.registration.name, row.registration.email, row.area, row.organisation,
+                                  row.sector, row.registration.status, row.registration.attendance or "",
                                   row.registration.created_at.isoformat(timespec="seconds"),
                                   *(services.answer_text(q, row.answers.get(q.key), locale) for q in questions)]
                                  for row in rows], filename)
@@ -206,6 +229,7 @@ def _csv_response(rows, questions, filename: str):
 @blueprint.route("/<int:year>/registrations.csv")
 def registrations_csv(year):
     edition = _edition_or_404(year)
+    record_export(current_user, "registrations.exported", edition, filters=request.args.to_dict())
     return _csv_response(_filtered_rows(edition), services.questions(edition, QuestionForm.REGISTRATION),
                          f"meeting-{year}-registrations.csv")
 
@@ -213,6 +237,7 @@ def registrations_csv(year):
 @blueprint.route("/<int:year>/feedback.csv")
 def feedback_csv(year):
     edition = _edition_or_404(year)
+    record_export(current_user, "feedback.exported", edition)
     rows = [row for row in services.registrant_rows(edition, _locale(), status=RegistrationStatus.CONFIRMED)]
     return _csv_response(rows, services.questions(edition, QuestionForm.FEEDBACK), f"meeting-{year}-feedback.csv")
 
@@ -233,13 +258,26 @@ def after(year):
             flash(_("Material added."), "success")
             return redirect(url_for("meetings_manage.after", year=year))
     elif action == "recording" and recording.validate_on_submit():
-        edition.recording_url = recording.recording_url.data or None
-        edition.feedback_open = recording.feedback_open.data
-        db.session.commit()
+        services.save_recording(edition, recording.recording_url.data, recording.feedback_open.data)
         flash(_("Saved."), "success")
         return redirect(url_for("meetings_manage.after", year=year))
     return render_template("meetings/manage/after.html", edition=edition, material=material, recording=recording,
+                           materials=services.materials_of(edition),
                            summary=services.feedback_summary(edition, _locale()))
+
+
+@blueprint.route("/<int:year>/materials/<int:material_id>/remove", methods=["GET", "POST"])
+def remove_material(year, material_id):
+    """Asks first: registrants can no longer open the material."""
+    edition = _edition_or_404(year)
+    material = db.session.get(Material, material_id)
+    if material is None or material.edition_id != edition.id:
+        abort(404)
+    if request.method == "POST":
+        services.remove_material(material)
+        flash(_("The material was removed."), "success")
+        return redirect(url_for("meetings_manage.after", year=year))
+    return render_template("meetings/manage/remove_material.html", edition=edition, material=material)
 
 
 blueprint.add_app_template_filter(lambda value: QuestionForm(value).label, "question_form_label")

@@ -3,18 +3,23 @@
 Registrations are ordinary registrations of the edition's TrainingSession (kind
 "annual_meeting"), made and cancelled by app.events.services.
 """
+import math
 import uuid
 from collections import Counter
-from pathlib import Path
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from ..accounts.models import Sector, User
+from ..core.signals import staff_action_done
 from ..core.timeutil import utcnow
+from ..core.urls import absolute_url
 from ..events import services as events
+from ..events.links import GUEST_CONFIRMATION_HOURS, guest_confirmation_token
 from ..events.models import ANNUAL_MEETING, Registration, RegistrationStatus, TrainingSession
 from ..events.notifications import notify_registrant
 from ..extensions import db
@@ -54,6 +59,10 @@ def find_edition(year: int) -> MeetingEdition | None:
     return db.session.scalar(select(MeetingEdition).where(MeetingEdition.year == year))
 
 
+def edition_of(registration: Registration) -> MeetingEdition | None:
+    return db.session.scalar(select(MeetingEdition).where(MeetingEdition.session_id == registration.session_id))
+
+
 def current_edition() -> MeetingEdition | None:
     """The next edition that has not ended, else the latest one."""
     upcoming = db.session.scalar(select(MeetingEdition).join(TrainingSession).where(
@@ -75,6 +84,8 @@ def create_edition(year: int, session_fields: dict) -> MeetingEdition:
     for position, question in enumerate(DEFAULT_QUESTIONS):
         db.session.add(MeetingQuestion(edition=edition, form=QuestionForm.REGISTRATION, position=position,
                                        options=[], **question))
+    db.session.flush()
+    staff_action_done.send(None, action="edition.created", subject=edition, details={"year": year})
     db.session.commit()
     return edition
 
@@ -96,13 +107,25 @@ def save_item(edition: MeetingEdition, item: ProgrammeItem | None, fields: dict)
         for registration in registrations(edition, (RegistrationStatus.CONFIRMED,)):
             notify_registrant(registration, "programme_changed", item=item,
                               item_title=item.title_in(registration.locale))
+    db.session.flush()
+    staff_action_done.send(None, action="programme_item.saved", subject=edition,
+                           details={"item": item.title_in("fi"), "starts_at": item.starts_at})
     db.session.commit()
     return item
 
 
+def agendas_with(item: ProgrammeItem) -> int:
+    """How many registrants have the item in their personal agenda."""
+    return db.session.scalar(select(func.count()).select_from(agenda_pick).where(agenda_pick.c.item_id == item.id))
+
+
 def delete_item(item: ProgrammeItem) -> None:
+    """Remove the item from the programme, from every personal agenda and so from the feeds.
+    Its materials stay, for the whole meeting (the ORM clears their item_id)."""
     db.session.execute(agenda_pick.delete().where(agenda_pick.c.item_id == item.id))
     db.session.delete(item)
+    staff_action_done.send(None, action="programme_item.deleted", subject=item.edition,
+                           details={"item": item.title_in("fi")})
     db.session.commit()
 
 
@@ -170,9 +193,45 @@ def register(edition: MeetingEdition, person: User, locale: str, answers: dict) 
 
 
 def register_guest(edition: MeetingEdition, guest: dict, locale: str, answers: dict) -> Registration:
+    """A guest's registration with answers. An earlier one of the same address that was never
+    confirmed in time has lapsed: it no longer blocks the address."""
+    _lapse_unconfirmed(edition, guest["email"])
     registration = events.register_guest(edition.session, locale=locale, **guest)
     save_answers(registration, edition, QuestionForm.REGISTRATION, answers)
     return registration
+
+
+# --- guests' email confirmation ------------------------------------------------------------------------
+# An unconfirmed registration lapses with its confirmation link, GUEST_CONFIRMATION_HOURS after it
+# was made (events' lapse_unconfirmed_registrations() marks them in bulk; this side checks at use).
+
+def lapses_at(registration: Registration) -> datetime:
+    return registration.created_at + timedelta(hours=GUEST_CONFIRMATION_HOURS)
+
+
+def _guest_pending(edition: MeetingEdition, email: str):
+    return (Registration.session_id == edition.session_id, Registration.guest_email == email.strip().lower(),
+            Registration.status == RegistrationStatus.UNCONFIRMED)
+
+
+def _lapse_unconfirmed(edition: MeetingEdition, email: str) -> None:
+    lapsed_before = utcnow() - timedelta(hours=GUEST_CONFIRMATION_HOURS)
+    db.session.execute(update(Registration)
+                       .where(*_guest_pending(edition, email), Registration.created_at <= lapsed_before)
+                       .values(status=RegistrationStatus.CANCELLED, cancelled_at=utcnow())
+                       .execution_options(synchronize_session=False))
+
+
+def resend_confirmation(edition: MeetingEdition, email: str) -> None:
+    """Email a new confirmation link to the guest whose registration with this address still
+    waits for one and has not lapsed. Nothing tells the caller whether there was one, so the
+    page can answer the same for every address."""
+    registration = db.session.scalar(select(Registration).where(*_guest_pending(edition, email)))
+    if registration is not None and utcnow() < lapses_at(registration):
+        hours_left = math.ceil((lapses_at(registration) - utcnow()).total_seconds() / 3600)
+        notify_registrant(registration, "guest_confirm", valid_hours=hours_left, confirm_link=absolute_url(
+            "events.confirm_guest", token=guest_confirmation_token(registration)))
+    db.session.commit()
 
 
 def picked_item_ids(registration: Registration) -> set[int]:
@@ -193,6 +252,24 @@ def agenda_items(registration: Registration, edition: MeetingEdition) -> list[Pr
     """The items the registrant picked, or the whole programme if they picked none."""
     picked = picked_item_ids(registration)
     return [item for item in edition.items if not picked or item.id in picked]
+
+
+# --- what participants may open ------------------------------------------------------------------------
+# Guests have no account: they reach all this through the manage link in their emails.
+
+def is_participant(registration: Registration | None) -> bool:
+    return registration is not None and registration.status == RegistrationStatus.CONFIRMED
+
+
+def may_give_feedback(edition: MeetingEdition, registration: Registration | None) -> bool:
+    return edition.feedback_open and is_participant(registration) and registration.session_id == edition.session_id
+
+
+def may_open_materials(edition: MeetingEdition, registration: Registration | None, person: User | None = None) -> bool:
+    """Materials are for the edition's participants and for staff."""
+    if person is not None and person.is_authenticated and person.is_staff:
+        return True
+    return is_participant(registration) and registration.session_id == edition.session_id
 
 
 # --- for organisers ---------------------------------------------------------------------------------
@@ -217,6 +294,7 @@ def participant_list(edition: MeetingEdition) -> list[str]:
 class RegistrantRow:
     registration: Registration
     area: str
+    organisation: str  # only guests tell theirs
     sector: str
     answers: dict
 
@@ -229,6 +307,7 @@ def registrant_rows(edition: MeetingEdition, locale: str, area: str = "", sector
         row = RegistrantRow(
             registration=registration,
             area=person.area.name(locale) if person and person.area else (registration.guest_area or ""),
+            organisation=registration.guest_organisation or "",
             sector=Sector(person.sector).label if person and person.sector else "",
             answers=answers_of(registration),
         )
@@ -236,6 +315,11 @@ def registrant_rows(edition: MeetingEdition, locale: str, area: str = "", sector
                 and (not status or registration.status == status):
             rows.append(row)
     return rows
+
+
+def message_recipients(rows: list[RegistrantRow]) -> list[Registration]:
+    """Who of the registrants shown gets a message: the confirmed and the waiting."""
+    return [row.registration for row in rows if row.registration.status in events.MESSAGED]
 
 
 def counts(rows: list[RegistrantRow]) -> dict[str, Counter]:
@@ -303,6 +387,7 @@ def save_question(edition: MeetingEdition, question: MeetingQuestion | None, *, 
         db.session.add(question)
     question.form, question.kind, question.label, question.required = form, kind, label, required
     question.options = options if kind in CHOICE_KINDS else []
+    staff_action_done.send(None, action="question.saved", subject=edition, details={"form": form, "kind": kind})
     db.session.commit()
     return question
 
@@ -328,8 +413,33 @@ def add_material(edition: MeetingEdition, title: str, item_id: int | None, url: 
         material.stored_as = uuid.uuid4().hex
         upload.save(materials_folder() / material.stored_as)
     db.session.add(material)
+    staff_action_done.send(None, action="material.added", subject=edition, details={"title": title})
     db.session.commit()
     return material
+
+
+def materials_of(edition: MeetingEdition) -> list[Material]:
+    return list(db.session.scalars(select(Material).where(Material.edition_id == edition.id).order_by(Material.id)))
+
+
+def save_recording(edition: MeetingEdition, recording_url: str | None, feedback_open: bool) -> None:
+    """The recording link and whether the feedback form is open."""
+    edition.recording_url = recording_url or None
+    edition.feedback_open = feedback_open
+    staff_action_done.send(None, action="recording.saved", subject=edition,
+                           details={"recording_url": edition.recording_url, "feedback_open": feedback_open})
+    db.session.commit()
+
+
+def remove_material(material: Material) -> None:
+    """Remove a material; an uploaded file is deleted too, once the removal is committed."""
+    stored_as = material.stored_as
+    db.session.delete(material)
+    staff_action_done.send(None, action="material.removed", subject=db.session.get(MeetingEdition, material.edition_id),
+                           details={"title": material.title})
+    db.session.commit()
+    if stored_as:
+        (materials_folder() / stored_as).unlink(missing_ok=True)
 
 
 def feedback_summary(edition: MeetingEdition, locale: str) -> list[dict]:
@@ -374,10 +484,10 @@ def _meeting_data(edition: MeetingEdition, registration: Registration) -> dict:
             "agenda": [item.title_in(locale) for item in edition.items if item.id in picked]}
 
 
-def erase_personal_data(person: User) -> None:
+def erase_personal_data(person: User, **_event) -> None:
     """Blank the person's free-text answers. Choice and consent answers stay, so that answer
-    counts stay the same. Must run before the events eraser, which forgets the guest email
-    addresses that registrations are found by."""
+    counts stay the same. Runs while the person still has the email address that their guest
+    registrations are found by."""
     registration_ids = [registration.id for registration in events.registrations_made_by(person)]
     for answer in db.session.scalars(select(MeetingAnswer).join(MeetingQuestion).where(
             MeetingAnswer.registration_id.in_(registration_ids), MeetingQuestion.kind.in_(TEXT_KINDS))):

@@ -12,9 +12,11 @@ from markupsafe import Markup
 from ..core.markdown import render_markdown
 from ..events import services as events
 from ..events.forms import GuestRegistrationForm
+from ..events.links import GUEST_CONFIRMATION_HOURS, join_url, registration_from_link
 from ..events.models import RegistrationStatus
 from ..extensions import db, limiter
 from . import services
+from .forms import ConfirmationRequestForm
 from .models import ItemKind, Material, QuestionForm
 
 blueprint = Blueprint("meetings", __name__, url_prefix="/meetings")
@@ -54,9 +56,9 @@ def current():
     return redirect(url_for("meetings.edition", year=edition.year))
 
 
-def _render_edition(edition, guest_form=None, answers=None, problems=None):
+def _render_edition(edition, guest_form=None, answers=None, problems=None, confirmation_form=None):
     registration = _my_registration(edition)
-    is_registrant = registration is not None and registration.status == RegistrationStatus.CONFIRMED
+    is_registrant = services.is_participant(registration)
     return render_template(
         "meetings/edition.html", edition=edition, registration=registration, is_registrant=is_registrant,
         state=events.registration_state(edition.session),
@@ -65,7 +67,8 @@ def _render_edition(edition, guest_form=None, answers=None, problems=None):
         questions=services.questions(edition, QuestionForm.REGISTRATION),
         answers=answers if answers is not None else (services.answers_of(registration) if registration else {}),
         problems=problems or {}, guest_form=guest_form or GuestRegistrationForm(),
-        materials=db.session.scalars(db.select(Material).where(Material.edition_id == edition.id)).all(),
+        confirmation_form=confirmation_form or ConfirmationRequestForm(prefix="confirmation"),
+        materials=services.materials_of(edition),
         picked=services.picked_item_ids(registration) if registration else set(),
     )
 
@@ -116,6 +119,18 @@ def register_guest(year):
     return _render_edition(edition, guest_form=form, answers=raw)
 
 
+@blueprint.post("/<int:year>/confirmation")
+@limiter.limit("20 per hour", methods=["POST"])
+def request_confirmation(year):
+    """A guest who lost the confirmation email asks for a new one; every address gets the same answer."""
+    edition = _edition_or_404(year)
+    form = ConfirmationRequestForm(prefix="confirmation")
+    if not form.validate_on_submit():
+        return _render_edition(edition, confirmation_form=form)
+    services.resend_confirmation(edition, form.email.data)
+    return render_template("meetings/confirmation_sent.html", edition=edition, email=form.email.data)
+
+
 @blueprint.post("/<int:year>/answers")
 @login_required
 def update_answers(year):
@@ -154,12 +169,8 @@ def participants(year):
     return render_template("meetings/participants.html", edition=edition, names=services.participant_list(edition))
 
 
-@blueprint.route("/<int:year>/feedback", methods=["GET", "POST"])
-@login_required
-def feedback(year):
-    edition = _edition_or_404(year)
-    registration = _my_registration(edition)
-    if registration is None or registration.status != RegistrationStatus.CONFIRMED or not edition.feedback_open:
+def _feedback_page(edition, registration, done_url: str):
+    if not services.may_give_feedback(edition, registration):
         abort(403)
     answers, problems = services.answers_of(registration), {}
     if request.method == "POST":
@@ -171,23 +182,69 @@ def feedback(year):
             answers, problems = raw, error.problems
         else:
             flash(_("Thank you for your feedback."), "success")
-            return redirect(url_for("meetings.edition", year=year))
+            return redirect(done_url)
     return render_template("meetings/feedback.html", edition=edition, answers=answers, problems=problems,
                            questions=services.questions(edition, QuestionForm.FEEDBACK))
+
+
+def _material_download(edition, material_id: int, registration):
+    material = db.session.get(Material, material_id) or abort(404)
+    if material.edition_id != edition.id or material.stored_as is None:
+        abort(404)
+    if not services.may_open_materials(edition, registration, current_user):
+        abort(403)
+    return send_from_directory(services.materials_folder(), material.stored_as, download_name=material.file_name,
+                               as_attachment=True)
+
+
+@blueprint.route("/<int:year>/feedback", methods=["GET", "POST"])
+@login_required
+def feedback(year):
+    edition = _edition_or_404(year)
+    return _feedback_page(edition, _my_registration(edition), url_for("meetings.edition", year=year))
 
 
 @blueprint.route("/<int:year>/materials/<int:material_id>")
 @login_required
 def material_file(year, material_id):
     edition = _edition_or_404(year)
-    material = db.session.get(Material, material_id) or abort(404)
-    registration = _my_registration(edition)
-    if material.edition_id != edition.id or material.stored_as is None:
-        abort(404)
-    if not current_user.is_staff and (registration is None or registration.status != RegistrationStatus.CONFIRMED):
-        abort(403)
-    return send_from_directory(services.materials_folder(), material.stored_as, download_name=material.file_name,
-                               as_attachment=True)
+    return _material_download(edition, material_id, _my_registration(edition))
+
+
+# --- a registration reached through the manage link in its emails (how guests take part) ----------------
+
+def _registration_by_link(token: str):
+    registration = registration_from_link(token, "manage") or abort(404)
+    edition = services.edition_of(registration) or abort(404)
+    return edition, registration
+
+
+@blueprint.route("/registration/<token>")
+def registration_page(token):
+    edition, registration = _registration_by_link(token)
+    return render_template(
+        "meetings/registration.html", edition=edition, registration=registration, token=token,
+        session=edition.session, position=events.waiting_position(registration),
+        is_participant=services.is_participant(registration),
+        may_give_feedback=services.may_give_feedback(edition, registration),
+        materials=services.materials_of(edition), join_link=join_url(registration))
+
+
+@blueprint.route("/registration/<token>/feedback", methods=["GET", "POST"])
+def registration_feedback(token):
+    edition, registration = _registration_by_link(token)
+    return _feedback_page(edition, registration, url_for("meetings.registration_page", token=token))
+
+
+@blueprint.route("/registration/<token>/materials/<int:material_id>")
+def registration_material(token, material_id):
+    edition, registration = _registration_by_link(token)
+    return _material_download(edition, material_id, registration)
+
+
+@blueprint.context_processor
+def confirmation_hours():
+    return {"confirmation_hours": GUEST_CONFIRMATION_HOURS}
 
 
 blueprint.add_app_template_filter(lambda value: ItemKind(value).label, "item_kind_label")

@@ -25,6 +25,8 @@ class OutboxMessage(db.Model):
     locale: Mapped[str] = mapped_column(String(5))
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
+    # Where answers go when a person (a trainer, an organiser) wrote the message.
+    reply_to: Mapped[str | None] = mapped_column(String(254))
     # An iTIP invitation sent with the message: its METHOD (REQUEST, CANCEL) and the .ics text.
     calendar_method: Mapped[str | None] = mapped_column(String(10))
     calendar_ics: Mapped[str | None] = mapped_column(Text)

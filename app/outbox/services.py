@@ -11,6 +11,7 @@ from flask_babel import force_locale
 from sqlalchemy import delete, or_, select, update
 
 from ..accounts.models import User
+from ..core.signals import staff_action_done
 from ..core.timeutil import utcnow
 from ..extensions import db
 from .models import OutboxMessage, OutboxStatus
@@ -20,9 +21,10 @@ STALE_CLAIM = timedelta(minutes=15)
 
 
 def queue_email(recipient: str, locale: str, template: str, calendar: tuple[str, bytes] | None = None,
-                **context) -> OutboxMessage:
+                reply_to: str | None = None, **context) -> OutboxMessage:
     """Store an email rendered from emails/<template>.txt in the given locale, with an optional
-    calendar invitation (METHOD, .ics bytes) attached.
+    calendar invitation (METHOD, .ics bytes) attached and an optional Reply-To address (the
+    person who wrote the message).
 
     The template sets `subject`; its output is the body. The caller commits, so the email
     is stored in the same transaction as the change it reports.
@@ -33,7 +35,7 @@ def queue_email(recipient: str, locale: str, template: str, calendar: tuple[str,
         )
         body = str(module).strip() + "\n"
     message = OutboxMessage(
-        recipient=recipient, locale=locale, subject=str(module.subject).strip(), body_text=body,
+        recipient=recipient, locale=locale, subject=str(module.subject).strip(), body_text=body, reply_to=reply_to,
         calendar_method=calendar[0] if calendar else None,
         calendar_ics=calendar[1].decode() if calendar else None,
     )
@@ -82,6 +84,8 @@ def _as_email(message: OutboxMessage) -> EmailMessage:
     email["From"] = current_app.config["MAIL_SENDER"]
     email["To"] = message.recipient
     email["Subject"] = message.subject
+    if message.reply_to:
+        email["Reply-To"] = message.reply_to
     email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}")
     email.set_content(message.body_text)
     if message.calendar_ics:
@@ -147,18 +151,24 @@ def deliver_due(batch_size: int = 100) -> DeliveryReport:
     return report
 
 
-def retry(message: OutboxMessage) -> None:
-    """Put a failed message back in the queue for the next delivery run."""
+def retry(message: OutboxMessage, retried_by: User | None = None) -> bool:
+    """Put a failed message back in the queue for the next delivery run; False if it had not
+    failed (nothing to retry)."""
+    if message.status != OutboxStatus.FAILED:
+        return False
     message.status = OutboxStatus.QUEUED
     message.next_attempt_at = utcnow()
     message.last_error = None
     message.attempts = 0
+    staff_action_done.send(retried_by, action="email.retried", subject=message)
+    db.session.commit()
+    return True
 
 
 # --- personal data -------------------------------------------------------------------------------------
 
-def _sent_to(person: User):
-    return OutboxMessage.recipient == person.email  # addresses are stored in lower case
+def _sent_to(email: str):
+    return OutboxMessage.recipient == email  # addresses are stored in lower case
 
 
 def personal_data(person: User) -> dict:
@@ -166,9 +176,10 @@ def personal_data(person: User) -> dict:
     return {"emails": [
         {"subject": message.subject, "created_at": message.created_at, "status": message.status,
          "sent_at": message.sent_at}
-        for message in db.session.scalars(select(OutboxMessage).where(_sent_to(person)).order_by(OutboxMessage.id))]}
+        for message in db.session.scalars(select(OutboxMessage).where(_sent_to(person.email)).order_by(OutboxMessage.id))]}
 
 
-def erase_personal_data(person: User) -> None:
-    """Delete every email to the person's address, sent or not."""
-    db.session.execute(delete(OutboxMessage).where(_sent_to(person)))
+def erase_personal_data(person: User, *, former_email: str, **_event) -> None:
+    """Delete every email to the erased person's former address, sent or not, including those
+    that erasing itself queued (cancellations). The erasing service commits."""
+    db.session.execute(delete(OutboxMessage).where(_sent_to(former_email)))

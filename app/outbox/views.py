@@ -1,6 +1,7 @@
 """Admins see what was sent, what waits and what failed, and can retry a failed message."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..accounts.models import Role
@@ -36,9 +37,7 @@ def show(message_id):
 @blueprint.post("/<int:message_id>/retry")
 def retry(message_id):
     message = db.session.get(OutboxMessage, message_id) or abort(404)
-    if message.status == OutboxStatus.FAILED:
-        services.retry(message)
-        db.session.commit()
+    if services.retry(message, retried_by=current_user):
         flash(_("The message will be sent on the next delivery run."), "success")
     return redirect(url_for("outbox.show", message_id=message.id))
 

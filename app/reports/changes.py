@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, event, func, insert, or_, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from ..accounts.models import Area, User, UserRole
 from ..core.timeutil import UTCDateTime, utcnow
@@ -83,7 +83,15 @@ def _person_of(item):
     return EVERYONE
 
 
-@event.listens_for(Session, "after_flush")
+def track_changes() -> None:
+    """Listen to our own database session (never to a host application's): the reports
+    follow every write to the tracked tables, whichever feature makes it. Connected once by
+    reports.init_app, however many apps are created."""
+    for name, listener in (("after_flush", _after_flush), ("do_orm_execute", _bulk_statement)):
+        if not event.contains(db.session, name, listener):
+            event.listen(db.session, name, listener)
+
+
 def _after_flush(session, _flush_context) -> None:
     changed = [*session.new, *session.deleted, *(item for item in session.dirty if session.is_modified(item))]
     people = {_person_of(item) for item in changed if isinstance(item, TRACKED)} - {False}
@@ -91,7 +99,6 @@ def _after_flush(session, _flush_context) -> None:
         _record(session.connection(), people)
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _bulk_statement(state) -> None:
     """Bulk INSERT, UPDATE and DELETE statements bypass the flush; who they touch is not known."""
     if (state.is_insert or state.is_update or state.is_delete) and state.bind_mapper is not None \

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from ..accounts.models import Area, AreaKind, Role, Sector, User
 from ..core.pagination import paginate_list
-from ..core.spreadsheets import csv_download, xlsx_download
+from ..core.spreadsheets import csv_download, record_export, xlsx_download
 from ..curriculum.services import CourseStatus, find_course
 from ..events.models import Attendance
 from ..extensions import db
@@ -122,6 +122,8 @@ def export(report, table_key, file_format):
     _grid, tables = services.REPORTS[report](report_request)
     table = next((table for table in tables if table.key == table_key), None) or abort(404)
     filename = f"kaiku-{report}-{table_key}-{report_request.now:%Y-%m-%d}.{file_format}"
+    record_export(current_user, "report.exported", report=report, table=table_key, format=file_format,
+                  filters=request.args.to_dict())
     header = [column.label for column in table.columns]
     if file_format == "xlsx":
         return xlsx_download(header, table.rows, filename, sheet_title=table.title)

@@ -119,7 +119,7 @@ def test_download_is_recorded_in_the_audit_log(client, auth, people):
     aino, _olli = people
     _download(client, auth, "aino@example.org")
     event = db.session.scalar(select(AuditEvent))
-    assert event.action == "accounts.personal_data" and event.actor_id == aino.id
+    assert event.action == "personal_data.downloaded" and event.actor_id == aino.id
 
 
 def test_account_page_offers_the_download(client, auth, app):
@@ -208,7 +208,7 @@ def test_erased_person_cannot_sign_in_and_their_download_names_no_one(client, ap
     privacy.erase(aino, erased_by=make_admin())
     assert client.post("/sign-in", data={"email": "aino@example.org", "password": "correct horse battery"}
                        ).status_code == 200
-    data = privacy.personal_data(aino)
+    data = privacy.download_personal_data(aino)
     assert data["person"]["name"] == "" and data["person"]["erased_at"]
     assert data["calendar_feeds"] == [] and data["emails"] == []
     assert "Aino" not in json.dumps(data, ensure_ascii=False)

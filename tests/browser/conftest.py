@@ -11,6 +11,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import Flask
+
 import pytest
 from werkzeug.serving import make_server
 
@@ -28,6 +30,7 @@ NODE_MODULES = REPO_ROOT / "node_modules"
 AXE_SCRIPT = NODE_MODULES / "axe-core" / "axe.min.js"
 VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
 CHROMIUM = Path("/usr/bin/chromium")
+DEMO_PASSWORD = "kaiku-demo"  # every demo person's password (app/accounts/demo.py)
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -77,6 +80,7 @@ class LiveServer:
     url: str
     reset_password_path: str  # the coordinator's unused password-reset link
     invitation_path: str      # the unused invitation link of a person who has not signed in yet
+    app: Flask                # for preconditions: `with live_server.app.app_context(): make_user(...)`
 
 
 def _delete_all_rows() -> None:
@@ -135,7 +139,7 @@ def live_server(database_url, smtp_port):
     thread = threading.Thread(target=server.serve_forever, name="kaiku-live-server", daemon=True)
     thread.start()
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", reset_path, invitation_path)
+        yield LiveServer(f"http://127.0.0.1:{port}", reset_path, invitation_path, app)
     finally:
         server.shutdown()
         thread.join(timeout=10)
@@ -144,3 +148,37 @@ def live_server(database_url, smtp_port):
         with app.app_context():
             _delete_all_rows()
             db.engine.dispose()
+
+
+# --- a person at a browser, for the journeys and the small-screen checks ----------------------------
+
+def choose_language(page, language: str) -> None:
+    """Press the language button in the page header (on a small screen it may sit in the menu)."""
+    press_header_button(page, "locale", language)
+
+
+def press_header_button(page, name: str, value: str) -> None:
+    button = page.locator(f'header button[name="{name}"][value="{value}"]')
+    if not button.is_visible():
+        page.locator("header summary").click()
+    with page.expect_navigation():
+        button.click()
+
+
+def sign_in(page, server: LiveServer, email: str, password: str, language: str) -> None:
+    """Sign in through the sign-in form, then pick `language` (the person's stored preference
+    applies on signing in)."""
+    page.goto(server.url + "/sign-in")
+    choose_language(page, language)
+    page.get_by_label(SIGN_IN_LABELS[language]["email"], exact=True).fill(email)
+    page.get_by_label(SIGN_IN_LABELS[language]["password"], exact=True).fill(password)
+    with page.expect_navigation():
+        page.locator("main").get_by_role("button", name=SIGN_IN_LABELS[language]["button"]).click()
+    assert not page.url.startswith(server.url + "/sign-in"), f"signing in as {email} failed"
+    choose_language(page, language)
+
+
+SIGN_IN_LABELS = {
+    "en": {"email": "Email", "password": "Password", "button": "Sign in"},
+    "sv": {"email": "E-post", "password": "Lösenord", "button": "Logga in"},
+}

@@ -26,6 +26,8 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
+from tests.browser.conftest import DEMO_PASSWORD
+
 ROLES = {
     "anonymous": None,
     "admin": "admin@example.org",
@@ -33,7 +35,6 @@ ROLES = {
     "coordinator": "coordinator@example.org",
     "area_lead": "arealead@example.org",
 }
-DEMO_PASSWORD = "kaiku-demo"
 LANGUAGES = ("fi", "sv", "en")
 BROWSER_LOCALE_OTHER_THAN = {"fi": "en-GB", "sv": "fi-FI", "en": "sv-FI"}
 MAX_PAGES_PER_CRAWL = 200

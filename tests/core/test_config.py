@@ -59,3 +59,20 @@ def test_every_setting_is_documented_in_the_example_config():
     tomllib.loads(text)  # it parses
     for key in DEFAULTS:
         assert f"{key.lower()} =" in text, key
+
+
+def test_development_links_follow_the_port_served(monkeypatch):
+    monkeypatch.setenv("KAIKU_PORT", "8000")  # what `PORT=8000 make run` sets
+    assert create_app().config["BASE_URL"] == "http://127.0.0.1:8000"
+    monkeypatch.setenv("KAIKU_BASE_URL", "https://training.example.org")
+    assert create_app().config["BASE_URL"] == "https://training.example.org"  # a given address wins
+
+
+def test_make_run_passes_its_port_to_the_app():
+    import subprocess
+    from pathlib import Path
+
+    dry_run = subprocess.run(["make", "-n", "run", "PORT=8000"], cwd=Path(__file__).parents[2],
+                             capture_output=True, text=True, check=True).stdout
+    [serve] = [line for line in dry_run.splitlines() if "flask run" in line]
+    assert "KAIKU_PORT=8000" in serve and "--port 8000" in serve

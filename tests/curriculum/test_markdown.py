@@ -13,3 +13,10 @@ def test_tables_anchors_toc_and_admonitions():
     assert "<table>" in rendered.html and 'class="admonition tip"' in rendered.html
     assert 'href="#kortin-kaytto"' in rendered.toc_html
     assert render_markdown("No headings.").toc_html == ""
+
+
+def test_a_table_scrolls_in_a_focusable_box_named_after_its_header_row():
+    html = render_markdown('| Task | What *it* means |\n|---|---|\n| 1 | 2 |\n').html
+    assert html.startswith('<div class="table-scroll" tabindex="0" role="region" '
+                           'aria-label="Task, What it means"><table>')
+    assert html.rstrip().endswith("</table></div>")

@@ -1,12 +1,14 @@
 """Trainers schedule sessions in Finnish wall time; storage is UTC and right across DST."""
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
+from app.core.timeutil import utcnow
 from app.events.models import TrainingSession
 from app.extensions import db
 from tests.events.conftest import make_session
 from tests.factories import make_user
+from tests.web import Browser
 
 FORM = {"title_fi": "Kevään perehdytys", "title_sv": "Vårens introduktion", "title_en": "Spring introduction",
         "description_fi": "## Ohjelma\n\nTervetuloa!", "course_id": 0, "day": "2027-03-22",
@@ -91,3 +93,28 @@ def test_coordinators_cannot_manage_sessions(client, auth, app):
     auth.sign_in("aino@example.org")
     assert client.get("/manage/sessions/").status_code == 403
     assert client.post("/manage/sessions/new", data=FORM).status_code == 403
+
+
+def test_each_session_of_a_series_closes_registration_as_long_before_its_own_start(client, auth, app, trainer):
+    auth.sign_in("trainer@example.org")
+    client.post("/manage/sessions/new", data={**FORM, "repeat_weeks": 2, "registration_closes_at": "2027-03-22T09:00"})
+    first, second = _sessions()
+    assert first.registration_closes_at == first.starts_at - timedelta(hours=1)
+    assert second.registration_closes_at == second.starts_at - timedelta(hours=1)
+
+
+def test_changing_every_session_of_a_series_leaves_the_past_ones_as_they_happened(client, auth, app, trainer):
+    from app.events import services
+
+    now = utcnow().replace(microsecond=0)
+    template = {"title": {"fi": "Koulutus"}, "description": {}, "joining_instructions": {},
+                "meeting_url": "https://meet.example.org/abc", "capacity": 20}
+    past, coming, later = services.create_sessions(
+        template, [], [(now + timedelta(weeks=week), now + timedelta(weeks=week, hours=1)) for week in (-1, 1, 2)])
+    auth.sign_in("trainer@example.org")
+    client.set_cookie("kaiku_lang", "en")
+    form = Browser(client).get(f"/manage/sessions/{later.id}/edit").form(button="Save")
+    page = form.fill(title_fi="Uusi nimi").check("scope", "Every session").submit()
+    assert "Saved: 2 sessions changed." in page.text
+    assert [s.title["fi"] for s in _sessions()] == ["Koulutus", "Uusi nimi", "Uusi nimi"]
+    assert [s.starts_at for s in _sessions()] == [past.starts_at, coming.starts_at, later.starts_at]

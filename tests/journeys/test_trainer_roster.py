@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from app.accounts.models import Role
+from app.audit.models import AuditEvent
 from app.core.timeutil import utcnow
 from app.events import services as events
 from app.events.models import Registration
@@ -74,6 +75,9 @@ def test_t2_mark_attendance_download_the_roster_and_message_registrants(browser,
         ("Aino", "Confirmed", "Attended"), ("Eero", "Confirmed", "Attended"), ("Olli", "On the waiting list", "")]
     registered = second.created_at.astimezone(HELSINKI).strftime("%Y-%m-%d %H:%M")
     assert rows[1]["Registered"] == registered
+
+    logged = db.session.scalars(select(AuditEvent.action).where(AuditEvent.subject_id == session.id)).all()
+    assert logged.count("attendance.marked") == 3 and "roster.exported" in logged
 
     form = page.form(button="Send the message").fill(subject="Slides", body="The slides are attached to the course page.")
     page = form.submit()

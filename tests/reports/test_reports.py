@@ -277,10 +277,10 @@ def test_exports_stream_and_are_logged(population, client, auth):
     response = client.get(f"/reports/matrix/people.csv?area={population.north.id}")
     assert response.is_streamed
     assert response.headers["Content-Disposition"].startswith('attachment; filename="kaiku-matrix-people-')
-    logged = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "reports.export")).one()
+    logged = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "report.exported")).one()
     assert logged.actor_id == population.admin.id
-    assert logged.subject == "file_format=csv, report=matrix, table_key=people"
-    assert logged.details == {"area": str(population.north.id)}
+    assert logged.details == {"report": "matrix", "table": "people", "format": "csv",
+                              "filters": {"area": str(population.north.id)}}
     assert client.get("/reports/matrix/people.pdf").status_code == 404
     assert client.get("/reports/matrix/nothing.csv").status_code == 404
 
