@@ -221,7 +221,7 @@ def _button(tag: Tag, text: str) -> Tag | None:
         if candidate.name == "input" and candidate.get("type") != "submit":
             continue
         label = candidate.get_text(" ", strip=True) or candidate.get("value", "")
-        if text in label:
+        if text in f"{label} {candidate.get('aria-label', '')}":  # an icon button says what it does there
             return candidate
     return None
 
