@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.models import User
+from ..core.collation import finnish_key
 from ..core.enums import LabelledEnum
 from ..core.signals import staff_action_done
 from ..core.timeutil import utcnow
@@ -447,12 +448,14 @@ class RosterRow:
 
 
 def roster(session: TrainingSession) -> list[RosterRow]:
-    """Confirmed first, then the waiting list in order, then unconfirmed and cancelled."""
+    """Confirmed first, then the waiting list in order, then unconfirmed and cancelled; within
+    each group but the waiting list, by name in the Finnish order."""
     order = {RegistrationStatus.CONFIRMED: 0, RegistrationStatus.WAITING: 1,
              RegistrationStatus.UNCONFIRMED: 2, RegistrationStatus.CANCELLED: 3}
     rows, waiting = [], 0
     for registration in sorted(_registrations(session, list(RegistrationStatus)),
-                               key=lambda r: (order[r.status], r.id)):
+                               key=lambda r: (order[r.status], r.id if r.status == RegistrationStatus.WAITING else 0,
+                                              finnish_key(r.name), r.id)):
         if registration.status == RegistrationStatus.WAITING:
             waiting += 1
         rows.append(RosterRow(registration, waiting if registration.status == RegistrationStatus.WAITING else None))

@@ -11,6 +11,7 @@ from flask_login import current_user
 from ..accounts.models import Role, Sector
 from ..accounts.policy import require_roles
 from ..accounts.services import all_areas
+from ..core.collation import finnish_key
 from ..core.spreadsheets import csv_download, record_export
 from ..core.timeutil import NonexistentLocalTime, local_to_utc, utc_to_local
 from ..events.forms import MessageForm, form_data_for, texts_as_data, texts_from
@@ -186,7 +187,7 @@ def _render_registrations(edition, message: MessageForm):
         "meetings/manage/registrations.html", edition=edition, rows=rows, counts=services.counts(all_rows),
         questions=services.questions(edition, QuestionForm.REGISTRATION), message=message,
         recipients=services.message_recipients(rows),
-        areas=sorted({row.area for row in all_rows if row.area}), sectors=list(Sector),
+        areas=sorted({row.area for row in all_rows if row.area}, key=finnish_key), sectors=list(Sector),
         statuses=list(RegistrationStatus), filters=request.args, answer_text=services.answer_text,
     )
 

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from ..accounts.models import Sector, User
+from ..core.collation import finnish_key
 from ..core.signals import staff_action_done
 from ..core.timeutil import utcnow
 from ..core.urls import absolute_url
@@ -286,8 +287,8 @@ def participant_list(edition: MeetingEdition) -> list[str]:
         return []
     consenting = {answer.registration_id for answer in db.session.scalars(
         select(MeetingAnswer).where(MeetingAnswer.question_id == consent.id)) if answer.value is True}
-    return sorted(registration.name for registration in registrations(edition, (RegistrationStatus.CONFIRMED,))
-                  if registration.id in consenting and registration.name)
+    return sorted((registration.name for registration in registrations(edition, (RegistrationStatus.CONFIRMED,))
+                   if registration.id in consenting and registration.name), key=finnish_key)
 
 
 @dataclass
@@ -314,7 +315,7 @@ def registrant_rows(edition: MeetingEdition, locale: str, area: str = "", sector
         if (not area or row.area == area) and (not sector or (person and person.sector == sector)) \
                 and (not status or registration.status == status):
             rows.append(row)
-    return rows
+    return sorted(rows, key=lambda row: finnish_key(row.registration.name))
 
 
 def message_recipients(rows: list[RegistrantRow]) -> list[Registration]:
