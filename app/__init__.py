@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import audit
+from . import audit, events
 from .config import flask_config, load_settings
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -35,6 +35,7 @@ def init_app(app: Flask, url_prefix: str = "", overrides: dict | None = None) ->
     _init_extensions(app)
     _register_blueprints(app, url_prefix)
     audit.init_app(app)
+    events.init_app(app)
     _register_cli(app)
     _connect_features()
 

@@ -104,6 +104,7 @@ def _forget_request_state():
     request. Start each test request as fresh as a real one."""
     refresh_babel()
     g.pop("_login_user", None)
+    g.pop("csrf_token", None)  # Flask-WTF keeps the token of the browser that asked first
 
 
 @pytest.fixture

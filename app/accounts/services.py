@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..core.i18n import SUPPORTED_LOCALES
+from ..core.signals import person_deactivated, person_reactivated
 from ..core.timeutil import utcnow
 from ..core.tokens import hash_token, new_token
 from ..core.urls import absolute_url
@@ -167,9 +168,14 @@ def update_person(user: User, *, name: str, roles, area: Area | None, sector: st
     db.session.commit()
 
 
-def set_active(user: User, active: bool) -> None:
-    """Deactivating keeps the person and their history; they can no longer sign in."""
+def set_active(user: User, active: bool, actor: User | None = None) -> None:
+    """Deactivating keeps the person and their history; they can no longer sign in, and the
+    features subscribed to person_deactivated end what the person had coming (e.g. registrations)."""
+    if user.active == active:
+        return
     user.active = active
+    db.session.flush()
+    (person_reactivated if active else person_deactivated).send(user, actor=actor)
     db.session.commit()
 
 

@@ -64,16 +64,16 @@ def edit(session_id):
     if form.validate_on_submit():
         fields = form.session_fields()
         fields["starts_at"], fields["ends_at"] = form.times_utc[0]
-        if fields["capacity"] < session.confirmed_count:
-            form.capacity.errors.append(_("%(count)d people are already confirmed; cancel registrations first or keep at least that many seats.", count=session.confirmed_count))
+        try:
+            services.update_session(session, fields, _chosen_trainers(form), int(form.version.data or 0))
+        except services.EditConflict:
+            flash(_("Someone else saved this session while you were editing it. Your changes were not saved: "
+                    "the form now shows the saved version, so make your changes again."), "error")
+            db.session.rollback()
+            return redirect(url_for("events_manage.edit", session_id=session.id))
+        except services.CapacityRefused as refusal:
+            form.capacity.errors.append(str(refusal))
         else:
-            try:
-                services.update_session(session, fields, _chosen_trainers(form), int(form.version.data or 0))
-            except services.EditConflict:
-                flash(_("Someone else saved this session while you were editing it. Your changes were not saved: "
-                        "the form now shows the saved version, so make your changes again."), "error")
-                db.session.rollback()
-                return redirect(url_for("events_manage.edit", session_id=session.id))
             flash(_("Saved."), "success")
             return redirect(url_for("events_manage.roster", session_id=session.id))
     return render_template("events/manage/edit.html", form=form, session=session)

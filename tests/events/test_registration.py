@@ -135,7 +135,7 @@ def test_guest_registers_confirms_by_email_and_cancels_with_the_manage_link(clie
     confirmation = smtp_server.messages[1]
     assert ics_attachment(confirmation)[0] == "REQUEST"
     manage_link = re_manage_link(text_of(confirmation))
-    client.post(manage_link)
+    client.post(manage_link + "/cancel")
     db.session.refresh(registration)
     assert registration.status == RegistrationStatus.CANCELLED
 
