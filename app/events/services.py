@@ -278,8 +278,9 @@ def confirmation_lapsed(registration: Registration) -> bool:
     registration has ended."""
     if registration.status == RegistrationStatus.CANCELLED:
         return True
+    sent_at = registration.confirmation_sent_at or registration.created_at
     return registration.status == RegistrationStatus.UNCONFIRMED and \
-        registration.confirmation_sent_at + timedelta(hours=GUEST_CONFIRMATION_HOURS) <= utcnow()
+        sent_at + timedelta(hours=GUEST_CONFIRMATION_HOURS) <= utcnow()
 
 
 def _send_confirmation(registration: Registration) -> None:
