@@ -37,7 +37,7 @@ def test_100_concurrent_registrations_for_20_seats(app):
                 registration = services.register_person(target, person, "en")
                 results[person_id] = (registration.id, registration.status)
             except Exception as error:  # every failure is a defect here
-                errors.append(str(error)[:400])
+                errors.append(repr(error))
             finally:
                 db.session.remove()
 
