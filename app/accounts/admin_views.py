@@ -92,7 +92,7 @@ def set_active(person_id):
     if person.id == current_user.id and not activate:
         flash(_("You cannot deactivate your own account."), "error")
     else:
-        services.set_active(person, activate, changed_by=current_user)
+        services.set_active(person, activate, actor=current_user)
         flash(_("%(name)s can sign in again.", name=person.name) if activate
               else _("%(name)s has been deactivated; their history is kept.", name=person.name), "success")
     return redirect(url_for("accounts_admin.edit_person", person_id=person.id))

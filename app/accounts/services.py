@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..core.collation import finnish_key, finnish_order
 from ..core.i18n import SUPPORTED_LOCALES
-from ..core.signals import staff_action_done
+from ..core.signals import person_deactivated, person_reactivated, staff_action_done
 from ..core.timeutil import utcnow
 from ..core.tokens import hash_token, new_token
 from ..core.urls import absolute_url
@@ -181,10 +181,15 @@ def update_person(user: User, *, name: str, roles, area: Area | None, sector: st
     db.session.commit()
 
 
-def set_active(user: User, active: bool, changed_by: User | None = None) -> None:
-    """Deactivating keeps the person and their history; they can no longer sign in."""
+def set_active(user: User, active: bool, actor: User | None = None) -> None:
+    """Deactivating keeps the person and their history; they can no longer sign in, and the
+    features subscribed to person_deactivated end what the person had coming (e.g. registrations)."""
+    if user.active == active:
+        return
     user.active = active
-    staff_action_done.send(changed_by, action="person.reactivated" if active else "person.deactivated", subject=user)
+    db.session.flush()
+    (person_reactivated if active else person_deactivated).send(user, actor=actor)
+    staff_action_done.send(actor, action="person.reactivated" if active else "person.deactivated", subject=user)
     db.session.commit()
 
 

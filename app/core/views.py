@@ -7,7 +7,6 @@ from flask_wtf.csrf import CSRFError
 
 from .. import PACKAGE_DIR
 from ..curriculum.services import dashboard
-from ..events.services import registrations_of
 from ..meetings.services import current_edition
 from ..extensions import db
 from .i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES, SUPPORTED_LOCALES, format_datetime, format_time
@@ -33,7 +32,6 @@ ONE_YEAR = 365 * 24 * 3600
 def home():
     signed_in = current_user.is_authenticated
     return render_template("core/home.html", training=dashboard(current_user) if signed_in else [],
-                           registrations=registrations_of(current_user) if signed_in else [],
                            meeting=current_edition())
 
 

@@ -16,7 +16,7 @@ from ..core.spreadsheets import csv_download, record_export
 from ..core.timeutil import NonexistentLocalTime, local_to_utc, utc_to_local
 from ..events.forms import MessageForm, form_data_for, texts_as_data, texts_from
 from ..events.models import RegistrationStatus
-from ..events.services import EditConflict, message_registrants, update_session
+from ..events.services import CapacityRefused, EditConflict, message_registrants, update_session
 from ..extensions import db
 from . import services
 from .forms import EditionForm, ItemForm, MaterialForm, QuestionEditForm, RecordingForm
@@ -78,8 +78,11 @@ def edit(year):
             flash(_("Someone else saved this edition while you were editing it. Your changes were not saved: "
                     "the form now shows the saved version."), "error")
             return redirect(url_for("meetings_manage.edit", year=year))
-        flash(_("Saved."), "success")
-        return redirect(url_for("meetings_manage.programme", year=year))
+        except CapacityRefused as refusal:
+            form.capacity.errors.append(str(refusal))
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("meetings_manage.programme", year=year))
     return render_template("meetings/manage/edition_form.html", form=form, edition=edition)
 
 
