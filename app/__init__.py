@@ -116,10 +116,14 @@ def _init_features(app: Flask) -> None:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """SQLite enforces foreign keys only when asked; WAL lets readers run beside a writer."""
+    """SQLite enforces foreign keys only when asked; WAL lets readers run beside a writer;
+    lower() and the Finnish collation must know every letter, not only A–Z."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+        from .core.collation import register_sqlite_functions
+
+        register_sqlite_functions(dbapi_connection)

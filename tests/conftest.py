@@ -105,7 +105,7 @@ def _forget_request_state():
     the request's browser session in `g` too)."""
     refresh_babel()
     g.pop("_login_user", None)
-    g.pop("csrf_token", None)
+    g.pop("csrf_token", None)  # Flask-WTF keeps the last page's token here, whoever's session it was
 
 
 @pytest.fixture

@@ -152,8 +152,8 @@ class Form:
                  for value in values if isinstance(value, tuple)}
         for name in files:
             data.poplist(name)
-        if self.method == "GET":
-            return self.page.browser.get(self.action, query=data, expect_status=expect_status)
+        if self.method == "GET":  # the form's fields replace any query string in its action, as in browsers
+            return self.page.browser.get(urlsplit(self.action).path, query=data, expect_status=expect_status)
         payload = MultiDict(data)
         for name, file in files.items():
             payload.add(name, file)
@@ -221,7 +221,7 @@ def _button(tag: Tag, text: str) -> Tag | None:
         if candidate.name == "input" and candidate.get("type") != "submit":
             continue
         label = candidate.get_text(" ", strip=True) or candidate.get("value", "")
-        if text in label:
+        if text in f"{label} {candidate.get('aria-label', '')}":  # an icon button says what it does there
             return candidate
     return None
 

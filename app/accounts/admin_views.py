@@ -1,12 +1,13 @@
 """Admin pages: people (invite, edit, deactivate, import, erase) and areas."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.pagination import paginate
 from ..extensions import db
 from . import privacy, services
-from .forms import AreaForm, ImportForm, InviteForm, PersonForm
+from .forms import AreaForm, EraseForm, ImportForm, InviteForm, PersonForm
 from .models import Area, Role, User
 from .policy import require_roles
 
@@ -51,7 +52,7 @@ def people():
     active = {"active": True, "inactive": False}.get(status)
     page = paginate(services.people_query(search, role, area_id, active), request.args.get("page", 1, type=int))
     return render_template(
-        "accounts/admin/people.html", page=page, areas=services.all_areas(), roles=list(Role),
+        "accounts/admin/people.html", page=page, areas=services.all_areas(str(get_locale())), roles=list(Role),
         filters={"q": search, "role": role, "area": area_id, "status": status},
     )
 
@@ -91,7 +92,7 @@ def set_active(person_id):
     if person.id == current_user.id and not activate:
         flash(_("You cannot deactivate your own account."), "error")
     else:
-        services.set_active(person, activate, changed_by=current_user)
+        services.set_active(person, activate, actor=current_user)
         flash(_("%(name)s can sign in again.", name=person.name) if activate
               else _("%(name)s has been deactivated; their history is kept.", name=person.name), "success")
     return redirect(url_for("accounts_admin.edit_person", person_id=person.id))
@@ -106,21 +107,21 @@ def reinvite(person_id):
     return redirect(url_for("accounts_admin.edit_person", person_id=person.id))
 
 
-@blueprint.post("/people/<int:person_id>/erase")
+@blueprint.route("/people/<int:person_id>/erase", methods=["GET", "POST"])
 def erase(person_id):
+    """The confirmation page says what goes and what stays; the admin types the email to confirm."""
     person = _changeable_person_or_404(person_id)
-    if services.normalize_email(request.form.get("confirm_email", "")) != person.email:
-        flash(_("Nothing was erased: type the person's email address exactly as shown to confirm."), "error")
-    else:
+    form = EraseForm(person.email)
+    if form.validate_on_submit():
         try:
             privacy.erase(person, erased_by=current_user)
         except services.AccountError as error:
-            flash(str(error), "error")
+            form.confirm_email.errors.append(str(error))
         else:
             flash(_("The person's personal data has been erased; their figures are kept."), "success")
             return redirect(url_for("accounts_admin.edit_person", person_id=person.id))
     # Refusals render the page rather than redirect: the audit log records redirected POSTs as changes.
-    return render_template("accounts/admin/person.html", form=_person_form(person, formdata=None), person=person)
+    return render_template("accounts/admin/erase.html", form=form, person=person)
 
 
 @blueprint.route("/people/import", methods=["GET", "POST"])

@@ -113,3 +113,18 @@ class ImportForm(FlaskForm):
         validators=[FileRequired(_l("Choose a file.")), FileAllowed(["csv", "txt"], _l("Choose a .csv file."))],
         description=_l("Columns: email, name, area, sector, language. The first line names the columns."),
     )
+
+
+class EraseForm(FlaskForm):
+    """Typing the person's email address confirms that this is the person to erase."""
+
+    confirm_email = StringField(_l("The person's email address"), filters=[strip], validators=[DataRequired()])
+
+    def __init__(self, email: str, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.expected_email = email
+        self.confirm_email.description = _l("Type %(email)s to confirm.", email=email)
+
+    def validate_confirm_email(self, field):
+        if field.data.lower() != self.expected_email:
+            raise ValidationError(_l("Nothing was erased: type the person's email address exactly as shown."))

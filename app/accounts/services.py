@@ -10,8 +10,9 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..core.collation import finnish_key, finnish_order
 from ..core.i18n import SUPPORTED_LOCALES
-from ..core.signals import staff_action_done
+from ..core.signals import person_deactivated, person_reactivated, staff_action_done
 from ..core.timeutil import utcnow
 from ..core.tokens import hash_token, new_token
 from ..core.urls import absolute_url
@@ -180,18 +181,26 @@ def update_person(user: User, *, name: str, roles, area: Area | None, sector: st
     db.session.commit()
 
 
-def set_active(user: User, active: bool, changed_by: User | None = None) -> None:
-    """Deactivating keeps the person and their history; they can no longer sign in."""
+def set_active(user: User, active: bool, actor: User | None = None) -> None:
+    """Deactivating keeps the person and their history; they can no longer sign in, and the
+    features subscribed to person_deactivated end what the person had coming (e.g. registrations)."""
+    if user.active == active:
+        return
     user.active = active
-    staff_action_done.send(changed_by, action="person.reactivated" if active else "person.deactivated", subject=user)
+    db.session.flush()
+    (person_reactivated if active else person_deactivated).send(user, actor=actor)
+    staff_action_done.send(actor, action="person.reactivated" if active else "person.deactivated", subject=user)
     db.session.commit()
 
 
 def people_query(search: str = "", role: str = "", area_id: int | None = None, active: bool | None = None):
-    query = select(User).order_by(func.lower(User.name))
+    """People in the Finnish order of their names; `search` matches any part of the name or
+    email, whatever the case of any letter."""
+    query = select(User).order_by(finnish_order(User.name), User.id)
     if search:
-        pattern = f"%{search.strip().lower()}%"
-        query = query.where(or_(func.lower(User.name).like(pattern), User.email.like(pattern)))
+        pattern = f"%{_escape_like(search.strip().lower())}%"
+        query = query.where(or_(func.lower(User.name).like(pattern, escape="\\"),
+                                User.email.like(pattern, escape="\\")))
     if role:
         query = query.where(User.role_rows.any(role=role))
     if area_id:
@@ -201,15 +210,26 @@ def people_query(search: str = "", role: str = "", area_id: int | None = None, a
     return query
 
 
-def all_areas() -> list[Area]:
-    return list(db.session.scalars(select(Area).order_by(Area.name_fi)))
+def _escape_like(text: str) -> str:
+    """`text` matched literally by LIKE: % and _ in a search are just characters."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def find_area_by_name(name: str) -> Area | None:
-    wanted = name.strip().lower()
-    return db.session.scalar(select(Area).where(or_(
-        func.lower(Area.name_fi) == wanted, func.lower(Area.name_sv) == wanted, func.lower(Area.name_en) == wanted
-    )))
+def all_areas(locale: str = "fi") -> list[Area]:
+    """Every area, in the Finnish order of its name in `locale` (areas are a few hundred at most)."""
+    return sorted(db.session.scalars(select(Area)), key=lambda area: finnish_key(area.name(locale)))
+
+
+def areas_by_name() -> dict[str, Area]:
+    """Every area under its name in each language, casefolded: matched in Python, because
+    SQL's lower() does not fold every letter on every database."""
+    return {name.casefold(): area for area in db.session.scalars(select(Area))
+            for name in (area.name_en, area.name_sv, area.name_fi)}
+
+
+def find_area_by_name(name: str, areas: dict[str, Area] | None = None) -> Area | None:
+    """The area with this name in any language, whatever the case of any letter."""
+    return (areas if areas is not None else areas_by_name()).get(name.strip().casefold())
 
 
 def save_area(area: Area, saved_by: User | None = None) -> Area:
@@ -266,11 +286,12 @@ def import_coordinators(data: bytes, invited_by: User | None) -> ImportReport:
                                    columns=", ".join(IMPORT_COLUMNS), missing=", ".join(missing))))
         return report
     seen: set[str] = set()
+    areas = areas_by_name()
     valid_rows = []
     for row in reader:
         line = reader.line_num
         row = {key: (value or "").strip() for key, value in row.items() if key}
-        row_errors, person = _check_import_row(row, seen)
+        row_errors, person = _check_import_row(row, seen, areas)
         report.errors.extend((line, message) for message in row_errors)
         if not row_errors:
             valid_rows.append(person)
@@ -288,7 +309,7 @@ def import_coordinators(data: bytes, invited_by: User | None) -> ImportReport:
     return report
 
 
-def _check_import_row(row: dict, seen: set[str]) -> tuple[list[str], dict]:
+def _check_import_row(row: dict, seen: set[str], areas: dict[str, Area]) -> tuple[list[str], dict]:
     errors = []
     person = {"name": row.get("name", ""), "sector": None, "locale": None, "area": None}
     try:
@@ -304,7 +325,7 @@ def _check_import_row(row: dict, seen: set[str]) -> tuple[list[str], dict]:
     if not person["name"]:
         errors.append(_("The name is missing."))
     if row.get("area"):
-        person["area"] = find_area_by_name(row["area"])
+        person["area"] = find_area_by_name(row["area"], areas)
         if person["area"] is None:
             errors.append(_("Unknown area: %(area)s.", area=row["area"]))
     if row.get("sector"):

@@ -49,6 +49,15 @@ def personal_feed_key(token_hash: str) -> tuple:
     return ("personal", token_hash)
 
 
+def _last_change(moment: datetime, registration: Registration | None) -> datetime:
+    """When an event last changed for this person: the session's or item's own change, or a
+    change of their registration (confirmed, promoted, cancelled), whichever is later, so that
+    clients that poll with If-Modified-Since see their own cancellation too."""
+    if registration is None:
+        return moment
+    return max(filter(None, (moment, registration.created_at, registration.confirmed_at, registration.cancelled_at)))
+
+
 def session_event(session: TrainingSession, locale: str, registration: Registration | None = None) -> CalendarEvent:
     """The calendar event of a session. For a confirmed registration it carries the person's
     join link; otherwise the session page. The meeting link itself never appears."""
@@ -62,7 +71,8 @@ def session_event(session: TrainingSession, locale: str, registration: Registrat
         description = f"{description}\n\n{page}".strip()
     return CalendarEvent(
         uid=session.uid, summary=session.title_in(locale), start=session.starts_at, end=session.ends_at,
-        last_modified=session.updated_at, sequence=session.sequence, description=description, url=page,
+        last_modified=_last_change(session.updated_at, registration), sequence=session.sequence,
+        description=description, url=page,
         location=link, cancelled=session.is_cancelled or (registration is not None and not registration.is_active),
         tentative=registration is not None and registration.status == RegistrationStatus.WAITING,
         attendees=[(registration.email, registration.name)] if registration is not None else [],
@@ -78,8 +88,9 @@ def item_event(edition: MeetingEdition, item: ProgrammeItem, locale: str,
     description = "\n\n".join(part for part in (item.speakers, item.description_in(locale), link) if part)
     return CalendarEvent(
         uid=item.uid, summary=f"{item.title_in(locale)} – {edition.title_in(locale)}", start=item.starts_at,
-        end=item.ends_at, last_modified=item.updated_at, sequence=item.sequence, description=description,
-        url=page, location=link, cancelled=edition.session.is_cancelled,
+        end=item.ends_at, last_modified=_last_change(item.updated_at, registration), sequence=item.sequence,
+        description=description, url=page, location=link,
+        cancelled=edition.session.is_cancelled or (registration is not None and not registration.is_active),
     )
 
 
@@ -143,9 +154,8 @@ def personal_feed(token: FeedToken, name: str) -> Feed:
         TrainingSession.ends_at >= utcnow() - FEED_HISTORY).order_by(TrainingSession.starts_at))
     events = []
     for registration in registrations:
-        if registration.session.kind == ANNUAL_MEETING:
-            if registration.is_active:
-                events += _agenda_events(registration, locale)
+        if registration.session.kind == ANNUAL_MEETING:  # a cancelled registration's items show as cancelled
+            events += _agenda_events(registration, locale)
         else:
             events.append(session_event(registration.session, locale, registration))
     events += _due_date_events(person, locale)

@@ -78,7 +78,8 @@ def personal_feed(token):
 @blueprint.route("/", methods=["GET", "POST"])
 @login_required
 def my_calendar():
-    """Create, replace or revoke one's personal feed; the address is shown once, when made."""
+    """Create or replace one's personal feed, or set its reminder; the address is shown once,
+    when made. Turning the feed off asks first, on its own page."""
     new_feed_url = None
     if request.method == "POST":
         action = request.form.get("action")
@@ -87,10 +88,6 @@ def my_calendar():
         if action == "create":
             raw_token = services.issue_feed_token(current_user, alarm)
             new_feed_url = absolute_url("calendar.personal_feed", token=raw_token)
-        elif action == "revoke":
-            services.revoke_feed_token(current_user)
-            flash(_("Your calendar address no longer works. Calendars subscribed to it stop updating."), "success")
-            return redirect(url_for("calendar.my_calendar"))
         elif action == "alarm":
             services.set_feed_alarm(current_user, alarm)
             flash(_("Saved. Calendars pick up the change on their next refresh."), "success")
@@ -98,3 +95,17 @@ def my_calendar():
     return render_template("calendar/my_calendar.html", token=services.active_token(current_user),
                            new_feed_url=new_feed_url, alarm_choices=ALARM_CHOICES,
                            public_feed_url=absolute_url("calendar.public_feed"))
+
+
+@blueprint.route("/turn-off", methods=["GET", "POST"])
+@login_required
+def revoke():
+    """Confirm, then turn off the personal feed: calendars subscribed to it stop updating."""
+    token = services.active_token(current_user)
+    if token is None:
+        return redirect(url_for("calendar.my_calendar"))
+    if request.method == "POST":
+        services.revoke_feed_token(current_user)
+        flash(_("Your calendar address no longer works. Calendars subscribed to it stop updating."), "success")
+        return redirect(url_for("calendar.my_calendar"))
+    return render_template("calendar/revoke.html", token=token)

@@ -30,8 +30,9 @@ ONE_YEAR = 365 * 24 * 3600
 
 @blueprint.route("/")
 def home():
-    training = dashboard(current_user) if current_user.is_authenticated else []
-    return render_template("core/home.html", training=training, meeting=current_edition())
+    signed_in = current_user.is_authenticated
+    return render_template("core/home.html", training=dashboard(current_user) if signed_in else [],
+                           meeting=current_edition())
 
 
 @blueprint.route("/favicon.ico")

@@ -1,14 +1,15 @@
 """Live remote sessions: scheduling, registration with seats and a waiting list, attendance."""
 from flask import Flask
 
-from ..core.signals import (course_sessions_asked, live_session_attendance_asked, person_erased, person_erasing,
-                            personal_data_requested)
+from ..core.signals import (course_sessions_asked, live_session_attendance_asked, person_deactivated, person_erased,
+                            person_erasing, personal_data_requested)
 
 
 def init_app(app: Flask) -> None:
     from . import services
 
     personal_data_requested.connect(services.personal_data)
+    person_deactivated.connect(services.leave_upcoming_sessions)
     person_erasing.connect(services.cancel_registrations_of_erased)
     person_erased.connect(services.forget_guest_identity)
     # The curriculum's questions about a course's live sessions:

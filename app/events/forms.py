@@ -239,3 +239,10 @@ class MessageForm(FlaskForm):
 
     subject = StringField(_l("Subject"), filters=[strip], validators=[DataRequired(), Length(max=200)])
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=10000)])
+
+
+class ResendConfirmationForm(FlaskForm):
+    """A guest who lost the confirmation email asks for it again."""
+
+    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email()],
+                       description=_l("The address you registered with."))

@@ -1,11 +1,12 @@
-"""Links in emails and calendars for one registration: join, manage, guest confirmation.
+"""Links in emails and calendars for one registration: join, manage, late seat offer, guest
+confirmation.
 
-Join and manage links are derived from the registration id with the app's secret key, so
+Join, manage and offer links are derived from the registration id with the app's secret key, so
 every calendar and email carries the same stable link; a cancelled registration's link stops
 working because the registration is checked each time it is used.
 """
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 
 from ..core.urls import absolute_url
 from ..extensions import db
@@ -39,9 +40,12 @@ def guest_confirmation_token(registration: Registration) -> str:
 
 
 def registration_from_confirmation(token: str) -> Registration | None:
+    """The registration a genuine confirmation link is for, also once the link has expired: the
+    registration's own confirmation time decides whether it still works (events.services
+    confirmation_lapsed), so that the page can say it has expired."""
     try:
-        registration_id = _timed_serializer().loads(token, max_age=GUEST_CONFIRMATION_HOURS * 3600)
-    except (BadSignature, SignatureExpired):
+        registration_id = _timed_serializer().loads(token)
+    except BadSignature:
         return None
     return db.session.get(Registration, registration_id)
 
@@ -52,3 +56,7 @@ def join_url(registration: Registration) -> str:
 
 def manage_url(registration: Registration) -> str:
     return absolute_url("events.manage_registration", token=registration_link_token(registration, "manage"))
+
+
+def offer_url(registration: Registration) -> str:
+    return absolute_url("events.seat_offer", token=registration_link_token(registration, "offer"))

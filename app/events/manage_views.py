@@ -80,19 +80,18 @@ def edit(session_id):
         occurrences = form.occurrences()
         fields = form.session_fields()
         fields["starts_at"], fields["ends_at"] = form.times_utc[0]
-        most_confirmed = max(occurrence.confirmed_count for occurrence in occurrences)
-        if fields["capacity"] < most_confirmed:
-            form.capacity.errors.append(_("%(count)d people are already confirmed; cancel registrations first or keep at least that many seats.", count=most_confirmed))
+        series_times = [(occurrence, *times) for occurrence, times in zip(occurrences[1:], form.times_utc[1:])]
+        try:
+            services.update_session(session, fields, _chosen_trainers(form), int(form.version.data or 0),
+                                    series_times)
+        except services.EditConflict:
+            flash(_("Someone else saved this session while you were editing it. Your changes were not saved: "
+                    "the form now shows the saved version, so make your changes again."), "error")
+            db.session.rollback()
+            return redirect(url_for("events_manage.edit", session_id=session.id))
+        except services.CapacityRefused as refusal:
+            form.capacity.errors.append(str(refusal))
         else:
-            series_times = [(occurrence, *times) for occurrence, times in zip(occurrences[1:], form.times_utc[1:])]
-            try:
-                services.update_session(session, fields, _chosen_trainers(form), int(form.version.data or 0),
-                                        series_times)
-            except services.EditConflict:
-                flash(_("Someone else saved this session while you were editing it. Your changes were not saved: "
-                        "the form now shows the saved version, so make your changes again."), "error")
-                db.session.rollback()
-                return redirect(url_for("events_manage.edit", session_id=session.id))
             flash(ngettext("Saved.", "Saved: %(num)d sessions changed.", len(occurrences)), "success")
             _flash_repeated_times(form)
             return redirect(url_for("events_manage.roster", session_id=session.id))

@@ -116,6 +116,13 @@ class Registration(db.Model):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Given when joining the waiting list, the session's next number: the list is served in this
+    # order (a guest who confirms late joins at the end, not at the place of the first click).
+    queue_number: Mapped[int | None]
+    # Inside the promotion cutoff, a free seat is offered to the first waiting people instead.
+    offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Guests: when the last confirmation link was sent; the registration lapses with that link.
+    confirmation_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     session: Mapped[TrainingSession] = relationship()
     user = relationship("User")

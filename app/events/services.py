@@ -3,7 +3,9 @@ attendance and reminders.
 
 Seats are taken and given back only by single conditional UPDATEs of the session's
 confirmed_count (`... WHERE confirmed_count < capacity`), so any number of parallel
-registrations can never overbook a session, on PostgreSQL or SQLite.
+registrations can never overbook a session, on PostgreSQL or SQLite; and every change to a
+session's seats or waiting list holds the session's row lock until it commits (see the queue
+section), so the waiting list is served strictly in order.
 """
 import uuid
 from dataclasses import dataclass
@@ -14,15 +16,18 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.models import User
+from ..core.collation import finnish_key
 from ..core.enums import LabelledEnum
-from ..core.signals import attendance_marked, staff_action_done
+from ..core.signals import (attendance_marked, registration_cancelled, registration_confirmed, registration_promoted,
+                            registration_waiting, staff_action_done)
 from ..core.timeutil import utcnow
 from ..core.urls import absolute_url
 from ..extensions import db
-from .links import GUEST_CONFIRMATION_HOURS, guest_confirmation_token
+from .links import GUEST_CONFIRMATION_HOURS, guest_confirmation_token, offer_url
 from .models import ANNUAL_MEETING, SESSION, Attendance, Registration, RegistrationStatus, ReminderSent, TrainingSession
 from .notifications import notify_registrant
 
@@ -80,7 +85,7 @@ def waiting_position(registration: Registration) -> int | None:
         return None
     return db.session.scalar(select(func.count()).select_from(Registration).where(
         Registration.session_id == registration.session_id, Registration.status == RegistrationStatus.WAITING,
-        Registration.id <= registration.id))
+        Registration.queue_number <= registration.queue_number))
 
 
 def registration_state(session: TrainingSession, now: datetime | None = None) -> str:
@@ -111,16 +116,32 @@ def _check_open(session: TrainingSession) -> None:
         raise RegistrationRefused(REFUSALS[state]())
 
 
-# --- registering --------------------------------------------------------------------------------
+# --- the queue: seats and the waiting list -------------------------------------------------------
+#
+# Every change to a session's seats or waiting list first locks the session's row (`_lock_queue`)
+# and keeps the lock until its commit, so such changes happen one after another: whoever looks at
+# the waiting list sees it as committed, a freed seat goes to the first waiting person before any
+# newcomer can look, and a position quoted in an email is the one that gets committed.
 
-def _take_seat(session_id: int) -> bool:
-    taken = db.session.execute(
-        update(TrainingSession)
-        .where(TrainingSession.id == session_id, TrainingSession.confirmed_count < TrainingSession.capacity)
+def _lock_queue(session_id: int) -> None:
+    """An UPDATE locks the row on PostgreSQL and starts the single write transaction on SQLite."""
+    db.session.execute(update(TrainingSession).where(TrainingSession.id == session_id)
+                       .values(confirmed_count=TrainingSession.confirmed_count)
+                       .execution_options(synchronize_session=False))
+
+
+def _take_seat(session_id: int, newcomer: Registration | None = None) -> bool:
+    """Take a free seat in one conditional UPDATE; a newcomer only while nobody else waits."""
+    conditions = [TrainingSession.id == session_id, TrainingSession.confirmed_count < TrainingSession.capacity]
+    if newcomer is not None:
+        conditions.append(~select(Registration.id).where(
+            Registration.session_id == session_id, Registration.status == RegistrationStatus.WAITING,
+            Registration.id != newcomer.id).exists())
+    return db.session.execute(
+        update(TrainingSession).where(*conditions)
         .values(confirmed_count=TrainingSession.confirmed_count + 1)
         .execution_options(synchronize_session=False)
     ).rowcount == 1
-    return taken
 
 
 def _give_back_seat(session_id: int) -> None:
@@ -129,23 +150,89 @@ def _give_back_seat(session_id: int) -> None:
         .values(confirmed_count=TrainingSession.confirmed_count - 1).execution_options(synchronize_session=False))
 
 
+def _free_seats(session_id: int) -> int:
+    return db.session.scalar(select(TrainingSession.capacity - TrainingSession.confirmed_count)
+                             .where(TrainingSession.id == session_id))
+
+
+def _waiting_list(session_id: int, limit: int | None = None) -> list[Registration]:
+    return list(db.session.scalars(select(Registration).where(
+        Registration.session_id == session_id, Registration.status == RegistrationStatus.WAITING)
+        .order_by(Registration.queue_number).limit(limit)))
+
+
 def invitation_method(registration: Registration) -> str | None:
     """Sessions send an iTIP invitation; an annual meeting is many programme items, which
     people add through their personal agenda feed instead."""
     return "REQUEST" if registration.session.kind == SESSION else None
 
 
-def _place(registration: Registration) -> None:
-    """Confirm if a seat is free, else put on the waiting list; email the person either way."""
-    if _take_seat(registration.session_id):
-        registration.status = RegistrationStatus.CONFIRMED
-        registration.confirmed_at = utcnow()
-        notify_registrant(registration, "registration_confirmed", method=invitation_method(registration))
-    else:
-        registration.status = RegistrationStatus.WAITING
-        db.session.flush()
-        notify_registrant(registration, "registration_waiting", position=waiting_position(registration))
+def _confirm(registration: Registration, template: str, signal) -> None:
+    """Give the registration the seat it has just taken and email the person the invitation."""
+    registration.status = RegistrationStatus.CONFIRMED
+    registration.confirmed_at = utcnow()
+    db.session.flush()
+    signal.send(registration)
+    notify_registrant(registration, template, method=invitation_method(registration))
 
+
+def _join_waiting_list(registration: Registration) -> None:
+    """Under the queue lock: the end of the list, and the email quotes the position committed."""
+    waiting, last_number = db.session.execute(select(func.count(), func.max(Registration.queue_number)).where(
+        Registration.session_id == registration.session_id, Registration.status == RegistrationStatus.WAITING,
+        Registration.id != registration.id)).one()
+    registration.status, registration.queue_number = RegistrationStatus.WAITING, (last_number or 0) + 1
+    db.session.flush()
+    registration_waiting.send(registration)
+    notify_registrant(registration, "registration_waiting", position=waiting + 1)
+
+
+def _place(registration: Registration) -> None:
+    """Under the queue lock: a seat if one is free and nobody is waiting for it, else the end
+    of the waiting list; the person is emailed either way."""
+    if _take_seat(registration.session_id, newcomer=registration):
+        _confirm(registration, "registration_confirmed", registration_confirmed)
+    else:
+        _join_waiting_list(registration)
+
+
+def _promotion_cutoff(session: TrainingSession) -> datetime:
+    return session.starts_at - timedelta(hours=current_app.config["PROMOTION_CUTOFF_HOURS"])
+
+
+def _fill_free_seats(session: TrainingSession) -> list[Registration]:
+    """Under the queue lock: free seats go to the waiting list in its order and each promoted
+    person is emailed. Inside the promotion cutoff, when a late seat needs a quick answer, they
+    are offered instead to the first OFFERS_PER_FREE_SEAT waiting people per seat, and the first
+    to accept gets it. Returns the people promoted."""
+    now, promoted = utcnow(), []
+    if session.is_cancelled or now >= session.starts_at:
+        return promoted
+    if now >= _promotion_cutoff(session):
+        _offer_free_seats(session)
+        return promoted
+    while (waiting := _waiting_list(session.id, 1)) and _take_seat(session.id):
+        _confirm(waiting[0], "registration_promoted", registration_promoted)
+        promoted.append(waiting[0])
+    return promoted
+
+
+OFFERS_PER_FREE_SEAT = 3
+
+
+def _offer_free_seats(session: TrainingSession) -> None:
+    """Email an offer to those of the first waiting people who have not had one; an offer stays
+    open as long as the person waits and a seat is free."""
+    free = _free_seats(session.id)
+    if free <= 0:
+        return
+    for registration in _waiting_list(session.id, free * OFFERS_PER_FREE_SEAT):
+        if registration.offered_at is None:
+            registration.offered_at = utcnow()
+            notify_registrant(registration, "seat_offered", offer_link=offer_url(registration))
+
+
+# --- registering --------------------------------------------------------------------------------
 
 def _insert(registration: Registration) -> None:
     """Insert, refusing a second active registration by the same person or email."""
@@ -153,110 +240,223 @@ def _insert(registration: Registration) -> None:
         with db.session.begin_nested():
             db.session.add(registration)
     except IntegrityError:
+        db.session.rollback()
         raise RegistrationRefused(_("You are already registered for this session."))
 
 
-def register_person(session: TrainingSession, person: User, locale: str) -> Registration:
-    """Register a signed-in person: confirmed while seats last, then on the waiting list."""
+def register_person(session: TrainingSession, person: User, locale: str, *, commit: bool = True) -> Registration:
+    """Register a signed-in person: confirmed while seats last and nobody waits, else at the end
+    of the waiting list; the email quotes the committed position. With commit=False the caller
+    adds to the registration (a meeting's answers) and commits it all at once."""
     _check_open(session)
     if not may_register(person, session):
         raise RegistrationRefused(_("This session is not open to you. Contact the support service if you think it should be."))
     if registration_of(person, session) is not None:
         raise RegistrationRefused(_("You are already registered for this session."))
+    _lock_queue(session.id)
     registration = Registration(session_id=session.id, user_id=person.id, locale=person.locale or locale,
                                 status=RegistrationStatus.WAITING)
     _insert(registration)
     _place(registration)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return registration
 
 
+def _lapse_unconfirmed(*conditions) -> int:
+    """Unconfirmed registrations whose confirmation link has expired end: they no longer hold
+    the address, and their link says so."""
+    now = utcnow()
+    return db.session.execute(
+        update(Registration).where(
+            Registration.status == RegistrationStatus.UNCONFIRMED,
+            Registration.confirmation_sent_at < now - timedelta(hours=GUEST_CONFIRMATION_HOURS), *conditions)
+        .values(status=RegistrationStatus.CANCELLED, cancelled_at=now)
+        .execution_options(synchronize_session=False)).rowcount
+
+
+def lapse_unconfirmed_registrations() -> int:
+    """End every unconfirmed registration whose confirmation link has expired; return how many."""
+    lapsed = _lapse_unconfirmed()
+    db.session.commit()
+    return lapsed
+
+
+def confirmation_lapsed(registration: Registration) -> bool:
+    """Whether the registration's confirmation link no longer works: it has expired, or the
+    registration has ended."""
+    if registration.status == RegistrationStatus.CANCELLED:
+        return True
+    sent_at = registration.confirmation_sent_at or registration.created_at
+    return registration.status == RegistrationStatus.UNCONFIRMED and \
+        sent_at + timedelta(hours=GUEST_CONFIRMATION_HOURS) <= utcnow()
+
+
+def _send_confirmation(registration: Registration) -> None:
+    registration.confirmation_sent_at = utcnow()
+    db.session.flush()
+    notify_registrant(registration, "guest_confirm",
+                      confirm_link=absolute_url("events.confirm_guest", token=guest_confirmation_token(registration)),
+                      valid_hours=GUEST_CONFIRMATION_HOURS)
+
+
+def _active_guest_registration(session: TrainingSession, email: str) -> Registration | None:
+    return db.session.scalar(select(Registration).where(
+        Registration.session_id == session.id, Registration.guest_email == email, Registration.status.in_(ACTIVE)))
+
+
 def register_guest(session: TrainingSession, *, name: str, email: str, organisation: str, area: str,
-                   locale: str) -> Registration:
-    """A guest's registration waits for the email confirmation link before it takes a seat."""
+                   locale: str, commit: bool = True) -> Registration:
+    """A guest's registration waits for the email confirmation link before it takes a seat; an
+    earlier registration of the address that lapsed unconfirmed no longer counts. commit=False
+    as for register_person."""
     _check_open(session)
     if not session.open_to_guests:
         raise RegistrationRefused(_("This session is open only to signed-in participants."))
     email = email.strip().lower()
-    if db.session.scalar(select(Registration).where(
-            Registration.session_id == session.id, Registration.guest_email == email,
-            Registration.status.in_(ACTIVE))):
+    _lapse_unconfirmed(Registration.session_id == session.id, Registration.guest_email == email)
+    if _active_guest_registration(session, email):
+        db.session.rollback()
         raise RegistrationRefused(_("This email address is already registered for this session."))
     registration = Registration(session_id=session.id, guest_name=name.strip(), guest_email=email,
                                 guest_organisation=organisation.strip() or None, guest_area=area.strip() or None,
                                 locale=locale, status=RegistrationStatus.UNCONFIRMED)
     _insert(registration)
-    db.session.flush()
-    notify_registrant(registration, "guest_confirm",
-                      confirm_link=absolute_url("events.confirm_guest", token=guest_confirmation_token(registration)),
-                      valid_hours=GUEST_CONFIRMATION_HOURS)
-    db.session.commit()
+    _send_confirmation(registration)
+    if commit:
+        db.session.commit()
     return registration
+
+
+def resend_guest_confirmation(session: TrainingSession, email: str) -> None:
+    """Send the confirmation link again if the address has a registration for the session
+    waiting for it; otherwise do nothing, so that the answer tells nobody who has registered."""
+    registration = _active_guest_registration(session, email.strip().lower())
+    if registration is not None and registration.status == RegistrationStatus.UNCONFIRMED \
+            and not confirmation_lapsed(registration):
+        _send_confirmation(registration)
+        db.session.commit()
 
 
 def confirm_guest(registration: Registration) -> Registration:
-    """The guest clicked the link: take a seat or a place on the waiting list (once)."""
-    if registration.status != RegistrationStatus.UNCONFIRMED:
+    """The guest clicked the link in time: take a seat or a place at the end of the waiting
+    list (once; later clicks change nothing)."""
+    if registration.status != RegistrationStatus.UNCONFIRMED or confirmation_lapsed(registration):
         return registration
     _check_open(registration.session)
-    claimed = db.session.execute(
-        update(Registration).where(Registration.id == registration.id,
-                                   Registration.status == RegistrationStatus.UNCONFIRMED)
-        .values(status=RegistrationStatus.WAITING).execution_options(synchronize_session=False)).rowcount
-    if claimed:
-        db.session.refresh(registration)
+    _lock_queue(registration.session_id)
+    db.session.refresh(registration)
+    if registration.status == RegistrationStatus.UNCONFIRMED:
         _place(registration)
     db.session.commit()
-    db.session.refresh(registration)
     return registration
 
 
-def cancel_registration(registration: Registration) -> None:
-    """Cancel; a freed seat goes at once to the first person on the waiting list."""
-    previous = registration.status
-    cancelled = db.session.execute(
-        update(Registration).where(Registration.id == registration.id, Registration.status == previous)
-        .values(status=RegistrationStatus.CANCELLED, cancelled_at=utcnow())
-        .execution_options(synchronize_session=False)).rowcount
-    if not cancelled or previous == RegistrationStatus.CANCELLED:
-        db.session.rollback()
-        return
+def _cancel(registration: Registration) -> bool:
+    """Cancel under the queue lock; a freed seat goes to the waiting list in the same
+    transaction. The caller commits. False if it was already cancelled."""
+    _lock_queue(registration.session_id)
     db.session.refresh(registration)
+    previous = registration.status
+    if previous == RegistrationStatus.CANCELLED:
+        return False
+    registration.status, registration.cancelled_at = RegistrationStatus.CANCELLED, utcnow()
+    db.session.flush()
+    registration_cancelled.send(registration, previous_status=previous)
     if previous == RegistrationStatus.CONFIRMED:
         _give_back_seat(registration.session_id)
         notify_registrant(registration, "registration_cancelled",
                           method="CANCEL" if invitation_method(registration) else None)
+    _fill_free_seats(registration.session)  # inside the cutoff, whoever moved up may get an offer
+    return True
+
+
+def cancel_registration(registration: Registration) -> None:
+    """Cancel; a freed seat goes to the first person on the waiting list in the same transaction."""
+    _cancel(registration)
     db.session.commit()
-    if previous == RegistrationStatus.CONFIRMED:
-        promote_from_waiting_list(registration.session)
+
+
+def leave_upcoming_sessions(person: User, **_details) -> None:
+    """Subscriber to person_deactivated: the person leaves every waiting list and registration
+    of sessions not yet started, and their seats are passed on. The deactivating service commits."""
+    registrations = db.session.scalars(select(Registration).join(TrainingSession).where(
+        Registration.user_id == person.id, Registration.status.in_(ACTIVE), TrainingSession.starts_at > utcnow())
+        .order_by(Registration.session_id))  # one lock order for every transaction that takes several
+    for registration in list(registrations):
+        _cancel(registration)
 
 
 def promote_from_waiting_list(session: TrainingSession) -> list[Registration]:
-    """Give free seats to the waiting list in arrival order and email each promoted person.
-    Stops PROMOTION_CUTOFF_HOURS before the start, when a late seat would help nobody."""
-    cutoff = session.starts_at - timedelta(hours=current_app.config["PROMOTION_CUTOFF_HOURS"])
-    promoted = []
-    while not session.is_cancelled and utcnow() < cutoff:
-        candidate = db.session.scalar(select(Registration).where(
-            Registration.session_id == session.id, Registration.status == RegistrationStatus.WAITING
-        ).order_by(Registration.id).limit(1))
-        if candidate is None or not _take_seat(session.id):
-            break
-        moved = db.session.execute(
-            update(Registration).where(Registration.id == candidate.id,
-                                       Registration.status == RegistrationStatus.WAITING)
-            .values(status=RegistrationStatus.CONFIRMED, confirmed_at=utcnow())
-            .execution_options(synchronize_session=False)).rowcount
-        if not moved:  # cancelled or promoted meanwhile: the seat goes back
-            _give_back_seat(session.id)
-            db.session.commit()
-            continue
-        db.session.refresh(candidate)
-        notify_registrant(candidate, "registration_promoted", method=invitation_method(candidate))
-        db.session.commit()
-        promoted.append(candidate)
-    db.session.expire(session, ["confirmed_count"])
+    """Give free seats to the waiting list in its order (or, inside the promotion cutoff, offer
+    them) and email each person; return those promoted."""
+    _lock_queue(session.id)
+    promoted = _fill_free_seats(session)
+    db.session.commit()
     return promoted
+
+
+def offer_state(registration: Registration) -> str | None:
+    """A late seat offer to this registration: open, taken (no seat left), accepted, lapsed
+    (the person left or the session began), or None when none was made."""
+    if registration.offered_at is None:
+        return None
+    if registration.status == RegistrationStatus.CONFIRMED:
+        return "accepted"
+    session = registration.session
+    if registration.status != RegistrationStatus.WAITING or session.is_cancelled or utcnow() >= session.starts_at:
+        return "lapsed"
+    return "open" if _free_seats(session.id) > 0 else "taken"
+
+
+OFFER_REFUSALS = {
+    "taken": lambda: _("Someone else took the seat first. You are still on the waiting list."),
+    "lapsed": lambda: _("This offer has lapsed."),
+    None: lambda: _("There is no seat on offer to you."),
+}
+
+
+def accept_offer(registration: Registration) -> Registration:
+    """The first of those offered a late seat to accept gets it; RegistrationRefused says why
+    the others do not."""
+    _lock_queue(registration.session_id)
+    db.session.refresh(registration)
+    state = offer_state(registration)
+    if state == "open" and _take_seat(registration.session_id):
+        _confirm(registration, "registration_promoted", registration_promoted)
+        db.session.commit()
+        return registration
+    db.session.rollback()
+    if state == "accepted":
+        return registration
+    raise RegistrationRefused(OFFER_REFUSALS.get(state, OFFER_REFUSALS["taken"])())
+
+
+class CapacityRefused(ValueError):
+    """The capacity would be below the number of people already confirmed; the message says so,
+    for the capacity field of the session or meeting edition form."""
+
+    def __init__(self, confirmed: int):
+        super().__init__(_("%(count)d people are already confirmed; cancel registrations first or keep at least "
+                           "that many seats.", count=confirmed))
+        self.confirmed = confirmed
+
+
+def _change_capacity(session: TrainingSession, capacity: int) -> None:
+    """Set the capacity in the UPDATE that also locks the seat counter, refused (and rolled back)
+    below the confirmed count, so racing registrations can never leave more confirmed people
+    than seats; more seats go to the waiting list at once."""
+    if capacity == session.capacity:
+        return
+    changed = db.session.execute(update(TrainingSession).where(
+        TrainingSession.id == session.id, TrainingSession.confirmed_count <= capacity)
+        .values(capacity=capacity).execution_options(synchronize_session=False)).rowcount
+    if not changed:
+        confirmed = db.session.scalar(select(TrainingSession.confirmed_count).where(TrainingSession.id == session.id))
+        db.session.rollback()
+        raise CapacityRefused(confirmed)
+    set_committed_value(session, "capacity", capacity)
+    _fill_free_seats(session)
 
 
 # --- scheduling ----------------------------------------------------------------------------------
@@ -335,20 +535,19 @@ def update_session(session: TrainingSession, fields: dict, trainers: list[User],
     """Save the changes made on a form opened at `form_version`; with `series_times`, the same
     changes go to those other sessions of its series, each at its own (start, end), all in one
     transaction. For each session, a change of time or meeting link raises SEQUENCE and sends
-    its confirmed registrants an updated invitation; more seats promote people from its
-    waiting list."""
+    its confirmed registrants an updated invitation; more seats go to its waiting list; fewer
+    seats than confirmed people raise CapacityRefused and change nothing."""
     if session.version != form_version:
         raise EditConflict()
-    changes = [(session, fields)] + [
+    changes = [(session, dict(fields))] + [
         (occurrence, {**fields, "starts_at": starts_at, "ends_at": ends_at, **_moved_window(fields, starts_at)})
         for occurrence, starts_at, ends_at in series_times]
-    rescheduled, gained_seats = [], []
+    rescheduled = []
     for occurrence, occurrence_fields in changes:
         if any(getattr(occurrence, name) != occurrence_fields[name] for name in SCHEDULE_FIELDS if name in occurrence_fields):
             rescheduled.append(occurrence)
             occurrence.sequence += 1
-        if occurrence_fields.get("capacity", occurrence.capacity) > occurrence.capacity:
-            gained_seats.append(occurrence)
+        _change_capacity(occurrence, occurrence_fields.pop("capacity", occurrence.capacity))
         for name, value in occurrence_fields.items():
             setattr(occurrence, name, value)
         occurrence.trainers = list(trainers)
@@ -364,8 +563,6 @@ def update_session(session: TrainingSession, fields: dict, trainers: list[User],
     staff_action_done.send(None, action=_action_name(session, "changed"), subject=session,
                            details={"sessions": len(changes), "rescheduled": len(rescheduled)})
     db.session.commit()
-    for occurrence in gained_seats:
-        promote_from_waiting_list(occurrence)
 
 
 def _cancellation_recipients(session: TrainingSession) -> list[Registration]:
@@ -453,12 +650,14 @@ class RosterRow:
 
 
 def roster(session: TrainingSession) -> list[RosterRow]:
-    """Confirmed first, then the waiting list in order, then unconfirmed and cancelled."""
+    """Confirmed first, then the waiting list in order, then unconfirmed and cancelled; within
+    each group but the waiting list, by name in the Finnish order."""
     order = {RegistrationStatus.CONFIRMED: 0, RegistrationStatus.WAITING: 1,
              RegistrationStatus.UNCONFIRMED: 2, RegistrationStatus.CANCELLED: 3}
     rows, waiting = [], 0
     for registration in sorted(_registrations(session, list(RegistrationStatus)),
-                               key=lambda r: (order[r.status], r.id)):
+                               key=lambda r: (order[r.status], r.queue_number or 0 if r.status == RegistrationStatus.WAITING else 0,
+                                              finnish_key(r.name), r.id)):
         if registration.status == RegistrationStatus.WAITING:
             waiting += 1
         rows.append(RosterRow(registration, waiting if registration.status == RegistrationStatus.WAITING else None))
@@ -569,7 +768,7 @@ def cancel_registrations_of_erased(person: User, **_event) -> None:
     attendance, so the figures of sessions held stay the same."""
     for registration in registrations_made_by(person):
         if registration.is_active and registration.session.ends_at > utcnow():
-            cancel_registration(registration)
+            _cancel(registration)
 
 
 def forget_guest_identity(person: User, *, former_email: str, **_event) -> None:

@@ -1,5 +1,5 @@
-"""What participants see: sessions, registering (also as a guest), the join link, managing a
-registration, and single-event calendar downloads."""
+"""What participants see: sessions, registering (also as a guest), the join link, managing and
+cancelling a registration, late seat offers, and single-event calendar downloads."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -13,10 +13,9 @@ from ..core.timeutil import utcnow
 from ..extensions import db, limiter, login_manager
 from ..meetings.models import MeetingEdition
 from . import services
-from .forms import GuestRegistrationForm
-from .links import (GUEST_CONFIRMATION_HOURS, registration_from_confirmation, registration_from_link,
-                    registration_link_token)
-from .models import ANNUAL_MEETING, RegistrationStatus, TrainingSession
+from .forms import GuestRegistrationForm, ResendConfirmationForm
+from .links import offer_url, registration_from_confirmation, registration_from_link, registration_link_token
+from .models import ANNUAL_MEETING, Registration, RegistrationStatus, TrainingSession
 
 blueprint = Blueprint("events", __name__)
 
@@ -37,16 +36,19 @@ def _visible_session_or_404(session_id: int) -> TrainingSession:
 
 @blueprint.route("/sessions/")
 def sessions():
-    return render_template("events/sessions.html", sessions=services.upcoming_sessions(current_user),
-                           mine=services.registrations_of(current_user) if current_user.is_authenticated else [])
+    return render_template("events/sessions.html", sessions=services.upcoming_sessions(current_user))
 
 
-def _render_session_page(session: TrainingSession, guest_form: GuestRegistrationForm):
+def _render_session_page(session: TrainingSession, guest_form: GuestRegistrationForm,
+                         resend_form: ResendConfirmationForm | None = None):
     registration = services.registration_of(current_user, session) if current_user.is_authenticated else None
     return render_template(
         "events/session.html", session=session, registration=registration,
         position=services.waiting_position(registration) if registration else None,
+        offer=services.offer_state(registration) if registration else None,
+        offer_link=offer_url(registration) if registration else None,
         state=services.registration_state(session), guest_form=guest_form,
+        resend_form=resend_form or ResendConfirmationForm(prefix="resend"),
         description_html=render_markdown(session.description_in(_locale())).html,
     )
 
@@ -101,11 +103,25 @@ def register_guest(session_id):
     return _render_session_page(session, form)
 
 
+@blueprint.post("/sessions/<int:session_id>/resend-confirmation")
+@limiter.limit("10 per hour", methods=["POST"])
+def resend_confirmation(session_id):
+    session = _visible_session_or_404(session_id)
+    form = ResendConfirmationForm(prefix="resend")
+    if not form.validate_on_submit():
+        return _render_session_page(session, GuestRegistrationForm(formdata=None), form)
+    services.resend_guest_confirmation(session, form.email.data)
+    flash(_("If this address has a registration waiting for confirmation, we have sent the link again. "
+            "Check your spam folder too."), "success")
+    return redirect(url_for("events.session_page", session_id=session.id))
+
+
 @blueprint.route("/registrations/confirm/<token>")
 def confirm_guest(token):
     registration = registration_from_confirmation(token)
-    if registration is None:
-        return render_template("events/confirmation_expired.html", hours=GUEST_CONFIRMATION_HOURS), 404
+    if registration is None or services.confirmation_lapsed(registration):
+        return render_template("events/confirmation_expired.html",
+                               page_of_session=_page_of(registration.session) if registration else None), 410
     try:
         services.confirm_guest(registration)
     except services.RegistrationRefused as refusal:
@@ -113,28 +129,62 @@ def confirm_guest(token):
     return redirect(url_for("events.manage_registration", token=registration_link_token(registration, "manage")))
 
 
-@blueprint.route("/registrations/<token>", methods=["GET", "POST"])
+@blueprint.route("/registrations/<token>")
 def manage_registration(token):
     """A guest's (or anyone's) own registration, reached from the link in their emails."""
     registration = registration_from_link(token, "manage") or abort(404)
-    if request.method == "POST":
-        services.cancel_registration(registration)
-        flash(_("Your registration has been cancelled."), "success")
-        return redirect(url_for("events.manage_registration", token=token))
     if registration.session.kind == ANNUAL_MEETING:  # with the meeting's materials and feedback
         return redirect(url_for("meetings.registration_page", token=token))
     return render_template("events/registration.html", registration=registration, session=registration.session,
-                           position=services.waiting_position(registration))
+                           position=services.waiting_position(registration),
+                           offer=services.offer_state(registration), offer_link=offer_url(registration),
+                           cancel_link=url_for("events.cancel_by_link", token=token))
 
 
-@blueprint.post("/sessions/<int:session_id>/cancel-registration")
+def _confirm_cancellation(registration: Registration, done_url: str):
+    """GET: say what cancelling will do and ask; POST: cancel."""
+    if request.method == "POST":
+        services.cancel_registration(registration)
+        flash(_("Your registration has been cancelled."), "success")
+        return redirect(done_url)
+    if not registration.is_active:
+        return redirect(done_url)
+    return render_template("events/cancel_registration.html", registration=registration,
+                           session=registration.session, back_url=done_url)
+
+
+@blueprint.route("/registrations/<token>/cancel", methods=["GET", "POST"])
+def cancel_by_link(token):
+    registration = registration_from_link(token, "manage") or abort(404)
+    return _confirm_cancellation(registration, url_for("events.manage_registration", token=token))
+
+
+@blueprint.route("/sessions/<int:session_id>/cancel-registration", methods=["GET", "POST"])
 @login_required
 def cancel_own_registration(session_id):
     session = db.session.get(TrainingSession, session_id) or abort(404)
-    registration = services.registration_of(current_user, session) or abort(404)
-    services.cancel_registration(registration)
-    flash(_("Your registration has been cancelled."), "success")
-    return redirect(_page_of(session))
+    registration = services.registration_of(current_user, session)
+    if registration is None:
+        flash(_("You have no registration to cancel."), "error")
+        return redirect(_page_of(session))
+    return _confirm_cancellation(registration, _page_of(session))
+
+
+@blueprint.route("/registrations/<token>/offer", methods=["GET", "POST"])
+def seat_offer(token):
+    """A late seat offered by email: the page shows the offer, and the first to accept gets it."""
+    registration = registration_from_link(token, "offer") or abort(404)
+    if request.method == "POST":
+        try:
+            services.accept_offer(registration)
+        except services.RegistrationRefused as refusal:
+            flash(str(refusal), "error")
+        else:
+            flash(_("The seat is yours: your registration is confirmed and the invitation is on its way."), "success")
+            return redirect(url_for("events.manage_registration",
+                                    token=registration_link_token(registration, "manage")))
+    return render_template("events/seat_offer.html", registration=registration, session=registration.session,
+                           offer=services.offer_state(registration), position=services.waiting_position(registration))
 
 
 @blueprint.route("/join/<token>")
@@ -160,4 +210,13 @@ def session_ics(session_id):
                        "Content-Disposition": f'attachment; filename="session-{session.id}.ics"'}
 
 
+def _my_upcoming_registrations() -> list[dict]:
+    """For the dashboard: the signed-in person's upcoming registrations, waiting positions and offers."""
+    if not current_user.is_authenticated:
+        return []
+    return [{"registration": registration, "position": services.waiting_position(registration),
+             "offer": services.offer_state(registration)} for registration in services.registrations_of(current_user)]
+
+
 blueprint.add_app_template_filter(lambda value: RegistrationStatus(value).label, "registration_status_label")
+blueprint.add_app_template_global(_my_upcoming_registrations, "my_upcoming_registrations")

@@ -11,11 +11,12 @@ from flask_login import current_user
 from ..accounts.models import Role, Sector
 from ..accounts.policy import require_roles
 from ..accounts.services import all_areas
+from ..core.collation import finnish_key
 from ..core.spreadsheets import csv_download, record_export
 from ..core.timeutil import NonexistentLocalTime, local_to_utc, utc_to_local
 from ..events.forms import MessageForm, form_data_for, texts_as_data, texts_from
 from ..events.models import RegistrationStatus
-from ..events.services import EditConflict, message_registrants, update_session
+from ..events.services import CapacityRefused, EditConflict, message_registrants, update_session
 from ..extensions import db
 from . import services
 from .forms import EditionForm, ItemForm, MaterialForm, QuestionEditForm, RecordingForm
@@ -77,8 +78,11 @@ def edit(year):
             flash(_("Someone else saved this edition while you were editing it. Your changes were not saved: "
                     "the form now shows the saved version."), "error")
             return redirect(url_for("meetings_manage.edit", year=year))
-        flash(_("Saved."), "success")
-        return redirect(url_for("meetings_manage.programme", year=year))
+        except CapacityRefused as refusal:
+            form.capacity.errors.append(str(refusal))
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("meetings_manage.programme", year=year))
     return render_template("meetings/manage/edition_form.html", form=form, edition=edition)
 
 
@@ -186,7 +190,7 @@ def _render_registrations(edition, message: MessageForm):
         "meetings/manage/registrations.html", edition=edition, rows=rows, counts=services.counts(all_rows),
         questions=services.questions(edition, QuestionForm.REGISTRATION), message=message,
         recipients=services.message_recipients(rows),
-        areas=sorted({row.area for row in all_rows if row.area}), sectors=list(Sector),
+        areas=sorted({row.area for row in all_rows if row.area}, key=finnish_key), sectors=list(Sector),
         statuses=list(RegistrationStatus), filters=request.args, answer_text=services.answer_text,
     )
 

@@ -3,23 +3,20 @@
 Registrations are ordinary registrations of the edition's TrainingSession (kind
 "annual_meeting"), made and cancelled by app.events.services.
 """
-import math
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from ..accounts.models import Sector, User
+from ..core.collation import finnish_key
 from ..core.signals import staff_action_done
 from ..core.timeutil import utcnow
-from ..core.urls import absolute_url
 from ..events import services as events
-from ..events.links import GUEST_CONFIRMATION_HOURS, guest_confirmation_token
 from ..events.models import ANNUAL_MEETING, Registration, RegistrationStatus, TrainingSession
 from ..events.notifications import notify_registrant
 from ..extensions import db
@@ -168,13 +165,18 @@ def check_answers(edition: MeetingEdition, form: str, raw: dict[str, object]) ->
 
 
 def save_answers(registration: Registration, edition: MeetingEdition, form: str, answers: dict) -> None:
+    """Store the registrant's (checked) answers to the form's questions."""
+    _store_answers(registration, edition, form, answers)
+    db.session.commit()
+
+
+def _store_answers(registration: Registration, edition: MeetingEdition, form: str, answers: dict) -> None:
     stored = {answer.question_id: answer for answer in db.session.scalars(
         select(MeetingAnswer).where(MeetingAnswer.registration_id == registration.id))}
     for question in questions(edition, form):
         answer = stored.get(question.id) or MeetingAnswer(question=question, registration_id=registration.id)
         answer.value, answer.updated_at = answers.get(question.key), utcnow()
         db.session.add(answer)
-    db.session.commit()
 
 
 def answers_of(registration: Registration) -> dict[str, object]:
@@ -187,51 +189,25 @@ def answers_editable(edition: MeetingEdition) -> bool:
 
 
 def register(edition: MeetingEdition, person: User, locale: str, answers: dict) -> Registration:
-    registration = events.register_person(edition.session, person, locale)
-    save_answers(registration, edition, QuestionForm.REGISTRATION, answers)
+    """Register with answers, all or nothing."""
+    registration = events.register_person(edition.session, person, locale, commit=False)
+    _store_answers(registration, edition, QuestionForm.REGISTRATION, answers)
+    db.session.commit()
     return registration
 
 
 def register_guest(edition: MeetingEdition, guest: dict, locale: str, answers: dict) -> Registration:
-    """A guest's registration with answers. An earlier one of the same address that was never
-    confirmed in time has lapsed: it no longer blocks the address."""
-    _lapse_unconfirmed(edition, guest["email"])
-    registration = events.register_guest(edition.session, locale=locale, **guest)
-    save_answers(registration, edition, QuestionForm.REGISTRATION, answers)
+    """A guest's registration with answers, all or nothing; it waits for the email confirmation."""
+    registration = events.register_guest(edition.session, locale=locale, commit=False, **guest)
+    _store_answers(registration, edition, QuestionForm.REGISTRATION, answers)
+    db.session.commit()
     return registration
 
 
-# --- guests' email confirmation ------------------------------------------------------------------------
-# An unconfirmed registration lapses with its confirmation link, GUEST_CONFIRMATION_HOURS after it
-# was made (events' lapse_unconfirmed_registrations() marks them in bulk; this side checks at use).
-
-def lapses_at(registration: Registration) -> datetime:
-    return registration.created_at + timedelta(hours=GUEST_CONFIRMATION_HOURS)
-
-
-def _guest_pending(edition: MeetingEdition, email: str):
-    return (Registration.session_id == edition.session_id, Registration.guest_email == email.strip().lower(),
-            Registration.status == RegistrationStatus.UNCONFIRMED)
-
-
-def _lapse_unconfirmed(edition: MeetingEdition, email: str) -> None:
-    lapsed_before = utcnow() - timedelta(hours=GUEST_CONFIRMATION_HOURS)
-    db.session.execute(update(Registration)
-                       .where(*_guest_pending(edition, email), Registration.created_at <= lapsed_before)
-                       .values(status=RegistrationStatus.CANCELLED, cancelled_at=utcnow())
-                       .execution_options(synchronize_session=False))
-
-
 def resend_confirmation(edition: MeetingEdition, email: str) -> None:
-    """Email a new confirmation link to the guest whose registration with this address still
-    waits for one and has not lapsed. Nothing tells the caller whether there was one, so the
-    page can answer the same for every address."""
-    registration = db.session.scalar(select(Registration).where(*_guest_pending(edition, email)))
-    if registration is not None and utcnow() < lapses_at(registration):
-        hours_left = math.ceil((lapses_at(registration) - utcnow()).total_seconds() / 3600)
-        notify_registrant(registration, "guest_confirm", valid_hours=hours_left, confirm_link=absolute_url(
-            "events.confirm_guest", token=guest_confirmation_token(registration)))
-    db.session.commit()
+    """Email a new confirmation link to a guest whose registration still waits for one; the
+    caller answers the same for every address."""
+    events.resend_guest_confirmation(edition.session, email)
 
 
 def picked_item_ids(registration: Registration) -> set[int]:
@@ -286,8 +262,8 @@ def participant_list(edition: MeetingEdition) -> list[str]:
         return []
     consenting = {answer.registration_id for answer in db.session.scalars(
         select(MeetingAnswer).where(MeetingAnswer.question_id == consent.id)) if answer.value is True}
-    return sorted(registration.name for registration in registrations(edition, (RegistrationStatus.CONFIRMED,))
-                  if registration.id in consenting and registration.name)
+    return sorted((registration.name for registration in registrations(edition, (RegistrationStatus.CONFIRMED,))
+                   if registration.id in consenting and registration.name), key=finnish_key)
 
 
 @dataclass
@@ -314,7 +290,7 @@ def registrant_rows(edition: MeetingEdition, locale: str, area: str = "", sector
         if (not area or row.area == area) and (not sector or (person and person.sector == sector)) \
                 and (not status or registration.status == status):
             rows.append(row)
-    return rows
+    return sorted(rows, key=lambda row: finnish_key(row.registration.name))
 
 
 def message_recipients(rows: list[RegistrantRow]) -> list[Registration]:

@@ -12,6 +12,7 @@ from sqlalchemy import distinct, func, select
 
 from ..accounts.models import Area, User, UserRole
 from ..core.cache import app_cache
+from ..core.collation import finnish_key
 from ..core.timeutil import utcnow
 from ..curriculum.models import (CheckAttempt, Course, CourseAssignment, CourseCompletion, CourseModule, Enrolment,
                                  KnowledgeCheck, Lesson, LessonCompletion)
@@ -206,14 +207,14 @@ def _with_status(rows: list[PersonRow], status: str | None) -> list[PersonRow]:
 
 def _sort(rows: list[PersonRow], courses: list[CourseColumn], filters: Filters) -> None:
     if filters.sort == "area":
-        key = lambda row: (row.area.name_fi if row.area else "", row.name.casefold())  # noqa: E731
+        key = lambda row: (finnish_key(row.area.name_fi if row.area else ""), finnish_key(row.name))  # noqa: E731
     elif filters.sort == "last_activity":
         key = lambda row: (row.last_activity or datetime.min.replace(tzinfo=utcnow().tzinfo), row.id)  # noqa: E731
     elif filters.sort.startswith("course:") and (index := _course_index(courses, filters.sort[7:])) is not None:
         key = lambda row: (STATUS_ORDER.index(row.cells[index].status), -row.cells[index].percent,  # noqa: E731
-                           row.name.casefold())
+                           finnish_key(row.name))
     else:
-        key = lambda row: (row.name.casefold(), row.id)  # noqa: E731
+        key = lambda row: (finnish_key(row.name), row.id)  # noqa: E731
     rows.sort(key=key, reverse=filters.descending)
 
 

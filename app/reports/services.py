@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, true
 
 from ..accounts.models import Area, AreaKind, AreaStatus, Role, Sector, User
+from ..core.collation import finnish_key
 from ..core.timeutil import utcnow
 from ..curriculum.models import CheckAttempt, Course, CourseCompletion, CourseModule, KnowledgeCheck, in_locale
 from ..curriculum.services import VALID_COMPLETION, CourseProgress, CourseStatus, dashboard, grade
@@ -87,7 +88,7 @@ def areas_table(grid: Grid, locale: str) -> Table:
         by_area[row.area.id if row.area else None].append(row)
     areas = {row.area.id: row.area for row in grid.rows if row.area}
     table = Table("areas", _("Areas"), columns)
-    for area_id in sorted(by_area, key=lambda key: (key is None, areas[key].name(locale) if key else "")):
+    for area_id in sorted(by_area, key=lambda key: (key is None, finnish_key(areas[key].name(locale) if key else ""))):
         area, people = areas.get(area_id), by_area[area_id]
         completed = [_rate(sum(row.cells[index].status in VALID_COMPLETION for row in people), len(people))
                      for index in range(len(grid.courses))]

@@ -5,6 +5,7 @@ from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from ..accounts.models import Area, AreaKind, Role, Sector, User
+from ..accounts.services import all_areas
 from ..core.pagination import paginate_list
 from ..core.spreadsheets import csv_download, record_export, xlsx_download
 from ..curriculum.services import CourseStatus, find_course
@@ -76,8 +77,7 @@ def _page_context(report: str) -> dict:
 def _filter_choices() -> dict:
     """Each filter's (value, text) pairs, in the page's language."""
     locale = str(get_locale())
-    areas = db.session.scalars(db.select(Area).order_by(Area.name_fi))
-    return {"areas": [(area.id, area.name(locale)) for area in areas],
+    return {"areas": [(area.id, area.name(locale)) for area in all_areas(locale)],
             **{name: [(member.value, member.label) for member in enum]
                for name, enum in (("area_kinds", AreaKind), ("sectors", Sector), ("roles", Role),
                                   ("statuses", CourseStatus))},

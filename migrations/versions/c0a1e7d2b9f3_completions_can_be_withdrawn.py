@@ -1,7 +1,7 @@
 """Completions can be withdrawn: kept as history, and the round can be completed again
 
 Revision ID: c0a1e7d2b9f3
-Revises: a7c3e1f0b2d4
+Revises: a7c3e91d4b20
 Create Date: 2026-12-01 22:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c0a1e7d2b9f3'
-down_revision = 'a7c3e1f0b2d4'
+down_revision = 'a7c3e91d4b20'
 branch_labels = None
 depends_on = None
 

@@ -104,7 +104,7 @@ def test_feed_tokens_are_hashed_revocable_and_replaceable(client, auth, app):
     assert client.get(first).status_code == 200
     second = _make_feed(client)
     assert client.get(first).status_code == 404 and client.get(second).status_code == 200
-    client.post("/calendar/", data={"action": "revoke"})
+    client.post("/calendar/turn-off")
     assert client.get(second).status_code == 404
     assert client.get("/calendar/feed/guessed.ics").status_code == 404
 
@@ -136,7 +136,7 @@ def test_feed_cache_serves_polls_without_the_database_and_forgets_revoked_tokens
     auth.sign_in("aino@example.org")
     feed = _make_feed(client)
     assert client.get(feed).status_code == 200
-    client.post("/calendar/", data={"action": "revoke"})
+    client.post("/calendar/turn-off")
     assert client.get(feed).status_code == 404  # this worker forgets at once
 
 

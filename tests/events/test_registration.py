@@ -1,8 +1,10 @@
 """Registering: one click, capacity, the waiting list, promotion, guests, refusals."""
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
+from app.accounts.models import Role
 from app.core.timeutil import utcnow
 from app.events import services
 from app.events.models import Registration, RegistrationStatus
@@ -135,7 +137,7 @@ def test_guest_registers_confirms_by_email_and_cancels_with_the_manage_link(clie
     confirmation = smtp_server.messages[1]
     assert ics_attachment(confirmation)[0] == "REQUEST"
     manage_link = re_manage_link(text_of(confirmation))
-    client.post(manage_link)
+    client.post(manage_link + "/cancel")
     db.session.refresh(registration)
     assert registration.status == RegistrationStatus.CANCELLED
 
@@ -170,3 +172,49 @@ def test_demo_sessions_load_once(app, runner):
     from app.accounts.services import find_user_by_email
 
     assert len(services.registrations_of(find_user_by_email("coordinator@example.org"))) == 3
+
+
+def test_a_capacity_below_the_confirmed_count_is_refused_on_the_session_and_edition_forms(client, auth, app):
+    from app.meetings.services import create_edition
+    from tests.events.conftest import FUTURE
+    from tests.web import Browser
+
+    session = make_session(capacity=3)
+    edition = create_edition(2027, {"title": {"fi": "Tapaaminen"}, "description": {}, "starts_at": FUTURE,
+                                    "ends_at": FUTURE + timedelta(hours=6), "meeting_url": "https://meet.example.org/m",
+                                    "capacity": 3})
+    for person in _people(2):
+        services.register_person(session, person, "fi")
+        services.register_person(edition.session, person, "fi")
+    make_user("admin@example.org", roles=[Role.ADMIN])
+    auth.sign_in("admin@example.org")
+    client.set_cookie("kaiku_lang", "en")
+    browser = Browser(client)
+    refusal = "2 people are already confirmed; cancel registrations first or keep at least that many seats."
+
+    page = browser.get(f"/manage/sessions/{session.id}/edit").form(button="Save").fill(capacity="1").submit()
+    assert refusal in " ".join(page.errors()) and page.soup.find(id="capacity-error")
+    page = browser.get("/manage/meetings/2027/edit").form(button="Save").fill(capacity="1").submit()
+    assert refusal in " ".join(page.errors()) and page.soup.find(id="capacity-error")
+    db.session.expire_all()
+    assert session.capacity == 3 and edition.session.capacity == 3
+
+    with pytest.raises(services.CapacityRefused):  # the service itself refuses, whoever calls it
+        services.update_session(session, {"capacity": 1}, [], session.version)
+    assert db.session.get(type(session), session.id).capacity == 3
+    browser.get("/manage/meetings/2027/edit").form(button="Save").fill(capacity="2").submit()
+    db.session.expire_all()
+    assert edition.session.capacity == 2
+
+
+def test_while_anyone_waits_a_free_seat_is_not_taken_by_a_newcomer(app):
+    """Inside the promotion cutoff the seat is offered to those waiting, so it stays free for them."""
+    session = make_session(capacity=1, starts_at=utcnow() + timedelta(hours=1))
+    holder, waiting, newcomer = _people(3)
+    first = services.register_person(session, holder, "fi")
+    queued = services.register_person(session, waiting, "fi")
+    services.cancel_registration(first)
+    late = services.register_person(session, newcomer, "fi")
+    assert late.status == RegistrationStatus.WAITING and services.waiting_position(late) == 2
+    assert services.offer_state(queued) == "open" and services.offer_state(late) is None
+    assert services.accept_offer(queued).status == RegistrationStatus.CONFIRMED
