@@ -2,7 +2,6 @@
 answers to feedback and materials after it."""
 from datetime import timedelta
 
-import pytest
 from itsdangerous.timed import TimestampSigner
 from sqlalchemy import select
 
@@ -11,7 +10,6 @@ from app.events.links import GUEST_CONFIRMATION_HOURS
 from app.events.models import Registration, RegistrationStatus
 from app.extensions import db
 from app.meetings import services
-from app.meetings.models import QuestionForm
 from app.outbox.services import deliver_due
 from tests.conftest import link_in
 from tests.factories import make_area, make_user
