@@ -120,7 +120,6 @@ def erase(person_id):
         else:
             flash(_("The person's personal data has been erased; their figures are kept."), "success")
             return redirect(url_for("accounts_admin.edit_person", person_id=person.id))
-    # Refusals render the page rather than redirect: the audit log records redirected POSTs as changes.
     return render_template("accounts/admin/erase.html", form=form, person=person)
 
 

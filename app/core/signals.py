@@ -22,7 +22,6 @@ check_attempted = _events.signal("check-attempted")          # attempt=, passed=
 check_passed = _events.signal("check-passed")                # attempt=
 course_completed = _events.signal("course-completed")        # course=, completion=
 completion_withdrawn = _events.signal("completion-withdrawn")  # course=, completion=, reason=
-course_assigned = _events.signal("course-assigned")          # assignment=, actor=   (sender: the course)
 content_synced = _events.signal("content-synced")            # changed_courses=, archived_lessons=  (sender: None)
 # Questions the curriculum asks about live sessions (sender: the person); each subscriber returns its answer.
 live_session_attendance_asked = _events.signal("live-session-attendance-asked")  # course= -> bool: attended one of its sessions
@@ -34,14 +33,8 @@ registration_waiting = _events.signal("registration-waiting")
 registration_promoted = _events.signal("registration-promoted")
 registration_cancelled = _events.signal("registration-cancelled")    # previous_status=
 attendance_marked = _events.signal("attendance-marked")              # previous=, actor=
-session_scheduled = _events.signal("session-scheduled")              # actor=   (sender: the session)
-session_changed = _events.signal("session-changed")                  # actor=, schedule_changed=
-session_cancelled = _events.signal("session-cancelled")              # actor=, notified=
-registrants_messaged = _events.signal("registrants-messaged")        # actor=, recipients=  (sender: the session)
 
 # --- people (sender: the person) ---
-person_invited = _events.signal("person-invited")            # actor=
-person_changed = _events.signal("person-changed")            # actor=
 person_deactivated = _events.signal("person-deactivated")    # actor=
 person_reactivated = _events.signal("person-reactivated")    # actor=
 # Erasing a person: `person_erasing` while the name and email are still there (find and remove
@@ -52,7 +45,7 @@ person_erased = _events.signal("person-erased")              # actor=, former_em
 personal_data_requested = _events.signal("personal-data-requested")
 
 # --- staff actions the audit log records (sender: the acting person or None) ---
-# action= (a stable name such as "meetings.edition_created"), subject= (the object acted on),
-# details= (plain values fit for the log). Sent by the service that did the action, never by
-# a view, so that a refused action is never recorded.
+# action= (a stable name such as "edition.created"), subject= (the object acted on),
+# details= (plain values fit for the log). Sent by the service that did the action, in its
+# transaction (exports by core.spreadsheets.record_export), so a refused action is never recorded.
 staff_action_done = _events.signal("staff-action-done")

@@ -70,6 +70,12 @@ class SessionForm(FlaskForm):
                                choices=[("first", _l("The first (summer time)")), ("second", _l("The second (winter time)"))])
     version = HiddenField()
 
+    def opened_at_version(self) -> int:
+        """The version of the session the form was opened at; a value that is not a number
+        counts as outdated, so the save is refused as an edit conflict."""
+        value = self.version.data or "0"
+        return int(value) if value.isdecimal() and len(value) < 10 else -1
+
     def __init__(self, courses, areas, trainers, locale, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.course_id.choices = [(0, _l("No course"))] + [(course.id, course.title_in(locale)) for course in courses]

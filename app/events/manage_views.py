@@ -82,7 +82,7 @@ def edit(session_id):
         fields["starts_at"], fields["ends_at"] = form.times_utc[0]
         series_times = [(occurrence, *times) for occurrence, times in zip(occurrences[1:], form.times_utc[1:])]
         try:
-            services.update_session(session, fields, _chosen_trainers(form), int(form.version.data or 0),
+            services.update_session(session, fields, _chosen_trainers(form), form.opened_at_version(),
                                     series_times)
         except services.EditConflict:
             flash(_("Someone else saved this session while you were editing it. Your changes were not saved: "

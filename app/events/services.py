@@ -380,20 +380,15 @@ def cancel_registration(registration: Registration) -> None:
 def leave_upcoming_sessions(person: User, **_details) -> None:
     """Subscriber to person_deactivated: the person leaves every waiting list and registration
     of sessions not yet started, and their seats are passed on. The deactivating service commits."""
-    registrations = db.session.scalars(select(Registration).join(TrainingSession).where(
-        Registration.user_id == person.id, Registration.status.in_(ACTIVE), TrainingSession.starts_at > utcnow())
-        .order_by(Registration.session_id))  # one lock order for every transaction that takes several
-    for registration in list(registrations):
+    _cancel_all(db.session.scalars(select(Registration).join(TrainingSession).where(
+        Registration.user_id == person.id, Registration.status.in_(ACTIVE), TrainingSession.starts_at > utcnow())))
+
+
+def _cancel_all(registrations) -> None:
+    """Cancel each registration, taking the sessions' queue locks in one order (by session id),
+    the order every transaction that takes several follows."""
+    for registration in sorted(registrations, key=lambda registration: registration.session_id):
         _cancel(registration)
-
-
-def promote_from_waiting_list(session: TrainingSession) -> list[Registration]:
-    """Give free seats to the waiting list in its order (or, inside the promotion cutoff, offer
-    them) and email each person; return those promoted."""
-    _lock_queue(session.id)
-    promoted = _fill_free_seats(session)
-    db.session.commit()
-    return promoted
 
 
 def offer_state(registration: Registration) -> str | None:
@@ -542,12 +537,12 @@ def update_session(session: TrainingSession, fields: dict, trainers: list[User],
     changes = [(session, dict(fields))] + [
         (occurrence, {**fields, "starts_at": starts_at, "ends_at": ends_at, **_moved_window(fields, starts_at)})
         for occurrence, starts_at, ends_at in series_times]
-    rescheduled = []
-    for occurrence, occurrence_fields in changes:
+    rescheduled, capacities = [], []
+    for occurrence, occurrence_fields in sorted(changes, key=lambda change: change[0].id):  # one lock order
         if any(getattr(occurrence, name) != occurrence_fields[name] for name in SCHEDULE_FIELDS if name in occurrence_fields):
             rescheduled.append(occurrence)
             occurrence.sequence += 1
-        _change_capacity(occurrence, occurrence_fields.pop("capacity", occurrence.capacity))
+        capacities.append((occurrence, occurrence_fields.pop("capacity", occurrence.capacity)))
         for name, value in occurrence_fields.items():
             setattr(occurrence, name, value)
         occurrence.trainers = list(trainers)
@@ -557,6 +552,8 @@ def update_session(session: TrainingSession, fields: dict, trainers: list[User],
     except StaleDataError:
         db.session.rollback()
         raise EditConflict()
+    for occurrence, capacity in capacities:  # after the new times, which promotion and offers follow
+        _change_capacity(occurrence, capacity)
     for occurrence in rescheduled:
         for registration in _registrations(occurrence, (RegistrationStatus.CONFIRMED,)):
             notify_registrant(registration, "session_updated", method="REQUEST")
@@ -766,9 +763,8 @@ def cancel_registrations_of_erased(person: User, **_event) -> None:
     """Cancel the person's registrations for sessions that have not ended (nobody could reach
     them any more; their seats go to the waiting list). Past ones keep their status and
     attendance, so the figures of sessions held stay the same."""
-    for registration in registrations_made_by(person):
-        if registration.is_active and registration.session.ends_at > utcnow():
-            _cancel(registration)
+    _cancel_all(registration for registration in registrations_made_by(person)
+                if registration.is_active and registration.session.ends_at > utcnow())
 
 
 def forget_guest_identity(person: User, *, former_email: str, **_event) -> None:

@@ -72,7 +72,7 @@ def edit(year):
         fields["capacity"] = fields["capacity"] or 100_000
         fields["starts_at"], fields["ends_at"] = form.times_utc[0]
         try:
-            update_session(session, fields, [], int(form.version.data or 0))
+            update_session(session, fields, [], form.opened_at_version())
         except EditConflict:
             db.session.rollback()
             flash(_("Someone else saved this edition while you were editing it. Your changes were not saved: "

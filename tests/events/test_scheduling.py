@@ -118,3 +118,34 @@ def test_changing_every_session_of_a_series_leaves_the_past_ones_as_they_happene
     assert "Saved: 2 sessions changed." in page.text
     assert [s.title["fi"] for s in _sessions()] == ["Koulutus", "Uusi nimi", "Uusi nimi"]
     assert [s.starts_at for s in _sessions()] == [past.starts_at, coming.starts_at, later.starts_at]
+
+
+def test_a_session_moved_later_with_a_seat_more_promotes_by_its_new_time(app):
+    """More seats go to the waiting list by the session's new start: moved out of the promotion
+    cutoff, the first waiting person gets the seat, not an offer."""
+    from app.events import services
+    from app.events.models import RegistrationStatus
+
+    soon = utcnow() + timedelta(hours=1)
+    session = make_session(capacity=1, starts_at=soon)
+    holder, waiting = (services.register_person(session, make_user(), "en") for _ in range(2))
+    later = soon + timedelta(days=7)
+    services.update_session(session, {"starts_at": later, "ends_at": later + timedelta(hours=2), "capacity": 2},
+                            [], session.version)
+    db.session.refresh(waiting)
+    assert waiting.status == RegistrationStatus.CONFIRMED and waiting.offered_at is None
+
+
+def test_a_tampered_form_version_is_refused_as_an_edit_conflict(client, auth, app):
+    make_user("trainer@example.org", roles=["trainer"])
+    session = make_session()
+    auth.sign_in("trainer@example.org")
+    client.set_cookie("kaiku_lang", "en")
+    page = client.get(f"/manage/sessions/{session.id}/edit").get_data(as_text=True)
+    assert 'name="version"' in page
+    response = client.post(f"/manage/sessions/{session.id}/edit", data={
+        "version": "abc", "title_fi": "Uusi nimi", "day": "2027-02-10", "start_time": "10:00", "end_time": "12:00",
+        "meeting_url": "https://meet.example.org/abc", "capacity": "20", "course_id": "0"}, follow_redirects=True)
+    assert response.status_code == 200 and "Someone else saved this session" in response.get_data(as_text=True)
+    db.session.refresh(session)
+    assert session.title["fi"] == "Koulutus"
