@@ -42,3 +42,25 @@ def test_upgrade_from_empty_equals_the_models(empty_database_url, smtp_port):
         upgrade()
         assert _differences(app) == []
         db.engine.dispose()
+
+
+def test_audit_events_recorded_before_the_services_reported_them_keep_their_meaning(empty_database_url, smtp_port):
+    from sqlalchemy import text
+
+    app = create_app(test_settings(empty_database_url, smtp_port))
+    with app.app_context():
+        upgrade(revision="5461387bcea5")
+        with db.engine.begin() as connection:
+            for action, subject, details in [("accounts_admin.set_active", "person_id=7", '{"active": "0"}'),
+                                             ("meetings_manage.after", "year=2027", '{"action": "recording"}'),
+                                             ("reports.export", "file_format=csv, report=matrix", "{}")]:
+                connection.execute(text("INSERT INTO audit_event (occurred_at, action, subject, details) "
+                                        "VALUES (CURRENT_TIMESTAMP, :action, :subject, :details)"),
+                                   {"action": action, "subject": subject, "details": details})
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(text(
+                "SELECT action, subject_kind, subject_id FROM audit_event ORDER BY id")).all()
+        assert [tuple(row) for row in rows] == [("person.deactivated", "user", 7), ("recording.saved", None, None),
+                                                ("report.exported", None, None)]
+        downgrade(revision="base")
