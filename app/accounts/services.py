@@ -62,6 +62,21 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def update_own_details(user: User, *, name: str, locale: str | None) -> None:
+    """What a person changes on My account: their name and preferred language."""
+    user.name, user.locale = name.strip(), locale
+    db.session.commit()
+
+
+def change_password(user: User, current: str, new: str) -> bool:
+    """Set a new password if `current` is the person's password; False (nothing changed) if not."""
+    if not user.password_hash or not check_password_hash(user.password_hash, current):
+        return False
+    set_password(user, new)
+    db.session.commit()
+    return True
+
+
 def create_user(email: str, name: str, roles=(), area: Area | None = None, sector: str | None = None,
                 locale: str | None = None, password: str | None = None) -> User:
     """Add a person. Raises AccountError when the email is invalid or already taken."""

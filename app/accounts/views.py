@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core.urls import safe_next
-from ..extensions import db, limiter
+from ..extensions import limiter
 from . import privacy, services
 from .forms import ChangePasswordForm, ForgotPasswordForm, ProfileForm, SetPasswordForm, SignInForm
 from .models import AreaKind, AreaStatus, Role, Sector, TokenPurpose
@@ -95,9 +95,7 @@ def account():
     profile = ProfileForm(obj=current_user, prefix="profile")
     password = ChangePasswordForm(prefix="password")
     if profile.validate_on_submit():
-        current_user.name = profile.name.data.strip()
-        current_user.locale = profile.locale.data
-        db.session.commit()
+        services.update_own_details(current_user, name=profile.name.data, locale=profile.locale.data)
         flash(_("Your details have been saved."), "success")
         return redirect(url_for("accounts.account"))
     return render_template("accounts/account.html", profile=profile, password=password)
@@ -109,11 +107,9 @@ def change_password():
     profile = ProfileForm(obj=current_user, prefix="profile", formdata=None)
     password = ChangePasswordForm(prefix="password")
     if password.validate_on_submit():
-        if services.authenticate(current_user.email, password.current.data) is None:
+        if not services.change_password(current_user, password.current.data, password.password.data):
             password.current.errors.append(_("The current password is wrong."))
         else:
-            services.set_password(current_user, password.password.data)
-            db.session.commit()
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/account.html", profile=profile, password=password)
