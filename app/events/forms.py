@@ -250,5 +250,5 @@ class MessageForm(FlaskForm):
 class ResendConfirmationForm(FlaskForm):
     """A guest who lost the confirmation email asks for it again."""
 
-    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email()],
+    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email(), Length(max=254)],
                        description=_l("The address you registered with."))

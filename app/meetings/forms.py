@@ -1,11 +1,10 @@
-"""Forms: the edition, programme items, questions and materials (organisers); a guest's request
-for a new confirmation link."""
+"""Organiser forms: the edition, programme items, questions and materials."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateField, EmailField, IntegerField, SelectField, StringField, TextAreaField,
-                     TimeField, URLField)
-from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
+from wtforms import (BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField,
+                     URLField)
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
 from ..core.forms import enum_choices, strip
 from ..events.forms import SessionForm, per_language
@@ -64,7 +63,3 @@ class RecordingForm(FlaskForm):
     recording_url = URLField(_l("Recording link"), filters=[strip], validators=[Optional(), URL(require_tld=False)])
     feedback_open = BooleanField(_l("The feedback form is open"))
 
-
-class ConfirmationRequestForm(FlaskForm):
-    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email(), Length(max=254)],
-                       description=_l("The address you registered with."))

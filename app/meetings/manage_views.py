@@ -15,7 +15,7 @@ from ..core.collation import finnish_key
 from ..core.spreadsheets import csv_download, record_export
 from ..core.timeutil import NonexistentLocalTime, local_to_utc, utc_to_local
 from ..events.forms import MessageForm, form_data_for, texts_as_data, texts_from
-from ..events.models import RegistrationStatus
+from ..events.models import Attendance, RegistrationStatus
 from ..events.services import CapacityRefused, EditConflict, message_registrants, update_session
 from ..extensions import db
 from . import services
@@ -219,13 +219,15 @@ def message(year):
 
 
 def _csv_response(rows, questions, filename: str):
-    """One row per registrant and a column per question."""
+    """One row per registrant and a column per question, in the reader's language; times are
+    Finnish time (csv_download converts)."""
     locale = _locale()
-    header = ["name", "email", "area", "organisation", "sector", "status", "attendance", "registered_at",
-              *(question.label_in(locale) for question in questions)]
+    header = [_("Name"), _("Email"), _("Area"), _("Organisation"), _("Sector"), _("Status"), _("Attendance"),
+              _("Registered"), *(question.label_in(locale) for question in questions)]
     return csv_download(header, [[row.registration.name, row.registration.email, row.area, row.organisation,
-                                  row.sector, row.registration.status, row.registration.attendance or "",
-                                  row.registration.created_at.isoformat(timespec="seconds"),
+                                  row.sector, str(RegistrationStatus(row.registration.status).label),
+                                  str(Attendance(row.registration.attendance).label) if row.registration.attendance else "",
+                                  row.registration.created_at,
                                   *(services.answer_text(q, row.answers.get(q.key), locale) for q in questions)]
                                  for row in rows], filename)
 

@@ -204,12 +204,6 @@ def register_guest(edition: MeetingEdition, guest: dict, locale: str, answers: d
     return registration
 
 
-def resend_confirmation(edition: MeetingEdition, email: str) -> None:
-    """Email a new confirmation link to a guest whose registration still waits for one; the
-    caller answers the same for every address."""
-    events.resend_guest_confirmation(edition.session, email)
-
-
 def picked_item_ids(registration: Registration) -> set[int]:
     return set(db.session.scalars(select(agenda_pick.c.item_id).where(agenda_pick.c.registration_id == registration.id)))
 

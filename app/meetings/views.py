@@ -11,12 +11,11 @@ from markupsafe import Markup
 
 from ..core.markdown import render_markdown
 from ..events import services as events
-from ..events.forms import GuestRegistrationForm
+from ..events.forms import GuestRegistrationForm, ResendConfirmationForm
 from ..events.links import GUEST_CONFIRMATION_HOURS, join_url, registration_from_link
 from ..events.models import RegistrationStatus
 from ..extensions import db, limiter
 from . import services
-from .forms import ConfirmationRequestForm
 from .models import ItemKind, Material, QuestionForm
 
 blueprint = Blueprint("meetings", __name__, url_prefix="/meetings")
@@ -67,7 +66,7 @@ def _render_edition(edition, guest_form=None, answers=None, problems=None, confi
         questions=services.questions(edition, QuestionForm.REGISTRATION),
         answers=answers if answers is not None else (services.answers_of(registration) if registration else {}),
         problems=problems or {}, guest_form=guest_form or GuestRegistrationForm(),
-        confirmation_form=confirmation_form or ConfirmationRequestForm(prefix="confirmation"),
+        confirmation_form=confirmation_form or ResendConfirmationForm(prefix="confirmation"),
         materials=services.materials_of(edition),
         picked=services.picked_item_ids(registration) if registration else set(),
     )
@@ -124,10 +123,10 @@ def register_guest(year):
 def request_confirmation(year):
     """A guest who lost the confirmation email asks for a new one; every address gets the same answer."""
     edition = _edition_or_404(year)
-    form = ConfirmationRequestForm(prefix="confirmation")
+    form = ResendConfirmationForm(prefix="confirmation")
     if not form.validate_on_submit():
         return _render_edition(edition, confirmation_form=form)
-    services.resend_confirmation(edition, form.email.data)
+    events.resend_guest_confirmation(edition.session, form.email.data)
     return render_template("meetings/confirmation_sent.html", edition=edition, email=form.email.data)
 
 

@@ -3,6 +3,7 @@ registrations, messages the registrants and, after the meeting, shares materials
 the feedback."""
 import csv
 import io
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -131,7 +132,9 @@ def test_a5_admin_follows_registrations_messages_the_filtered_ones_and_shares_ma
     rows = list(csv.reader(io.StringIO(page.follow("Download as CSV").response.data.decode("utf-8-sig")),
                            delimiter=";"))
     header, *registrants = rows
-    assert header[:5] == ["name", "email", "area", "organisation", "sector"] and "Diet" in header
+    assert header[:8] == ["Name", "Email", "Area", "Organisation", "Sector", "Status", "Attendance", "Registered"]
+    assert "Diet" in header and registrants[0][5] == "Confirmed"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", registrants[0][7])  # Finnish time, not UTC ISO
     assert [row[:5] for row in registrants] == [
         ["Aino Aalto", "aino@example.org", "North", "", "Culture"],
         ["Bertil Berg", "bertil@example.org", "North", "", "Social and health services"],

@@ -76,7 +76,7 @@ def test_coordinator_and_guest_register_with_answers_and_the_export_has_every_an
     assert response.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
     header, aino, guest = rows
-    assert len(rows) == 3 and header[:3] == ["name", "email", "area"]
+    assert len(rows) == 3 and header[:3] == ["Name", "Email", "Area"]
     assert aino[0] == "Aino Virtanen" and "Textning, tack" in aino and "Vegetarian" in aino and "✓" in aino
     assert guest[0] == "Guest Person" and "Step-free access" in guest and "Anything" in guest
     page = client.get("/manage/meetings/2027/registrations").get_data(as_text=True)
