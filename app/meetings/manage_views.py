@@ -13,7 +13,7 @@ from ..accounts.policy import require_roles
 from ..accounts.services import all_areas
 from ..core.collation import finnish_key
 from ..core.spreadsheets import csv_download, record_export
-from ..core.timeutil import NonexistentLocalTime, local_to_utc, utc_to_local
+from ..core.timeutil import AmbiguousLocalTime, NonexistentLocalTime, local_to_utc, utc_to_local
 from ..events.forms import MessageForm, form_data_for, texts_as_data, texts_from
 from ..events.models import Attendance, RegistrationStatus
 from ..events.services import CapacityRefused, EditConflict, message_registrants, update_session
@@ -88,11 +88,14 @@ def edit(year):
 
 def _item_times(form: ItemForm):
     zone = current_app.config["TIMEZONE"]
-    try:
-        starts_at = local_to_utc(form.day.data, form.start_time.data, zone)
-        ends_at = local_to_utc(form.day.data, form.end_time.data, zone)
+    try:  # an online programme never needs the night the clocks change: refuse rather than guess
+        starts_at = local_to_utc(form.day.data, form.start_time.data, zone, fold=None)
+        ends_at = local_to_utc(form.day.data, form.end_time.data, zone, fold=None)
     except NonexistentLocalTime:
         form.start_time.errors.append(_("This time does not exist on that day: the clocks go forward."))
+        return None
+    except AmbiguousLocalTime:
+        form.start_time.errors.append(_("This time occurs twice on that day as the clocks go back: choose another time."))
         return None
     if ends_at <= starts_at:
         form.end_time.errors.append(_("The item must end after it starts."))

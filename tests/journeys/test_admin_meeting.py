@@ -188,3 +188,15 @@ def test_a5_admin_follows_registrations_messages_the_filtered_ones_and_shares_ma
     assert "Usefulness 3 answers" in page.text
     assert "Useful 2" in page.text and "Not useful 1" in page.text
     assert "Kiitos!" in page.text and "Liian pitkä" in page.text
+
+
+def test_a4_a_programme_time_the_clocks_repeat_is_refused_not_guessed(browser):
+    make_meeting()
+    make_user("admin@example.org", roles=[Role.ADMIN])
+    sign_in(browser, "admin@example.org")
+    set_language(browser, "en")
+    form = browser.get("/manage/meetings/2027/programme").form("/manage/meetings/2027/programme", button="Save")
+    page = form.fill(title_fi="Yöohjelma", kind=form.option_value("kind", "Talk"), day="2027-10-31",
+                     start_time="03:30", end_time="05:00").submit()
+    assert "This time occurs twice on that day as the clocks go back" in page.text
+    assert db.session.scalar(select(ProgrammeItem).where(ProgrammeItem.title["fi"].as_string() == "Yöohjelma")) is None
