@@ -68,6 +68,12 @@ def update_own_details(user: User, *, name: str, locale: str | None) -> None:
     db.session.commit()
 
 
+def set_preferred_locale(user: User, locale: str) -> None:
+    """The language the person chose in the switch: their pages and emails follow it."""
+    user.locale = locale
+    db.session.commit()
+
+
 def change_password(user: User, current: str, new: str) -> bool:
     """Set a new password if `current` is the person's password; False (nothing changed) if not."""
     if not user.password_hash or not check_password_hash(user.password_hash, current):

@@ -6,6 +6,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from .. import PACKAGE_DIR
+from ..accounts.services import set_preferred_locale
 from ..curriculum.services import dashboard
 from ..meetings.services import current_edition
 from ..extensions import db
@@ -54,8 +55,7 @@ def choose_language():
     if locale in SUPPORTED_LOCALES:
         response.set_cookie(LANGUAGE_COOKIE, locale, max_age=ONE_YEAR, samesite="Lax", httponly=True)
         if current_user.is_authenticated:
-            current_user.locale = locale
-            db.session.commit()
+            set_preferred_locale(current_user, locale)
     return response
 
 
