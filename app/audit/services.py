@@ -1,12 +1,10 @@
 """Recording what staff did, as the services that did it report it, and reading it back.
 
 Services send `staff_action_done` (app/core/signals.py) in their transaction, after their
-change; `record_staff_action` adds the event to that transaction, so a refused or rolled-back
-action leaves no trace. Nothing here reads the request, except that an action reported without
-an actor is attributed to the person signed in to the request (a CLI command has none).
+change, naming who acted (None from the command line); `record_staff_action` adds the event to
+that transaction, so a refused or rolled-back action leaves no trace. Nothing here reads the
+request.
 """
-from flask import has_request_context
-from flask_login import current_user
 from sqlalchemy import Text, cast, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -21,8 +19,6 @@ MAX_VALUE_LENGTH = 200
 
 def record_staff_action(actor: User | None, *, action: str, subject=None, details: dict | None = None) -> AuditEvent:
     """Add one event to the current transaction (the reporting service commits it)."""
-    if actor is None and has_request_context() and current_user.is_authenticated:
-        actor = current_user
     event = AuditEvent(actor_id=actor.id if actor is not None else None, action=action,
                        subject_kind=subject.__tablename__ if subject is not None else None,
                        subject_id=subject.id if subject is not None else None,

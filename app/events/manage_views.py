@@ -65,7 +65,8 @@ def create():
     if request.method == "GET":
         form.capacity.data = 20
     if form.validate_on_submit():
-        created = services.create_sessions(form.session_fields(), _chosen_trainers(form), form.times_utc)
+        created = services.create_sessions(form.session_fields(), _chosen_trainers(form), form.times_utc,
+                                           actor=current_user)
         flash(ngettext("%(num)d session scheduled.", "%(num)d sessions scheduled.", len(created)), "success")
         _flash_repeated_times(form)
         return redirect(url_for("events_manage.roster", session_id=created[0].id))
@@ -83,7 +84,7 @@ def edit(session_id):
         series_times = [(occurrence, *times) for occurrence, times in zip(occurrences[1:], form.times_utc[1:])]
         try:
             services.update_session(session, fields, _chosen_trainers(form), form.opened_at_version(),
-                                    series_times)
+                                    series_times, actor=current_user)
         except services.EditConflict:
             flash(_("Someone else saved this session while you were editing it. Your changes were not saved: "
                     "the form now shows the saved version, so make your changes again."), "error")
@@ -110,7 +111,8 @@ def cancel(session_id):
     if len(choices[services.SeriesScope.ALL]) < 2:
         del form.scope
     if form.validate_on_submit():
-        cancelled = services.cancel_session(session, form.scope.data if "scope" in form else services.SeriesScope.ONE)
+        scope = form.scope.data if "scope" in form else services.SeriesScope.ONE
+        cancelled = services.cancel_session(session, scope, actor=current_user)
         flash(ngettext("%(num)d session cancelled; everyone registered is being told.",
                        "%(num)d sessions cancelled; everyone registered is being told.", len(cancelled)), "success")
         return redirect(url_for("events_manage.roster", session_id=session.id))

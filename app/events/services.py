@@ -504,7 +504,8 @@ def _moved_window(fields: dict, starts_at: datetime) -> dict:
     return {name: fields[name] and fields[name] + shift for name in WINDOW_FIELDS if name in fields}
 
 
-def create_sessions(template: dict, trainers: list[User], starts: list[tuple[datetime, datetime]]) -> list[TrainingSession]:
+def create_sessions(template: dict, trainers: list[User], starts: list[tuple[datetime, datetime]],
+                    actor: User | None = None) -> list[TrainingSession]:
     """One session per (start, end): a series shares everything else but each has its own UID,
     and its registration window moves with its start."""
     series_key = uuid.uuid4().hex if len(starts) > 1 else None
@@ -519,14 +520,14 @@ def create_sessions(template: dict, trainers: list[User], starts: list[tuple[dat
         db.session.add(session)
         sessions.append(session)
     db.session.flush()
-    staff_action_done.send(None, action="sessions.scheduled", subject=sessions[0],
+    staff_action_done.send(actor, action="sessions.scheduled", subject=sessions[0],
                            details={"sessions": len(sessions), "starts_at": [start for start, _end in starts]})
     db.session.commit()
     return sessions
 
 
 def update_session(session: TrainingSession, fields: dict, trainers: list[User], form_version: int,
-                   series_times: list[tuple[TrainingSession, datetime, datetime]] = ()) -> None:
+                   series_times: list[tuple[TrainingSession, datetime, datetime]] = (), actor: User | None = None) -> None:
     """Save the changes made on a form opened at `form_version`; with `series_times`, the same
     changes go to those other sessions of its series, each at its own (start, end), all in one
     transaction. For each session, a change of time or meeting link raises SEQUENCE and sends
@@ -557,7 +558,7 @@ def update_session(session: TrainingSession, fields: dict, trainers: list[User],
     for occurrence in rescheduled:
         for registration in _registrations(occurrence, (RegistrationStatus.CONFIRMED,)):
             notify_registrant(registration, "session_updated", method="REQUEST")
-    staff_action_done.send(None, action=_action_name(session, "changed"), subject=session,
+    staff_action_done.send(actor, action=_action_name(session, "changed"), subject=session,
                            details={"sessions": len(changes), "rescheduled": len(rescheduled)})
     db.session.commit()
 
@@ -572,7 +573,8 @@ def people_told_of_cancelling(sessions: list[TrainingSession]) -> int:
     return len({registration.email.lower() for session in sessions for registration in _cancellation_recipients(session)})
 
 
-def cancel_session(session: TrainingSession, scope: str = SeriesScope.ONE) -> list[TrainingSession]:
+def cancel_session(session: TrainingSession, scope: str = SeriesScope.ONE,
+                   actor: User | None = None) -> list[TrainingSession]:
     """Cancel the session, or with `scope` more of its series, for everyone, in one transaction;
     return the sessions cancelled. Each stays in calendars as cancelled, and every registrant is
     told (confirmed ones with METHOD:CANCEL, which removes the invitation)."""
@@ -584,7 +586,7 @@ def cancel_session(session: TrainingSession, scope: str = SeriesScope.ONE) -> li
             method = "CANCEL" if registration.status == RegistrationStatus.CONFIRMED else None
             notify_registrant(registration, "session_cancelled", method=method)
     if cancelled:
-        staff_action_done.send(None, action="session.cancelled", subject=session, details={
+        staff_action_done.send(actor, action="session.cancelled", subject=session, details={
             "sessions": len(cancelled), "people_told": people_told_of_cancelling(cancelled)})
     db.session.commit()
     return cancelled

@@ -50,7 +50,7 @@ def create():
         else:
             fields = form.session_fields()
             fields["starts_at"], fields["ends_at"] = form.times_utc[0]
-            edition = services.create_edition(form.year.data, fields)
+            edition = services.create_edition(form.year.data, fields, actor=current_user)
             flash(_("The edition is created with the default questions. Add the programme next."), "success")
             return redirect(url_for("meetings_manage.programme", year=edition.year))
     return render_template("meetings/manage/edition_form.html", form=form, edition=None)
@@ -72,7 +72,7 @@ def edit(year):
         fields["capacity"] = fields["capacity"] or 100_000
         fields["starts_at"], fields["ends_at"] = form.times_utc[0]
         try:
-            update_session(session, fields, [], form.opened_at_version())
+            update_session(session, fields, [], form.opened_at_version(), actor=current_user)
         except EditConflict:
             db.session.rollback()
             flash(_("Someone else saved this edition while you were editing it. Your changes were not saved: "
@@ -124,7 +124,7 @@ def programme(year, item_id):
             "kind": form.kind.data, "track": form.track.data or None, "speakers": form.speakers.data or None,
             "starts_at": times[0], "ends_at": times[1],
         }
-        services.save_item(edition, item, fields)
+        services.save_item(edition, item, fields, actor=current_user)
         flash(_("Programme saved."), "success")
         return redirect(url_for("meetings_manage.programme", year=year))
     return render_template("meetings/manage/programme.html", edition=edition, form=form, item=item,
@@ -144,7 +144,7 @@ def delete_item(year, item_id):
     edition = _edition_or_404(year)
     item = _item_or_404(edition, item_id)
     if request.method == "POST":
-        services.delete_item(item)
+        services.delete_item(item, actor=current_user)
         flash(_("The item was removed from the programme."), "success")
         return redirect(url_for("meetings_manage.programme", year=year))
     return render_template("meetings/manage/delete_item.html", edition=edition, item=item,
@@ -171,7 +171,7 @@ def questions(year, question_id):
         options = services.parse_options(form.options.data or "", question.options if question else [])
         try:
             services.save_question(edition, question, form=form.form.data, kind=form.kind.data, label=label,
-                                   options=options, required=form.required.data)
+                                   options=options, required=form.required.data, actor=current_user)
         except services.QuestionLocked as locked:
             form.kind.errors.append(str(locked))
         else:
@@ -263,11 +263,12 @@ def after(year):
             material.url.errors.append(_("Give a link or choose a file."))
         else:
             services.add_material(edition, material.title.data, material.item_id.data, material.url.data,
-                                  material.file.data)
+                                  material.file.data, actor=current_user)
             flash(_("Material added."), "success")
             return redirect(url_for("meetings_manage.after", year=year))
     elif action == "recording" and recording.validate_on_submit():
-        services.save_recording(edition, recording.recording_url.data, recording.feedback_open.data)
+        services.save_recording(edition, recording.recording_url.data, recording.feedback_open.data,
+                                actor=current_user)
         flash(_("Saved."), "success")
         return redirect(url_for("meetings_manage.after", year=year))
     return render_template("meetings/manage/after.html", edition=edition, material=material, recording=recording,
@@ -283,7 +284,7 @@ def remove_material(year, material_id):
     if material is None or material.edition_id != edition.id:
         abort(404)
     if request.method == "POST":
-        services.remove_material(material)
+        services.remove_material(material, actor=current_user)
         flash(_("The material was removed."), "success")
         return redirect(url_for("meetings_manage.after", year=year))
     return render_template("meetings/manage/remove_material.html", edition=edition, material=material)

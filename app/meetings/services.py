@@ -67,7 +67,7 @@ def current_edition() -> MeetingEdition | None:
     return upcoming or db.session.scalar(select(MeetingEdition).order_by(MeetingEdition.year.desc()).limit(1))
 
 
-def create_edition(year: int, session_fields: dict) -> MeetingEdition:
+def create_edition(year: int, session_fields: dict, actor: User | None = None) -> MeetingEdition:
     """A new edition with its registration (coordinators by default) and default questions."""
     session = events.new_session()
     session.kind = ANNUAL_MEETING
@@ -82,14 +82,15 @@ def create_edition(year: int, session_fields: dict) -> MeetingEdition:
         db.session.add(MeetingQuestion(edition=edition, form=QuestionForm.REGISTRATION, position=position,
                                        options=[], **question))
     db.session.flush()
-    staff_action_done.send(None, action="edition.created", subject=edition, details={"year": year})
+    staff_action_done.send(actor, action="edition.created", subject=edition, details={"year": year})
     db.session.commit()
     return edition
 
 
 # --- programme ------------------------------------------------------------------------------------
 
-def save_item(edition: MeetingEdition, item: ProgrammeItem | None, fields: dict) -> ProgrammeItem:
+def save_item(edition: MeetingEdition, item: ProgrammeItem | None, fields: dict,
+              actor: User | None = None) -> ProgrammeItem:
     """Add or change a programme item. A new time raises the item's SEQUENCE and emails every
     registrant (their feeds carry the new time on the next refresh)."""
     if item is None:
@@ -105,7 +106,7 @@ def save_item(edition: MeetingEdition, item: ProgrammeItem | None, fields: dict)
             notify_registrant(registration, "programme_changed", item=item,
                               item_title=item.title_in(registration.locale))
     db.session.flush()
-    staff_action_done.send(None, action="programme_item.saved", subject=edition,
+    staff_action_done.send(actor, action="programme_item.saved", subject=edition,
                            details={"item": item.title_in("fi"), "starts_at": item.starts_at})
     db.session.commit()
     return item
@@ -116,12 +117,12 @@ def agendas_with(item: ProgrammeItem) -> int:
     return db.session.scalar(select(func.count()).select_from(agenda_pick).where(agenda_pick.c.item_id == item.id))
 
 
-def delete_item(item: ProgrammeItem) -> None:
+def delete_item(item: ProgrammeItem, actor: User | None = None) -> None:
     """Remove the item from the programme, from every personal agenda and so from the feeds.
     Its materials stay, for the whole meeting (the ORM clears their item_id)."""
     db.session.execute(agenda_pick.delete().where(agenda_pick.c.item_id == item.id))
     db.session.delete(item)
-    staff_action_done.send(None, action="programme_item.deleted", subject=item.edition,
+    staff_action_done.send(actor, action="programme_item.deleted", subject=item.edition,
                            details={"item": item.title_in("fi")})
     db.session.commit()
 
@@ -339,7 +340,7 @@ def answer_count(question: MeetingQuestion) -> int:
 
 
 def save_question(edition: MeetingEdition, question: MeetingQuestion | None, *, form: str, kind: str, label: dict,
-                  options: list[dict], required: bool) -> MeetingQuestion:
+                  options: list[dict], required: bool, actor: User | None = None) -> MeetingQuestion:
     """Add or change a question. Once a question has answers, a change that would lose them
     (another kind of answer, a removed option) is refused with QuestionLocked."""
     if kind in CHOICE_KINDS and len(options) < 2:
@@ -357,7 +358,7 @@ def save_question(edition: MeetingEdition, question: MeetingQuestion | None, *, 
         db.session.add(question)
     question.form, question.kind, question.label, question.required = form, kind, label, required
     question.options = options if kind in CHOICE_KINDS else []
-    staff_action_done.send(None, action="question.saved", subject=edition, details={"form": form, "kind": kind})
+    staff_action_done.send(actor, action="question.saved", subject=edition, details={"form": form, "kind": kind})
     db.session.commit()
     return question
 
@@ -374,7 +375,8 @@ def materials_folder() -> Path:
     return folder
 
 
-def add_material(edition: MeetingEdition, title: str, item_id: int | None, url: str | None, upload) -> Material:
+def add_material(edition: MeetingEdition, title: str, item_id: int | None, url: str | None, upload,
+                 actor: User | None = None) -> Material:
     """A link or an uploaded file for the whole meeting or one item; files are stored under a
     random name in the instance folder and served only to registrants."""
     material = Material(edition_id=edition.id, item_id=item_id or None, title=title, url=url or None)
@@ -383,7 +385,7 @@ def add_material(edition: MeetingEdition, title: str, item_id: int | None, url: 
         material.stored_as = uuid.uuid4().hex
         upload.save(materials_folder() / material.stored_as)
     db.session.add(material)
-    staff_action_done.send(None, action="material.added", subject=edition, details={"title": title})
+    staff_action_done.send(actor, action="material.added", subject=edition, details={"title": title})
     db.session.commit()
     return material
 
@@ -392,20 +394,21 @@ def materials_of(edition: MeetingEdition) -> list[Material]:
     return list(db.session.scalars(select(Material).where(Material.edition_id == edition.id).order_by(Material.id)))
 
 
-def save_recording(edition: MeetingEdition, recording_url: str | None, feedback_open: bool) -> None:
+def save_recording(edition: MeetingEdition, recording_url: str | None, feedback_open: bool,
+                   actor: User | None = None) -> None:
     """The recording link and whether the feedback form is open."""
     edition.recording_url = recording_url or None
     edition.feedback_open = feedback_open
-    staff_action_done.send(None, action="recording.saved", subject=edition,
+    staff_action_done.send(actor, action="recording.saved", subject=edition,
                            details={"recording_url": edition.recording_url, "feedback_open": feedback_open})
     db.session.commit()
 
 
-def remove_material(material: Material) -> None:
+def remove_material(material: Material, actor: User | None = None) -> None:
     """Remove a material; an uploaded file is deleted too, once the removal is committed."""
     stored_as = material.stored_as
     db.session.delete(material)
-    staff_action_done.send(None, action="material.removed", subject=db.session.get(MeetingEdition, material.edition_id),
+    staff_action_done.send(actor, action="material.removed", subject=db.session.get(MeetingEdition, material.edition_id),
                            details={"title": material.title})
     db.session.commit()
     if stored_as:

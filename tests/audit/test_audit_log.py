@@ -147,3 +147,17 @@ def test_erased_actor_shows_as_erased_person(client, admin):
     privacy.erase(former, erased_by=admin)
     page = client.get("/admin/audit/").get_data(as_text=True)
     assert "Erased person" in page and "Former Admin" not in page
+
+
+def test_a_cancelled_session_is_recorded_with_who_cancelled_it_and_how_many_were_told(client, auth, app):
+    from tests.events.conftest import make_session
+
+    trainer = make_user("trainer@example.org", name="Tiina Kouluttaja", roles=[Role.TRAINER])
+    session = make_session()
+    auth.sign_in("trainer@example.org")
+    assert client.post(f"/manage/sessions/{session.id}/cancel", data={}).status_code == 302
+    scheduled, event = _events()
+    assert scheduled.action == "sessions.scheduled" and scheduled.actor_id is None  # by a factory, no one
+    assert (event.action, event.actor_id, event.subject_kind, event.subject_id) == (
+        "session.cancelled", trainer.id, "training_session", session.id)
+    assert event.details == {"sessions": 1, "people_told": 0}
