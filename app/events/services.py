@@ -263,6 +263,11 @@ def register_person(session: TrainingSession, person: User, locale: str, *, comm
     return registration
 
 
+def _unconfirmed_lapse_before(now: datetime) -> datetime:
+    """An unconfirmed registration whose last confirmation link was sent at or before this has lapsed."""
+    return now - timedelta(hours=GUEST_CONFIRMATION_HOURS)
+
+
 def _lapse_unconfirmed(*conditions) -> int:
     """Unconfirmed registrations whose confirmation link has expired end: they no longer hold
     the address, and their link says so."""
@@ -270,7 +275,7 @@ def _lapse_unconfirmed(*conditions) -> int:
     return db.session.execute(
         update(Registration).where(
             Registration.status == RegistrationStatus.UNCONFIRMED,
-            Registration.confirmation_sent_at < now - timedelta(hours=GUEST_CONFIRMATION_HOURS), *conditions)
+            Registration.confirmation_sent_at <= _unconfirmed_lapse_before(now), *conditions)
         .values(status=RegistrationStatus.CANCELLED, cancelled_at=now)
         .execution_options(synchronize_session=False)).rowcount
 
@@ -288,8 +293,7 @@ def confirmation_lapsed(registration: Registration) -> bool:
     if registration.status == RegistrationStatus.CANCELLED:
         return True
     sent_at = registration.confirmation_sent_at or registration.created_at
-    return registration.status == RegistrationStatus.UNCONFIRMED and \
-        sent_at + timedelta(hours=GUEST_CONFIRMATION_HOURS) <= utcnow()
+    return registration.status == RegistrationStatus.UNCONFIRMED and sent_at <= _unconfirmed_lapse_before(utcnow())
 
 
 def _send_confirmation(registration: Registration) -> None:
