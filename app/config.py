@@ -5,6 +5,7 @@ Every setting is documented in config.example.toml at the top of the repository.
 import os
 import secrets
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 
 DEFAULTS = {
@@ -18,6 +19,7 @@ DEFAULTS = {
     "TIMEZONE": "Europe/Helsinki",
     "SESSION_COOKIE_SECURE": False,
     "PASSWORD_MIN_LENGTH": 10,
+    "REMEMBER_DAYS": 30,  # how long "keep me signed in" lasts
     "INVITATION_VALID_HOURS": 168,
     "PASSWORD_RESET_VALID_HOURS": 2,
     "RATELIMIT_STORAGE_URI": "memory://",
@@ -127,6 +129,7 @@ def flask_config(settings: dict, instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": timedelta(days=settings["REMEMBER_DAYS"]),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": settings["SESSION_COOKIE_SECURE"],

@@ -29,9 +29,27 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def load_user(user_id: str) -> User | None:
+def load_user(session_id: str) -> User | None:
+    """The active person a session or remember-me cookie names, if the cookie belongs to their
+    current session version (see User.get_id); a cookie from before end_sessions() names none."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
     user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Every session and remember-me cookie of the person stops working. The caller commits."""
+    user.session_version += 1
+
+
+def sign_out_everywhere(user: User) -> None:
+    """Signing out ends the person's sessions on every device, the one signing out included."""
+    end_sessions(user)
+    db.session.commit()
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -47,6 +65,13 @@ def check_password_rules(password: str) -> None:
 def set_password(user: User, password: str) -> None:
     check_password_rules(password)
     user.password_hash = generate_password_hash(password)
+
+
+def replace_password(user: User, password: str) -> None:
+    """The password of an existing account changes: every session signed in with the old one
+    ends, remember-me cookies included. The caller commits."""
+    set_password(user, password)
+    end_sessions(user)
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -78,7 +103,7 @@ def change_password(user: User, current: str, new: str) -> bool:
     """Set a new password if `current` is the person's password; False (nothing changed) if not."""
     if not user.password_hash or not check_password_hash(user.password_hash, current):
         return False
-    set_password(user, new)
+    replace_password(user, new)
     db.session.commit()
     return True
 
@@ -135,7 +160,7 @@ def find_valid_token(raw_token: str, purpose: TokenPurpose) -> AccountToken | No
 
 def use_token_to_set_password(token: AccountToken, password: str) -> User:
     """Set the password and spend the token; it cannot be used again."""
-    set_password(token.user, password)
+    replace_password(token.user, password)
     token.used_at = utcnow()
     db.session.commit()
     return token.user
@@ -208,6 +233,8 @@ def set_active(user: User, active: bool, actor: User | None = None) -> None:
     if user.active == active:
         return
     user.active = active
+    if not active:
+        end_sessions(user)
     db.session.flush()
     (person_reactivated if active else person_deactivated).send(user, actor=actor)
     staff_action_done.send(actor, action="person.reactivated" if active else "person.deactivated", subject=user)

@@ -43,9 +43,20 @@ def sign_in():
 
 @blueprint.post("/sign-out")
 def sign_out():
+    if current_user.is_authenticated:
+        services.sign_out_everywhere(current_user)
     logout_user()
     flash(_("You have signed out."), "success")
     return redirect(url_for("core.home"))
+
+
+@blueprint.post("/account/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    services.sign_out_everywhere(current_user)
+    logout_user()
+    flash(_("You have been signed out on every device."), "success")
+    return redirect(url_for("accounts.sign_in"))
 
 
 @blueprint.route("/password/forgot", methods=["GET", "POST"])
@@ -110,9 +121,16 @@ def change_password():
         if not services.change_password(current_user, password.current.data, password.password.data):
             password.current.errors.append(_("The current password is wrong."))
         else:
+            # The change ended every session; this browser goes on with a new one.
+            login_user(current_user._get_current_object(), remember=_remembered())
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/account.html", profile=profile, password=password)
+
+
+def _remembered() -> bool:
+    """Whether this browser came with a remember-me cookie (the person chose to stay signed in)."""
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
 
 
 @blueprint.get("/account/data.json")
