@@ -23,8 +23,9 @@ DEFAULTS = {
     "INVITATION_VALID_HOURS": 168,
     "PASSWORD_RESET_VALID_HOURS": 2,
     "RATELIMIT_STORAGE_URI": "memory://",
-    "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
-    "LOGIN_LIMIT_PER_IP": "30 per 15 minutes",
+    "RATELIMIT_SINGLE_PROCESS": False,  # True allows memory:// in production: one process counts alone
+    "LOGIN_LIMIT_PER_ACCOUNT_AND_IP": "5 per 15 minutes",  # failed sign-ins at one account from one address
+    "LOGIN_LIMIT_PER_IP": "30 per 15 minutes",  # failed sign-ins from one address, at any accounts
     "MAIL_SERVER": "127.0.0.1",
     "MAIL_PORT": 8025,
     "MAIL_USE_TLS": False,
@@ -91,6 +92,12 @@ def check_settings(settings: dict) -> None:
             f"KAIKU_SECRET_KEY is missing or shorter than {MIN_PRODUCTION_KEY_BYTES} bytes. In production "
             "set a long random value in config.toml (secret_key) or the environment, e.g. "
             "KAIKU_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    if settings["RATELIMIT_STORAGE_URI"].startswith("memory://") and not settings["RATELIMIT_SINGLE_PROCESS"]:
+        raise ConfigError(
+            "KAIKU_RATELIMIT_STORAGE_URI is memory://, which each worker counts on its own, so sign-in "
+            "limits would not hold. Set it to a shared storage, e.g. redis://127.0.0.1:6379/0, or set "
+            "ratelimit_single_process = true if the app really runs as one process."
         )
 
 

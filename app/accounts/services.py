@@ -3,6 +3,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -18,6 +19,7 @@ from ..core.tokens import hash_token, new_token
 from ..core.urls import absolute_url
 from ..extensions import db
 from ..outbox.services import queue_email
+from . import sign_in_limits
 from .models import AccountToken, Area, Role, Sector, TokenPurpose, User
 
 
@@ -74,14 +76,31 @@ def replace_password(user: User, password: str) -> None:
     end_sessions(user)
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The active person with this email and password, else None (same answer for every
-    kind of failure, so the sign-in form does not reveal which accounts exist)."""
+class TooManyAttempts(AccountError):
+    """Too many failed sign-ins for this account from this address, or from this address."""
+
+
+@cache
+def _stand_in_password_hash() -> str:
+    """Checked against for an unknown account, so that it takes as long as a known one."""
+    return generate_password_hash(new_token())
+
+
+def authenticate(email: str, password: str, address: str) -> User | None:
+    """The active person with this email and password, else None: the same answer, in the
+    same time, for every kind of failure, so the sign-in form does not reveal which accounts
+    exist. Raises TooManyAttempts, without checking the password, when `address` is over its
+    limits (sign_in_limits)."""
+    email = normalize_email(email)
+    if not sign_in_limits.attempt_allowed(email, address):
+        raise TooManyAttempts(_("Too many attempts"))
     user = find_user_by_email(email)
-    if user is None or not user.active or not user.password_hash:
+    known = user is not None and user.active and bool(user.password_hash)
+    right = check_password_hash(user.password_hash if known else _stand_in_password_hash(), password)
+    if not (known and right):
+        sign_in_limits.attempt_failed(address)
         return None
-    if not check_password_hash(user.password_hash, password):
-        return None
+    sign_in_limits.attempt_succeeded(email, address)
     user.last_sign_in_at = utcnow()
     db.session.commit()
     return user

@@ -54,6 +54,7 @@ def test_an_unknown_environment_name_is_refused(app_settings, tmp_path):
 
 
 def test_production_refuses_a_short_key(app_settings, tmp_path):
+    production = {"ENV": "production", "RATELIMIT_SINGLE_PROCESS": True}
     with pytest.raises(ConfigError, match="32"):
-        app_in(tmp_path, app_settings, ENV="production", SECRET_KEY="too-short-a-secret")
-    assert app_in(tmp_path, app_settings, ENV="production", SECRET_KEY="k" * 32).secret_key == "k" * 32
+        app_in(tmp_path, app_settings, **production, SECRET_KEY="too-short-a-secret")
+    assert app_in(tmp_path, app_settings, **production, SECRET_KEY="k" * 32).secret_key == "k" * 32
