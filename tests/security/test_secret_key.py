@@ -1,10 +1,12 @@
 """The signing key: never one from the source code, one random key per instance folder in
 development, and production refuses to start without a long one."""
+import multiprocessing
+
 import pytest
 from flask import Flask
 
 from app import init_app
-from app.config import ConfigError
+from app.config import ConfigError, instance_secret_key
 from tests.factories import make_admin
 
 PUBLISHED_KEY = "kaiku-development-only-secret"  # the key the code once fell back on
@@ -42,6 +44,13 @@ def test_workers_on_one_instance_folder_share_the_generated_key(app_settings, tm
     assert len(first.secret_key) >= 32
     key_file = tmp_path / "instance" / "secret_key"
     assert key_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_workers_starting_at_once_agree_on_one_complete_key(tmp_path):
+    with multiprocessing.get_context("fork").Pool(8) as workers:
+        keys = workers.map(instance_secret_key, [str(tmp_path)] * 32)
+    assert len(set(keys)) == 1 and len(keys[0]) == 64
+    assert [path.name for path in tmp_path.iterdir()] == ["secret_key"]  # no worker's draft left behind
 
 
 def test_a_fresh_instance_folder_gets_a_key_of_its_own(app_settings, tmp_path):
