@@ -3,7 +3,6 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -80,10 +79,13 @@ class TooManyAttempts(AccountError):
     """Too many failed sign-ins for this account from this address, or from this address."""
 
 
-@cache
-def _stand_in_password_hash() -> str:
-    """Checked against for an unknown account, so that it takes as long as a known one."""
-    return generate_password_hash(new_token())
+# Checked against for an unknown account, so that its answer takes as long as a known one's:
+# werkzeug's default method (as generate_password_hash uses) over a random password that was
+# thrown away. Made once here, not at start, where it would cost every worker a hash's time.
+STAND_IN_PASSWORD_HASH = (
+    "scrypt:32768:8:1$1O5pEyLLxPM6h3X9$f48bd01ff0157d008ab87123ad15c454f018f57854b438e1a111f2aed2610dbd"
+    "f298d3793fce8ae14a26703a3cfa4890dea849fac5bd0cd53d205f1d7ef84d46"
+)
 
 
 def authenticate(email: str, password: str, address: str) -> User | None:
@@ -96,7 +98,7 @@ def authenticate(email: str, password: str, address: str) -> User | None:
         raise TooManyAttempts(_("Too many attempts"))
     user = find_user_by_email(email)
     known = user is not None and user.active and bool(user.password_hash)
-    right = check_password_hash(user.password_hash if known else _stand_in_password_hash(), password)
+    right = check_password_hash(user.password_hash if known else STAND_IN_PASSWORD_HASH, password)
     if not (known and right):
         sign_in_limits.attempt_failed(address)
         return None
