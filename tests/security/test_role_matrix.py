@@ -17,7 +17,7 @@ Outcomes: "ok" (2xx), "sign-in" (a redirect to the sign-in page), "redirect" (an
 redirect), or the status code.
 """
 import pytest
-from tests.security.world import ROLES, build_world
+from tests.security.world import ROLES, act_as, build_world
 
 OK, SIGN_IN, REDIRECT = "ok", "sign-in", "redirect"
 
@@ -179,14 +179,6 @@ def _url(rule, world, role) -> str:
     return rule.build(wanted, append_unknown=False)[1] + QUERY.get(rule.endpoint, "")
 
 
-def _act_as(client, person) -> None:
-    """Sign in the way the sign-in page does, without hashing a password per request."""
-    with client.session_transaction() as session:
-        session.clear()
-        if person is not None:
-            session["_user_id"], session["_fresh"] = person.get_id(), True
-
-
 def _rules(app):
     return sorted((rule for rule in app.url_map.iter_rules()), key=lambda rule: rule.rule)
 
@@ -200,7 +192,7 @@ def observe(app, client, world, role) -> dict[tuple[str, str], str]:
     sign_in_path = app.url_map.bind("localhost").build("accounts.sign_in")
     seen = {}
     for rule, method in plan:
-        _act_as(client, world.people.get(role))
+        act_as(client, world.people.get(role))
         response = client.open(_url(rule, world, role), method=method)
         seen[(rule.rule, method)] = outcome_of(response, sign_in_path)
     return seen
