@@ -12,15 +12,10 @@ from app.events.models import Registration, RegistrationStatus, TrainingSession
 from app.extensions import db
 from app.outbox.models import OutboxMessage
 from tests.events.conftest import make_session
-from tests.factories import make_user
+from tests.security.world import make_person
 
 PEOPLE = 100
 SEATS = 20
-
-
-def make_person(email: str):
-    """Nobody here signs in: no password to hash."""
-    return make_user(email, password=None)
 
 
 def test_100_concurrent_registrations_for_20_seats(app):

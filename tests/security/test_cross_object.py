@@ -7,7 +7,7 @@ from app.events import services as events
 from app.events.models import Registration, RegistrationStatus
 from app.extensions import db
 from tests.events.conftest import make_session
-from tests.security.world import act_as, build_world, person
+from tests.security.world import act_as, build_world, make_person
 
 
 def test_a_session_for_one_area_is_refused_to_a_coordinator_of_another(client, courses_dir):
@@ -58,7 +58,7 @@ def test_a_coordinator_sees_no_one_elses_training_record(client, courses_dir):
 def test_cancelling_ones_own_registration_leaves_everyone_elses(client, courses_dir):
     world = build_world(courses_dir)
     session, coordinator = world.others["session"], world.people["coordinator"]
-    colleague = person("colleague@example.org", name="Colleague", area=world.others["home"])
+    colleague = make_person("colleague@example.org", name="Colleague", area=world.others["home"])
     theirs = events.register_person(session, colleague, "en")
 
     act_as(client, coordinator)

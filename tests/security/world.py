@@ -40,7 +40,7 @@ def _forge(token_kind: str, registration_id: int) -> str:
     return URLSafeSerializer(FORGED_KEY, salt=f"registration-{token_kind}").dumps(registration_id)
 
 
-def person(email: str, **fields):
+def make_person(email: str, **fields):
     """Signed in by act_as, so without a password to hash."""
     return make_user(email, password=None, **fields)
 
@@ -55,15 +55,15 @@ def build_world(courses_dir) -> World:
     assert not sync_courses(courses_dir).errors
     course = curriculum.find_course("test-course")
     home, elsewhere = make_area("Kotikunta"), make_area("Muukunta")
-    coordinator = person("coordinator@example.org", name="Coordinator", area=home)
+    coordinator = make_person("coordinator@example.org", name="Coordinator", area=home)
     people = {
         "coordinator": coordinator,
-        "area_lead": person("lead@example.org", name="Area Lead", roles=[Role.AREA_LEAD], area=home),
-        "trainer": person("trainer@example.org", name="Trainer", roles=[Role.TRAINER]),
-        "admin": person("admin@example.org", name="Admin", roles=[Role.ADMIN]),
+        "area_lead": make_person("lead@example.org", name="Area Lead", roles=[Role.AREA_LEAD], area=home),
+        "trainer": make_person("trainer@example.org", name="Trainer", roles=[Role.TRAINER]),
+        "admin": make_person("admin@example.org", name="Admin", roles=[Role.ADMIN]),
     }
-    other = person("other@example.org", name="Other Coordinator", area=elsewhere)
-    invited = person("invited@example.org", name="Invited")
+    other = make_person("other@example.org", name="Other Coordinator", area=elsewhere)
+    invited = make_person("invited@example.org", name="Invited")
     curriculum.assign_to_all(course, date(2027, 6, 1), people["admin"], [{"role": Role.COORDINATOR}])
 
     session = make_session(open_to_guests=True)
