@@ -6,6 +6,7 @@ from app.accounts.models import Role
 from app.events import services as events
 from app.events.models import Registration, RegistrationStatus
 from app.extensions import db
+from app.meetings.services import find_edition
 from tests.events.conftest import make_session
 from tests.security.world import act_as, build_world, make_person
 
@@ -83,3 +84,23 @@ def test_a_link_opens_only_the_registration_and_the_purpose_it_was_made_for(clie
     assert client.get(f"/meetings/registration/{manage}").status_code == 404
     assert client.get(f"/meetings/registration/{manage}/materials/{material_id}").status_code == 404
     assert client.get(f"/meetings/registration/{meeting_manage}/materials/{material_id}").status_code == 200
+
+
+def test_the_annual_meeting_is_registered_for_only_through_its_own_form(client, courses_dir):
+    """The meeting's session is a session too; the sessions' register and guest forms must not
+    take it, or a registration would skip the meeting's required questions."""
+    world = build_world(courses_dir)
+    meeting_session = find_edition(world.values["year"]).session
+    colleague = make_person("colleague@example.org", name="Colleague", area=world.others["home"])
+
+    act_as(client, colleague)
+    assert client.post(f"/sessions/{meeting_session.id}/register").status_code == 404
+    act_as(client, None)
+    assert client.post(f"/sessions/{meeting_session.id}/guest",
+                       data={"name": "Quick Guest", "email": "quick@example.org"}).status_code == 404
+    assert client.post(f"/sessions/{meeting_session.id}/resend-confirmation",
+                       data={"resend-email": "late@example.org"}).status_code == 404
+    assert db.session.scalars(select(Registration.user_id).where(
+        Registration.session_id == meeting_session.id, Registration.guest_email.is_(None))).all() == \
+        [world.people["coordinator"].id]
+    assert db.session.scalar(select(Registration).where(Registration.guest_email == "quick@example.org")) is None
