@@ -1,13 +1,17 @@
 """Past the role check, a person still reaches only their own things: another area's people and
 sessions, another person's registration, another registration through a link."""
+from datetime import datetime, timezone
+
 from sqlalchemy import select
 
 from app.accounts.models import Role
 from app.events import services as events
 from app.events.models import Registration, RegistrationStatus
 from app.extensions import db
+from app.meetings.models import Material
 from app.meetings.services import find_edition
 from tests.events.conftest import make_session
+from tests.meetings.factories import add_file_material, make_meeting
 from tests.security.world import act_as, build_world, make_person
 
 
@@ -46,6 +50,7 @@ def test_an_area_lead_reaches_the_people_of_their_own_area_only(client, courses_
     download = client.get(f"/reports/matrix/people.csv?area={elsewhere}").get_data(as_text=True)
     for body in (page, download):
         assert coordinator.name in body and other.name not in body
+    assert client.get("/reports/national/totals.csv").status_code == 403  # the whole country is for staff
 
 
 def test_a_coordinator_sees_no_one_elses_training_record(client, courses_dir):
@@ -104,3 +109,25 @@ def test_the_annual_meeting_is_registered_for_only_through_its_own_form(client, 
         Registration.session_id == meeting_session.id, Registration.guest_email.is_(None))).all() == \
         [world.people["coordinator"].id]
     assert db.session.scalar(select(Registration).where(Registration.guest_email == "quick@example.org")) is None
+
+
+def test_a_programme_item_question_or_material_is_reached_only_under_its_own_edition(client, courses_dir):
+    world = build_world(courses_dir)
+    later, _items, _keys = make_meeting(year=2028, starts_at=datetime(2028, 5, 10, 6, 0, tzinfo=timezone.utc))
+    later_material = add_file_material(later)
+    item, question, material = (world.values[name] for name in ("item_id", "question_id", "material_id"))
+
+    act_as(client, world.people["admin"])
+    for path in (f"/manage/meetings/2028/programme/{item}", f"/manage/meetings/2028/programme/{item}/delete",
+                 f"/manage/meetings/2028/questions/{question}", f"/manage/meetings/2028/materials/{material}/remove"):
+        assert client.get(path).status_code == 404, path
+        assert client.post(path).status_code == 404, path
+    act_as(client, world.people["coordinator"])  # registered for 2027 only
+    assert client.get(f"/meetings/2027/materials/{later_material.id}").status_code == 404
+    assert client.get(f"/meetings/2028/materials/{material}").status_code == 404
+    act_as(client, None)
+    token = world.links["meetings.registration_material"]
+    assert client.get(f"/meetings/registration/{token}/materials/{later_material.id}").status_code == 404
+    db.session.expire_all()
+    assert item in {kept.id for kept in find_edition(2027).items}  # the refused POSTs removed nothing
+    assert db.session.get(Material, material) is not None
