@@ -61,14 +61,15 @@ class Visitor:
         return self.submit(path, self.get(form_page), fields)
 
 
-def _worker_pid(master) -> int:
-    """The single worker's pid, once it serves."""
+def _worker_pid(master, killed: list[int]) -> int:
+    """The pid of the worker gunicorn runs now, not one of those killed (a dead one may still
+    be listed until the master reaps it)."""
     for _ in range(200):
-        children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
-        if len(children) == 1:
-            return int(children[0])
+        children = {int(pid) for pid in Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()}
+        if living := children - set(killed):
+            return living.pop()
         time.sleep(0.05)
-    raise AssertionError("gunicorn started no worker")
+    raise AssertionError("gunicorn started no new worker")
 
 
 def _blocked_backend(connection, timeout: float = 15) -> tuple[int, str]:
@@ -104,15 +105,19 @@ def _assert_consistent(session_id: int) -> None:
     assert len({row.queue_number for row in waiting}) == len(waiting)
 
 
+def _count(model, condition) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(condition))
+
+
 def test_a_worker_killed_mid_registration_leaves_no_half_written_state(app, postgres_url, capsys):
     session_id = make_session(capacity=SEATS).id
-    people = [make_user(f"killed{number}@example.org") for number in range(ROUNDS)]
-    people = [(person.id, person.email) for person in people]
+    people = [(person.id, person.email) for person in
+              (make_user(f"killed{number}@example.org") for number in range(ROUNDS))]
     db.session.remove()
     locker = create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://", 1))
     env = {"KAIKU_DATABASE_URL": postgres_url, "KAIKU_SECRET_KEY": "test-secret"}
     page, register = f"/sessions/{session_id}", f"/sessions/{session_id}/register"
-    blocked_at = []
+    blocked_at, killed = [], []
     try:
         with gunicorn_process(env, workers=1) as (master, base_url), locker.connect() as holder, \
                 locker.connect().execution_options(isolation_level="AUTOCOMMIT") as watcher:
@@ -120,32 +125,23 @@ def test_a_worker_killed_mid_registration_leaves_no_half_written_state(app, post
                 visitor = Visitor(base_url)
                 visitor.post("/sign-in", "/sign-in", {"email": email, "password": PASSWORD})
                 lock = list(LOCKS.values())[number % len(LOCKS)]
-                worker = _worker_pid(master)
-
-                transaction = holder.begin()
-                holder.execute(text(lock), {"session": session_id, "person": person_id})
-                request = threading.Thread(target=_expect_no_answer, args=(visitor, register, visitor.get(page)))
-                request.start()
-                backend, statement = _blocked_backend(watcher)
-                os.kill(worker, signal.SIGKILL)
-                request.join(timeout=30)
-                transaction.rollback()  # the orphaned backend now gets the lock, runs on, and finds its client gone
+                with holder.begin():
+                    holder.execute(text(lock), {"session": session_id, "person": person_id})
+                    backend, statement = _kill_while_it_waits(master, killed, watcher, visitor, page, register)
+                # our lock is gone: the orphaned backend gets it, runs on, and finds its client gone
                 _gone(watcher, backend)
                 blocked_at.append(" ".join(statement.split())[:40])
 
-                assert db.session.scalar(select(func.count()).select_from(Registration)
-                                         .where(Registration.user_id == person_id)) == 0, "a half-written registration"
-                assert db.session.scalar(select(func.count()).select_from(OutboxMessage)
-                                         .where(OutboxMessage.recipient == email)) == 0
+                assert _count(Registration, Registration.user_id == person_id) == 0, "a half-written registration"
+                assert _count(OutboxMessage, OutboxMessage.recipient == email) == 0
                 _assert_consistent(session_id)
 
-                _worker_pid(master)  # gunicorn has started a new worker
+                _worker_pid(master, killed)  # gunicorn has started a new worker
                 visitor.post(register, page, {})
                 rows = db.session.scalars(select(Registration).where(Registration.user_id == person_id)).all()
                 assert [row.status for row in rows] == [RegistrationStatus.CONFIRMED if number < SEATS
                                                         else RegistrationStatus.WAITING]
-                assert db.session.scalar(select(func.count()).select_from(OutboxMessage)
-                                         .where(OutboxMessage.recipient == email)) == 1
+                assert _count(OutboxMessage, OutboxMessage.recipient == email) == 1
                 _assert_consistent(session_id)
                 db.session.remove()
     finally:
@@ -154,10 +150,23 @@ def test_a_worker_killed_mid_registration_leaves_no_half_written_state(app, post
         print(f"\nKILLED WORKER: {ROUNDS} rounds, blocked at {blocked_at}")
 
 
-def _expect_no_answer(visitor: Visitor, path: str, page_html: str) -> None:
-    """POST the registration; the worker dies before it answers."""
-    try:
-        visitor.submit(path, page_html, {})
-    except OSError:
-        return
-    raise AssertionError(f"the killed worker answered {path}")
+def _kill_while_it_waits(master, killed: list[int], watcher, visitor: Visitor, page: str, register: str):
+    """POST the registration, SIGKILL the worker once its database backend waits for our lock;
+    the backend's pid and the statement it waits in."""
+    worker, answers = _worker_pid(master, killed), []
+
+    def post():
+        try:
+            answers.append(visitor.submit(register, form_page, {}))
+        except OSError:
+            pass  # the connection died with the worker
+
+    form_page = visitor.get(page)
+    request = threading.Thread(target=post)
+    request.start()
+    backend, statement = _blocked_backend(watcher)
+    os.kill(worker, signal.SIGKILL)
+    killed.append(worker)
+    request.join(timeout=30)
+    assert not answers, "the killed worker answered"
+    return backend, statement
