@@ -41,7 +41,7 @@ def _forge(token_kind: str, registration_id: int) -> str:
 
 
 def make_person(email: str, **fields):
-    """Signed in by act_as, so without a password to hash."""
+    """A person for tests that sign people in with act_as (or not at all): no password to hash."""
     return make_user(email, password=None, **fields)
 
 
@@ -49,8 +49,8 @@ def build_world(courses_dir) -> World:
     """Areas A and B; a coordinator and an area lead in A, another coordinator in B; a trainer
     (who trains none of the sessions) and an admin; a synced course assigned to coordinators; a
     session open to guests with the coordinator and a guest registered; an annual meeting with
-    a guest registrant and a file; the coordinator's feed and password-reset links; an invited
-    person's link; the emails all this queued."""
+    the coordinator and a guest registered and a file; the coordinator's feed and
+    password-reset links; an invited person's link; the emails all this queued."""
     write_course(courses_dir)
     assert not sync_courses(courses_dir).errors
     course = curriculum.find_course("test-course")
