@@ -60,6 +60,7 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "/account": {"GET": signed_in(), "POST": signed_in()},
     "/account/data.json": {"GET": signed_in()},
     "/account/password": {"POST": signed_in()},
+    "/account/sign-out-everywhere": {"POST": everyone(SIGN_IN)},  # done, it leads to the sign-in page
     "/admin/areas": {"GET": admin_only()},
     "/admin/areas/<int:area_id>": {"GET": admin_only(), "POST": admin_only()},
     "/admin/areas/new": {"GET": admin_only(), "POST": admin_only()},
