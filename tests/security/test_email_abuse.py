@@ -10,19 +10,15 @@ from sqlalchemy import select
 from app.extensions import db
 from app.outbox.models import OutboxMessage
 from app.outbox.services import deliver_due
-from tests.conftest import link_in, test_settings
+from tests.conftest import link_in
 from tests.events.conftest import make_session
+from tests.journeys.conftest import app_settings  # noqa: F401 (CSRF on)
 from tests.factories import make_user
 from tests.meetings.factories import make_meeting
 from tests.smtp import text_of
 from tests.web import Browser
 
 VICTIM = "victim@example.org"
-
-
-@pytest.fixture
-def app_settings(database_url, smtp_port, courses_dir):
-    return test_settings(database_url, smtp_port, COURSES_DIR=str(courses_dir), WTF_CSRF_ENABLED=True)
 
 
 @pytest.fixture

@@ -17,24 +17,13 @@ from app.core.timeutil import utcnow
 from app.extensions import db
 from app.outbox.models import OutboxMessage, OutboxStatus
 from app.outbox.services import deliver_due, queue_email
-from tests.conftest import link_in, test_settings
+from tests.conftest import link_in
 from tests.events.conftest import make_session
 from tests.factories import make_user
-from tests.journeys.conftest import set_language, sign_in
+from tests.journeys.conftest import app_settings, browser, set_language, sign_in  # noqa: F401 (CSRF on)
 from tests.smtp import SmtpServer, text_of
-from tests.web import Browser
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def app_settings(database_url, smtp_port, courses_dir):
-    return test_settings(database_url, smtp_port, COURSES_DIR=str(courses_dir), WTF_CSRF_ENABLED=True)
-
-
-@pytest.fixture
-def browser(client) -> Browser:
-    return Browser(client)
 
 
 def _queue_resets(count: int) -> None:
@@ -137,12 +126,6 @@ def _start_sender(database_url: str, smtp_port: int) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def _held_at_the_stall(sender: subprocess.Popen, server: SmtpServer) -> None:
-    if not server.stalled.wait(timeout=60):
-        sender.kill()
-        pytest.fail(f"the sender never reached the stall: {sender.communicate()[0]}")
-
-
 def _claims_outlive_their_timeout(app) -> None:
     """As much time passes as a claim lasts: a claim not renewed since then is abandoned."""
     long_ago = utcnow() - timedelta(seconds=app.config["OUTBOX_CLAIM_TIMEOUT_SECONDS"] + 1)
@@ -153,28 +136,36 @@ def _claims_outlive_their_timeout(app) -> None:
 
 
 @pytest.fixture
-def stalling_smtp(smtp_port, request):
+def sender_held_at(app, database_url, smtp_port):
+    """Queue `count` messages and start a sender whose SMTP server stalls at the given stage
+    (RCPT, DATA) of the given message; returns (server, sender) once the sender is held there."""
     servers = []
 
-    def start(stage: str, number: int) -> SmtpServer:
+    def start(count: int, stage: str, number: int) -> tuple[SmtpServer, subprocess.Popen]:
+        _queue_resets(count)
         server = SmtpServer(smtp_port, stall_at=(stage, number))
         server.start()
         servers.append(server)
-        return server
+        sender = _start_sender(database_url, smtp_port)
+        if not server.stalled.wait(timeout=60):
+            sender.kill()
+            pytest.fail(f"the sender never reached the stall: {sender.communicate()[0]}")
+        return server, sender
 
     yield start
     for server in servers:
         server.stop()
 
 
-def test_a_sender_killed_while_waiting_for_the_server_leaves_every_message_to_be_sent_once_later(
-        app, database_url, smtp_port, stalling_smtp):
-    _queue_resets(6)
-    server = stalling_smtp("RCPT", 3)
-    sender = _start_sender(database_url, smtp_port)
-    _held_at_the_stall(sender, server)
+def _kill(sender: subprocess.Popen) -> None:
     sender.send_signal(signal.SIGKILL)
     sender.wait()
+
+
+def test_a_sender_killed_while_waiting_for_the_server_leaves_every_message_to_be_sent_once_later(
+        app, sender_held_at):
+    server, sender = sender_held_at(6, "RCPT", 3)
+    _kill(sender)
     assert [m.status for m in _messages()] == [OutboxStatus.SENT] * 2 + [OutboxStatus.SENDING] * 4
 
     assert deliver_due().sent == 0  # the dead sender's claims are not taken before they time out
@@ -184,14 +175,9 @@ def test_a_sender_killed_while_waiting_for_the_server_leaves_every_message_to_be
     assert {m.status for m in _messages()} == {OutboxStatus.SENT}
 
 
-def test_a_sender_killed_after_the_server_took_a_message_never_sends_it_again(
-        app, database_url, smtp_port, stalling_smtp):
-    _queue_resets(5)
-    server = stalling_smtp("DATA", 3)  # the third is received; the sender never hears it was accepted
-    sender = _start_sender(database_url, smtp_port)
-    _held_at_the_stall(sender, server)
-    sender.send_signal(signal.SIGKILL)
-    sender.wait()
+def test_a_sender_killed_after_the_server_took_a_message_never_sends_it_again(app, sender_held_at):
+    server, sender = sender_held_at(5, "DATA", 3)  # the third is received; the sender never hears it was accepted
+    _kill(sender)
 
     _claims_outlive_their_timeout(app)
     report = deliver_due()
@@ -202,11 +188,8 @@ def test_a_sender_killed_after_the_server_took_a_message_never_sends_it_again(
     assert [m.status for m in _messages()].count(OutboxStatus.SENT) == 4
 
 
-def test_a_stopped_sender_gives_its_claims_back_at_once(app, database_url, smtp_port, stalling_smtp):
-    _queue_resets(4)
-    server = stalling_smtp("RCPT", 2)
-    sender = _start_sender(database_url, smtp_port)
-    _held_at_the_stall(sender, server)
+def test_a_stopped_sender_gives_its_claims_back_at_once(app, sender_held_at):
+    server, sender = sender_held_at(4, "RCPT", 2)
     sender.terminate()  # SIGTERM, as systemd or a deploy stops the --loop service
     assert sender.wait(timeout=30) != 0
     assert [(m.status, m.claimed_by) for m in _messages()[1:]] == [(OutboxStatus.QUEUED, None)] * 3
@@ -215,12 +198,8 @@ def test_a_stopped_sender_gives_its_claims_back_at_once(app, database_url, smtp_
     _received_once_each(server, 4)
 
 
-def test_a_sender_too_slow_to_keep_its_claims_sends_none_of_them_again(
-        app, database_url, smtp_port, stalling_smtp):
-    _queue_resets(4)
-    server = stalling_smtp("RCPT", 2)
-    slow = _start_sender(database_url, smtp_port)
-    _held_at_the_stall(slow, server)
+def test_a_sender_too_slow_to_keep_its_claims_sends_none_of_them_again(app, sender_held_at):
+    server, slow = sender_held_at(4, "RCPT", 2)
     _claims_outlive_their_timeout(app)
     assert deliver_due().sent == 3  # another run takes the abandoned-looking claims over
 
