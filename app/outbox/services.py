@@ -1,14 +1,15 @@
 """Queue emails in the recipient's language and deliver them with retry and backoff.
 
-Delivery is exactly once wherever a run may stop but one. A run claims a batch, and marks
-each message DELIVERING (committed) once the SMTP server has taken its sender and recipient,
-just before the message itself goes over; it commits SENT when the server accepts it. A run
-that is stopped (SIGTERM, Ctrl-C, an error) gives back at once the claims it has not started;
-one that is killed leaves them, and another run takes them over when they time out. What a
-dead run left DELIVERING is never sent again (at most once): it is marked failed, for an admin
-to retry. It has arrived when the run died after the server's answer and before its commit;
-it has not when the run died, or the connection broke, while the server was taking it — the
-one window where a message can be lost (and is then listed as failed).
+A run that stops mid-batch: exactly once, but for one window.
+- A run claims a batch (SENDING). Stopped by SIGTERM, Ctrl-C or an error, it gives back at once
+  what it has not started; killed, it leaves its claims, and another run takes them over after
+  OUTBOX_CLAIM_TIMEOUT_SECONDS. None of those had gone to the server: each is sent once.
+- Once the server has taken the sender and recipient, and just before the message itself goes
+  over, the run commits DELIVERING; when the server accepts it, SENT. What a dead run left
+  DELIVERING is never sent again (at most once) but marked failed, for an admin to retry. If the
+  run died after the server's answer, before its commit, the message has arrived once. If it died
+  (or the connection broke) while the server was taking the message, before the answer, it may
+  not have arrived: the one window left, and such a message is listed as failed.
 """
 import re
 import smtplib
