@@ -1,7 +1,7 @@
 """Outbox messages anyone may ask for are marked, to limit them per address; the recipient is indexed
 
 Revision ID: d4e8b2a6c1f0
-Revises: c0a1e7d2b9f3
+Revises: 75a8b5ee801f
 Create Date: 2026-12-02 02:30:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd4e8b2a6c1f0'
-down_revision = 'c0a1e7d2b9f3'
+down_revision = '75a8b5ee801f'
 branch_labels = None
 depends_on = None
 
