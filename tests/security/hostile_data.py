@@ -26,7 +26,7 @@ from app.extensions import db
 from app.meetings.models import MeetingEdition
 from app.outbox.models import OutboxMessage
 from tests.factories import PASSWORD, make_area, make_user
-from tests.security.xss_corpus import Field, Fields
+from tests.security.xss_corpus import FIRST_FORMULA, Field, Fields
 from tests.web import Browser, Form
 
 YEAR = date.today().year + 2  # the meeting, in the future so that registration is open
@@ -111,8 +111,8 @@ def _toml_string(text: str) -> str:
 
 
 def _course(data: HostileData, courses_dir: Path) -> None:
-    title, summary, module = (data.fields.add(name, multiline=False) for name in
-                              ("course title", "course summary", "module title"))
+    title = data.fields.add("course title", multiline=False, lead=FIRST_FORMULA)  # a report's column heading
+    summary, module = (data.fields.add(name, multiline=False) for name in ("course summary", "module title"))
     lesson_title = data.fields.add("lesson title (front matter)", max_length=300, multiline=False)
     body = data.fields.add("lesson Markdown", markdown=True)
     question, explanation, option = (data.fields.add(name, multiline=False) for name in
@@ -211,7 +211,7 @@ def _sessions(data: HostileData, trainer: Browser, registrants: list[Browser], a
     guest_name = fields.add("guest name", multiline=False)
     organisation, guest_area = (fields.add(name, multiline=False, pages_show_all=False) for name in
                                 ("guest organisation", "guest area"))  # on the roster download only
-    subject = fields.add("message subject", multiline=False)
+    subject = fields.add("message subject", multiline=False, pages_show_all=False)  # the outbox pages only some
     body = fields.add("message body", pages_show_all=False)
     urls = meeting_url.payloads()
     records = _records(title, guest_name, organisation, guest_area, subject)

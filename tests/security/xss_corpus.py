@@ -92,6 +92,9 @@ MARKER = re.compile(r"kx(\d\d)(\d\d)")
 SEPARATOR = " · "
 
 
+FIRST_FORMULA = len(MARKUP)
+
+
 def marker(field: int, payload: int) -> str:
     return f"kx{field:02d}{payload:02d}"
 
@@ -109,10 +112,12 @@ class Field:
     # False: the pages show only part of it (to the person who wrote it, or in one email in the
     # outbox); the exports and emails carry all of it.
     pages_show_all: bool = True
+    lead: int = 0  # the payload its values start with (a spreadsheet header that starts with "=")
 
     def payloads(self) -> list[str]:
         templates = URL_PAYLOADS if self.url else PAYLOADS
         texts = [template.format(m=marker(self.number, index)) for index, template in enumerate(templates)]
+        texts = texts[self.lead:] + texts[:self.lead]
         if not self.multiline:
             texts = [" ".join(text.split("\n")).replace("\r", "") for text in texts]
         return texts
