@@ -4,9 +4,14 @@ Chromium as each role that sees them (and the guests' pages from their email lin
 fails on any dialog, any element, attribute or URL that the payloads' markup could have made
 (xss_corpus.INJECTION_PROBE), any Content-Security-Policy refusal in the console, and any
 template expression evaluated. Every payload of every plain field must also show up as text on
-some page, so that a field that is never rendered cannot pass unnoticed.
+some page (or, for the few that pages show only in part, in a download or an email), so that a
+field that is never rendered cannot pass unnoticed.
 
-`-s` prints the figures: payloads × fields stored, pages rendered, markers seen.
+The files the pages link to (CSV, XLSX, calendars) are fetched by the same crawl and checked for
+formulas and for calendar lines made by text; every queued email is delivered to a real SMTP
+server and checked for injected headers, HTML and guests' links.
+
+    .venv/bin/pytest -q -s tests/security/test_xss.py   # -s prints the figures
 """
 import csv
 import io
@@ -16,7 +21,6 @@ import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
 
 import icalendar
@@ -40,13 +44,6 @@ ROLES = {"admin": hostile_data.ADMIN, "trainer": hostile_data.TRAINER, "area lea
          "registrant": "registrant0@example.org", "anonymous": None}
 MEETING = f"/meetings/{hostile_data.YEAR}"
 MANAGE_MEETING = f"/manage/meetings/{hostile_data.YEAR}"
-# Pages of the edition that has everything, first: the crawl takes only a few editions' pages.
-FIRST_PATHS = {
-    "admin": [f"{MANAGE_MEETING}/{page}" for page in ("edit", "programme", "questions", "registrations", "after")]
-             + [MEETING, f"{MEETING}/participants"],
-    "registrant": [MEETING, f"{MEETING}/participants", f"{MEETING}/feedback"],
-    "anonymous": [MEETING],
-}
 PAGES_PER_SHAPE = 2  # /x/1 and /x/2 of a kind; the lists show every record
 # Staff pages render the same for these roles as for an admin: they check the pages an admin has not.
 SEEN_BY_ADMIN_TOO = {"trainer", "area lead"}
@@ -248,6 +245,20 @@ class Visitor:
                     queue.append(link)
 
 
+def _first_paths(role: str, data: hostile_data.HostileData) -> list[str]:
+    """Pages a role checks first, whatever the cap per kind of page: those of the edition that
+    has everything (the crawl takes only a couple of editions), every roster (each has its own
+    guest), an organiser's message in the outbox, and a few guests' pages from their emails."""
+    return {
+        "admin": [f"{MANAGE_MEETING}/{page}" for page in ("edit", "programme", "questions", "registrations", "after")]
+                 + [MEETING, f"{MEETING}/participants", *data.outbox_paths]
+                 + [f"/manage/sessions/{number}" for number in data.session_ids],
+        "trainer": [f"/manage/sessions/{number}/roster.csv" for number in data.session_ids],
+        "registrant": [MEETING, f"{MEETING}/participants", f"{MEETING}/feedback"],
+        "anonymous": [MEETING, *data.guest_links[:2], *data.guest_links[-2:]],
+    }.get(role, [])
+
+
 @pytest.fixture(scope="module")
 def crawl(hostile_server, chromium) -> CrawlResult:
     """Every role crawls once; the tests below check what it saw."""
@@ -259,10 +270,7 @@ def crawl(hostile_server, chromium) -> CrawlResult:
         role_started = time.monotonic()
         try:
             visitor.start(email)
-            first_paths = {"admin": data.outbox_paths + [f"/manage/sessions/{number}" for number in data.session_ids],
-                           "anonymous": data.guest_links[:2] + data.guest_links[-2:],
-                           "trainer": [f"/manage/sessions/{number}/roster.csv" for number in data.session_ids]}
-            visitor.crawl(FIRST_PATHS.get(role, []) + first_paths.get(role, []),
+            visitor.crawl(_first_paths(role, data),
                           skip=set(result.checked_urls) if role in SEEN_BY_ADMIN_TOO else set())
             if role == "registrant":
                 visitor.answer_the_check(f"/courses/{hostile_data.COURSE_KEY}/checks/m")
@@ -454,3 +462,22 @@ def test_a_line_break_sent_in_a_title_makes_no_calendar_line(hostile_server):
     calendar = icalendar.Calendar.from_ical(response.data)
     events = calendar.walk("VEVENT")
     assert len(events) == 1 and not _injected("event.ics", calendar, events), response.data.decode()
+
+
+@pytest.mark.browser
+def test_the_probe_finds_injected_markup(chromium):
+    """The page check itself: each kind of injection it looks for, in a page of its own."""
+    page = chromium.new_page()
+    try:
+        page.set_content("""<main><p>kx9900 as text</p><img src="x" onerror="1"><a href="java&#9;script:1">x</a>
+            <iframe srcdoc="x"></iframe><kx9901>x</kx9901><p kx9902="x"></p><svg onload="1"></svg>
+            <div style="background:url(kx9903)"></div><form action="javascript:1"></form></main>""")
+        probe = page.evaluate(INJECTION_PROBE)
+    finally:
+        page.close()
+    found = "\n".join(probe["found"])
+    for kind in ("event handler onerror", "script URL in href", "<iframe>", "element named by a payload",
+                 "attribute named by a payload", "<svg> outside the charts", "style attribute",
+                 "script URL in action"):
+        assert kind in found, f"the probe missed {kind!r}:\n{found}"
+    assert probe["shown"] == ["kx9900"]

@@ -165,9 +165,6 @@ class Fields:
         self.all.append(field)
         return field
 
-    def named(self, number: int) -> Field:
-        return self.all[number - 1]
-
 
 def markers_in(text: str) -> set[str]:
     return {match.group(0) for match in MARKER.finditer(text)}
