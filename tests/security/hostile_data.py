@@ -44,6 +44,7 @@ class HostileData:
     session_ids: list[int] = field(default_factory=list)
     url_fields_refused: list[str] = field(default_factory=list)  # link payloads a form refused
     outbox_paths: list[str] = field(default_factory=list)  # an organiser's message, in the outbox
+    seconds_to_store: float = 0.0
 
 
 def signed_in(app, email: str) -> Browser:

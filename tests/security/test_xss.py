@@ -15,9 +15,7 @@ server and checked for injected headers, HTML and guests' links.
 """
 import csv
 import io
-import logging
 import re
-import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
@@ -26,13 +24,12 @@ from urllib.parse import urldefrag, urlsplit
 import icalendar
 import openpyxl
 import pytest
-from werkzeug.serving import make_server
 
 from app import create_app
 from app.core.spreadsheets import FORMULA_STARTS, XLSX_MIMETYPE as XLSX
 from app.extensions import db
 from app.outbox.services import deliver_due
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _delete_all_rows
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _delete_all_rows, served
 from tests.conftest import _forget_request_state, free_port, test_settings
 from tests.factories import PASSWORD
 from tests.security import hostile_data
@@ -55,6 +52,7 @@ LINK = re.compile(r"(?:https?|ftp|javascript|data)://\S+|www\.\S+", re.IGNORECAS
 
 @pytest.fixture(scope="module")
 def hostile_server(database_url, smtp_port, tmp_path_factory):
+    """The app over HTTP with CSRF protection on and the corpus in every field: (origin, data, app)."""
     courses_dir = tmp_path_factory.mktemp("hostile") / "courses"
     courses_dir.mkdir()
     port = free_port()
@@ -70,22 +68,8 @@ def hostile_server(database_url, smtp_port, tmp_path_factory):
         data = hostile_data.store_everything(app, courses_dir)
         data.seconds_to_store = time.monotonic() - started
         db.session.remove()
-    request_log = logging.getLogger("werkzeug")
-    saved_level = request_log.level
-    request_log.setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with served(app, port):
         yield f"http://127.0.0.1:{port}", data, app
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        request_log.setLevel(saved_level)
-        with app.app_context():
-            _delete_all_rows()
-            db.engine.dispose()
 
 
 @pytest.fixture(scope="module")
