@@ -1,16 +1,19 @@
 """Store the XSS corpus in every text field people can write, the way they write it: through the
 app's forms over HTTP (tests/web.py, CSRF on), as the role that has the form. Course Markdown
 goes through a course folder and the sync, as authors publish it. Only the accounts that act
-are made directly (services), and so are their passwords.
+are made directly (services), with their passwords. A form read once is submitted again with
+new values (`send`) rather than read from its page before each record, which is what keeps this
+fast enough to run twice in `make test`.
 
-Each field gets every payload: a Markdown or long text takes all of them at once, a short field
-takes them a few at a time (within its length limit) over as many records as that needs.
+Each field gets every payload: a Markdown or long text takes all of them at once (or, where
+one page shows every record, a share each), a short field takes them a few at a time (within
+its length limit) over as many records as that needs.
 """
 import json
 import re
-from io import BytesIO
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from io import BytesIO
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -40,7 +43,6 @@ class HostileData:
     fields: Fields
     guest_links: list[str] = field(default_factory=list)  # the manage links guests got by email
     course_refused: list[str] = field(default_factory=list)  # course payloads the sync refused
-    registrant_emails: list[str] = field(default_factory=list)
     session_ids: list[int] = field(default_factory=list)
     url_fields_refused: list[str] = field(default_factory=list)  # link payloads a form refused
     outbox_paths: list[str] = field(default_factory=list)  # an organiser's message, in the outbox
@@ -196,7 +198,6 @@ def _registrants(data: HostileData, app, home) -> list[Browser]:
         browser = signed_in(app, email)
         assert send(browser.get("/account").form("/account", button="Save").fill(**{"profile-name": name.value(number)}))
         browsers.append(browser)
-        data.registrant_emails.append(email)
     return browsers
 
 

@@ -77,8 +77,9 @@ CALENDAR = [
     "{m};X-EVIL=1:x\\n,;",
 ]
 PAYLOADS = MARKUP + FORMULAS + CALENDAR
-# The first payload of the list that carries no markup: whatever a field does, this one shows.
-# Link fields (checked as URLs by their forms) get these instead.
+FIRST_FORMULA = len(MARKUP)
+# Link fields (checked as URLs by their forms) get these instead: script schemes, and an
+# address that breaks out of its attribute.
 URL_PAYLOADS = [
     "javascript://x.example/%0Aalert('{m}')",
     "JAVASCRIPT://x.example/%0Aalert('{m}')",
@@ -90,9 +91,6 @@ URL_PAYLOADS = [
 
 MARKER = re.compile(r"kx(\d\d)(\d\d)")
 SEPARATOR = " · "
-
-
-FIRST_FORMULA = len(MARKUP)
 
 
 def marker(field: int, payload: int) -> str:
