@@ -8,6 +8,7 @@ import logging
 import re
 import shutil
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,6 +132,13 @@ def live_server(database_url, smtp_port):
         _delete_all_rows()
         reset_path, invitation_path = _seed(app.config["COURSES_DIR"])
         db.session.remove()
+    with served(app, port):
+        yield LiveServer(f"http://127.0.0.1:{port}", reset_path, invitation_path, app)
+
+
+@contextmanager
+def served(app: Flask, port: int):
+    """Serve `app` over HTTP on 127.0.0.1 from a thread; afterwards, empty its tables."""
     # One log line per request would bury a failure report; errors are still logged.
     request_log = logging.getLogger("werkzeug")
     saved_level = request_log.level
@@ -139,7 +147,7 @@ def live_server(database_url, smtp_port):
     thread = threading.Thread(target=server.serve_forever, name="kaiku-live-server", daemon=True)
     thread.start()
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", reset_path, invitation_path, app)
+        yield
     finally:
         server.shutdown()
         thread.join(timeout=10)
