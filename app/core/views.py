@@ -97,6 +97,7 @@ ERROR_TITLES = {
     403: lambda: _("You do not have access to this page"),
     404: lambda: _("Page not found"),
     405: lambda: _("This action is not allowed here"),
+    413: lambda: _("What you sent is too large"),
     429: lambda: _("Too many attempts"),
     500: lambda: _("Something went wrong on our side"),
 }
@@ -105,6 +106,8 @@ ERROR_EXPLANATIONS = {
     403: lambda: _("Your role does not include this page. If you think it should, contact the support service."),
     404: lambda: _("The address may be mistyped, or the page has moved."),
     405: lambda: _("Go back and use the buttons on the page."),
+    413: lambda: _("A form with its files may be at most %(size)d MB. Go back and choose a smaller file.",
+                   size=current_app.config["MAX_REQUEST_MB"]),
     429: lambda: _("For your security, further attempts are paused for a while. Please wait and try again later."),
     500: lambda: _("The error has been recorded. Please try again in a moment."),
 }

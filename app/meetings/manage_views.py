@@ -262,10 +262,14 @@ def after(year):
         if not material.url.data and not material.file.data:
             material.url.errors.append(_("Give a link or choose a file."))
         else:
-            services.add_material(edition, material.title.data, material.item_id.data, material.url.data,
-                                  material.file.data, actor=current_user)
-            flash(_("Material added."), "success")
-            return redirect(url_for("meetings_manage.after", year=year))
+            try:
+                services.add_material(edition, material.title.data, material.item_id.data, material.url.data,
+                                      material.file.data, actor=current_user)
+            except services.UploadRefused as refused:
+                material.file.errors.append(str(refused))
+            else:
+                flash(_("Material added."), "success")
+                return redirect(url_for("meetings_manage.after", year=year))
     elif action == "recording" and recording.validate_on_submit():
         services.save_recording(edition, recording.recording_url.data, recording.feedback_open.data,
                                 actor=current_user)
