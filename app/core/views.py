@@ -1,9 +1,10 @@
 """Home page, language and text-size choices, static files and error pages."""
-from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import ImmutableMultiDict
 
 from .. import PACKAGE_DIR
 from ..accounts.services import set_preferred_locale
@@ -79,9 +80,33 @@ def layout_context():
     }
 
 
+def _ours() -> bool:
+    return request.blueprint in current_app.extensions["kaiku_blueprints"]  # not a host site's pages
+
+
+@blueprint.app_url_value_preprocessor
+def no_nul_in_paths(_endpoint, values):
+    """Nothing has a NUL in its key or token (and PostgreSQL refuses NUL in any text)."""
+    if _ours() and any(isinstance(value, str) and "\0" in value for value in (values or {}).values()):
+        abort(404)
+
+
+@blueprint.before_app_request
+def without_nul_bytes():
+    """PostgreSQL refuses NUL in any text, and no browser sends one for what a person typed: they
+    are taken out of every query and form parameter here, once for every page."""
+    if not _ours():
+        return
+    for name in ("args", "form"):
+        values = getattr(request, name)
+        if any("\0" in key or "\0" in value for key, value in values.items(multi=True)):
+            setattr(request, name, ImmutableMultiDict(
+                (key.replace("\0", ""), value.replace("\0", "")) for key, value in values.items(multi=True)))
+
+
 @blueprint.after_app_request
 def security_headers(response):
-    if request.blueprint in current_app.extensions["kaiku_blueprints"]:  # not a host site's pages
+    if _ours():
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")

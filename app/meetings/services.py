@@ -19,6 +19,7 @@ from ..accounts.models import Sector, User
 from ..core.collation import finnish_key
 from ..core.signals import staff_action_done
 from ..core.timeutil import utcnow
+from ..curriculum.models import in_locale
 from ..events import services as events
 from ..events.models import ANNUAL_MEETING, Registration, RegistrationStatus, TrainingSession
 from ..events.notifications import notify_registrant
@@ -306,8 +307,7 @@ def answer_text(question: MeetingQuestion, value, locale: str) -> str:
     """An answer as a reader sees it: option labels, yes/no, or the text."""
     if question.kind == QuestionKind.CONSENT:
         return "✓" if value else ""
-    labels = {option["key"]: option["label"].get(locale) or next(iter(option["label"].values()))
-              for option in question.options}
+    labels = {option["key"]: in_locale(option["label"], locale) or option["key"] for option in question.options}
     if question.kind == QuestionKind.MULTIPLE:
         return "; ".join(labels.get(key, key) for key in value or [])
     if question.kind == QuestionKind.SINGLE:
@@ -323,11 +323,16 @@ TEXT_KINDS = (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT)
 
 def parse_options(text: str, existing: list[dict]) -> list[dict]:
     """Option lines "Finnish | Swedish | English" into options; the n-th line keeps the key of
-    the n-th existing option, so that answers stay attached when labels are edited."""
+    the n-th existing option, so that answers stay attached when labels are edited. A line with
+    separators only is refused with OptionWithoutText."""
     options = []
-    for number, line in enumerate(line for line in text.splitlines() if line.strip()):
+    lines = [(line_number, line) for line_number, line in enumerate(text.splitlines(), 1) if line.strip()]
+    for number, (line_number, line) in enumerate(lines):
         labels = [part.strip() for part in line.split("|")]
         label = {locale: text for locale, text in zip(("fi", "sv", "en"), labels) if text}
+        if not label:
+            raise OptionWithoutText(_l("Line %(number)d has no text: write the option as Finnish | Swedish | "
+                                       "English, or remove the line.", number=line_number))
         key = existing[number]["key"] if number < len(existing) else f"o{uuid.uuid4().hex[:8]}"
         options.append({"key": key, "label": label})
     return options
@@ -368,6 +373,10 @@ def save_question(edition: MeetingEdition, question: MeetingQuestion | None, *, 
 
 class QuestionLocked(ValueError):
     """The change would lose answers already given."""
+
+
+class OptionWithoutText(ValueError):
+    """An option line has no text in any language."""
 
 
 # --- materials -----------------------------------------------------------------------------------------
