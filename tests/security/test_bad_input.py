@@ -185,3 +185,17 @@ def test_every_text_field_of_every_form_has_a_length_limit():
                 unlimited.append(f"{form.__module__}.{form.__name__}.{name}")
     assert len(_form_classes()) >= 15
     assert not unlimited, "\n".join(unlimited)
+
+
+def test_an_import_row_with_an_over_long_name_or_a_nul_is_refused_with_its_line(client, app, admin):
+    from io import BytesIO
+
+    rows = "email;name;area\n" + f"eka@example.org;{'N' * 201};\n" + "toka@example.org;To\x00ka;\n"
+    response = client.post("/admin/people/import", data={"file": (BytesIO(rows.encode()), "people.csv")})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "200" in page
+    assert db.session.query(User).count() == 1  # the admin only
+    response = client.post("/admin/people/import", data={"file": (BytesIO(b"email;name;area\ntoka@example.org;To\x00ka;\n"),
+                                                                  "people.csv")})
+    assert response.status_code == 302
+    assert db.session.scalars(select(User.name).where(User.email == "toka@example.org")).one() == "Toka"
