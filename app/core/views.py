@@ -80,14 +80,25 @@ def layout_context():
     }
 
 
-def _ours() -> bool:
-    return request.blueprint in current_app.extensions["kaiku_blueprints"]  # not a host site's pages
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
+}
+PRODUCTION_HEADERS = {"Strict-Transport-Security": "max-age=31536000"}  # a year of HTTPS only
+
+
+def _our_response() -> bool:
+    """Our pages, not a host site's; the router's own 404 and 405 (no rule matched) too,
+    because our error pages render them."""
+    return request.url_rule is None or request.blueprint in current_app.extensions["kaiku_blueprints"]
 
 
 @blueprint.app_url_value_preprocessor
 def no_nul_in_paths(_endpoint, values):
     """Nothing has a NUL in its key or token (and PostgreSQL refuses NUL in any text)."""
-    if _ours() and any(isinstance(value, str) and "\0" in value for value in (values or {}).values()):
+    if _our_response() and any(isinstance(value, str) and "\0" in value for value in (values or {}).values()):
         abort(404)
 
 
@@ -95,7 +106,7 @@ def no_nul_in_paths(_endpoint, values):
 def without_nul_bytes():
     """PostgreSQL refuses NUL in any text, and no browser sends one for what a person typed: they
     are taken out of every query and form parameter here, once for every page."""
-    if not _ours():
+    if not _our_response():
         return
     for name in ("args", "form"):
         values = getattr(request, name)
@@ -106,14 +117,10 @@ def without_nul_bytes():
 
 @blueprint.after_app_request
 def security_headers(response):
-    if _ours():
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
-        )
+    if _our_response():
+        production = current_app.config["ENV"] == "production"
+        for name, value in {**SECURITY_HEADERS, **(PRODUCTION_HEADERS if production else {})}.items():
+            response.headers.setdefault(name, value)
     return response
 
 
