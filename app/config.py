@@ -35,6 +35,8 @@ DEFAULTS = {
     "MAIL_TIMEOUT": 10,
     "OUTBOX_MAX_ATTEMPTS": 8,
     "OUTBOX_RETRY_BASE_SECONDS": 60,
+    "OUTBOX_CLAIM_TIMEOUT_SECONDS": 900,  # a stopped run's claims are taken over after this long
+    "REQUESTED_EMAILS_PER_ADDRESS_PER_HOUR": 3,  # password resets and guest confirmations together
     "PROXY_FIX": False,
     "COURSES_DIR": None,  # None: the courses/ folder of this repository
     "JOIN_OPENS_MINUTES_BEFORE": 15,

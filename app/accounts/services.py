@@ -17,7 +17,7 @@ from ..core.timeutil import utcnow
 from ..core.tokens import hash_token, new_token
 from ..core.urls import absolute_url
 from ..extensions import db
-from ..outbox.services import queue_email
+from ..outbox.services import queue_email, requested_limit_reached
 from . import sign_in_limits
 from .models import AccountToken, Area, Role, Sector, TokenPurpose, User
 
@@ -220,14 +220,15 @@ def reinvite(user: User, invited_by: User | None) -> None:
 
 def request_password_reset(email: str, locale: str) -> None:
     """Email a reset link if an active account has this address; otherwise do nothing, so
-    that the answer never tells whether an address is registered."""
+    that the answer never tells whether an address is registered. Nor when the address has had
+    its hourly share of such emails: the link it got last keeps working."""
     user = find_user_by_email(email)
-    if user is None or not user.active:
+    if user is None or not user.active or requested_limit_reached(user.email):
         return
     hours = current_app.config["PASSWORD_RESET_VALID_HOURS"]
     raw_token = issue_token(user, TokenPurpose.PASSWORD_RESET, hours)
     queue_email(
-        user.email, user.locale or locale, "password_reset", name=user.name,
+        user.email, user.locale or locale, "password_reset", requested=True, name=user.name,
         link=absolute_url("accounts.reset_password", token=raw_token), valid_hours=hours,
     )
     db.session.commit()
