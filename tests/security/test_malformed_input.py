@@ -39,7 +39,7 @@ EXAMPLES = 150  # per test: forms and query strings each
 PAGES_PER_ROLE = 80
 SITE = "http://127.0.0.1:5000"
 NOT_CRAWLED = re.compile(r"^/(static/|sign-out|join/)|\.(ics|csv|xlsx|json|svg)(\?|$)")
-NOT_SUBMITTED = ("/sign-out",)  # would end the session the next examples need
+NOT_SUBMITTED = ("/sign-out", "/account/sign-out-everywhere")  # would end the session the next examples need
 
 SOURCE_PARAMETER = re.compile(r"""(?:request\.args\.get|_choice)\(\s*["'](\w+)["']""")
 QUERY_PARAMETERS = sorted({name for path in Path(app_package.__file__).parent.rglob("*.py")
