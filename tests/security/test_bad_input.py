@@ -13,7 +13,7 @@ from wtforms.validators import Length
 
 import app as app_package
 from app.accounts.models import Role, User
-from app.events.models import Registration, TrainingSession
+from app.events.models import Registration
 from app.extensions import db
 from app.meetings.models import Material, MeetingQuestion
 from tests.calendars import parse_both
