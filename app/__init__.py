@@ -32,6 +32,9 @@ def init_app(app: Flask, url_prefix: str = "", overrides: dict | None = None) ->
 
     app.jinja_env.add_extension("jinja2.ext.do")
     _init_extensions(app)
+    from .core.urls import DatabaseIntConverter
+
+    app.url_map.converters["int"] = DatabaseIntConverter  # before any of our routes is added
     _register_blueprints(app, url_prefix)
     _register_cli(app)
     _init_features(app)

@@ -45,6 +45,9 @@ DEFAULTS = {
     "FEED_REFRESH_MINUTES": 60,
     "FEED_CACHE_SECONDS": 10,
     "REPORT_CACHE_SECONDS": 60,
+    "MATERIAL_MAX_MB": 20,  # an uploaded meeting material may be at most this large
+    "MATERIAL_FILE_TYPES": ["pdf", "docx", "xlsx", "pptx", "odt", "ods", "odp", "txt", "png", "jpg", "jpeg"],
+    "MAX_REQUEST_MB": 25,  # any request body: room for the largest material and its form
 }
 
 ENV_PREFIX = "KAIKU_"
@@ -61,8 +64,8 @@ def _coerce(raw: str, default):
     """Environment values are strings; give them the type of the default."""
     if isinstance(default, bool):
         return raw.strip().lower() in {"1", "true", "yes", "on"}
-    if isinstance(default, list):
-        return [int(part) for part in raw.split(",") if part.strip()]
+    if isinstance(default, list):  # comma-separated, each item of the type of the default's items
+        return [type(default[0])(part.strip()) for part in raw.split(",") if part.strip()]
     if isinstance(default, int):
         return int(raw)
     return raw
@@ -147,4 +150,5 @@ def flask_config(settings: dict, instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": settings["RATELIMIT_STORAGE_URI"],
         "RATELIMIT_HEADERS_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": settings["MAX_REQUEST_MB"] * 1024 * 1024,
     }

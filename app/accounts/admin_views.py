@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.pagination import paginate
+from ..core.urls import database_int
 from ..extensions import db
 from . import privacy, services
 from .forms import AreaForm, EraseForm, ImportForm, InviteForm, PersonForm
@@ -47,7 +48,7 @@ def _person_fields(form: PersonForm) -> dict:
 def people():
     search = request.args.get("q", "").strip()
     role = request.args.get("role", "") if request.args.get("role") in set(Role) else ""
-    area_id = request.args.get("area", type=int)
+    area_id = request.args.get("area", type=database_int)
     status = request.args.get("status", "active")
     active = {"active": True, "inactive": False}.get(status)
     page = paginate(services.people_query(search, role, area_id, active), request.args.get("page", 1, type=int))

@@ -4,11 +4,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Optional, ValidationError
 
-from ..core.forms import MultiCheckboxField, enum_choices, strip
+from ..core.forms import MultiCheckboxField, enum_choices, fits, strip
 from ..core.i18n import LANGUAGE_NAMES
-from .models import AreaKind, AreaStatus, Role, Sector
+from .models import Area, AreaKind, AreaStatus, Role, Sector, User
 
 
 def _language_choices():
@@ -25,13 +25,13 @@ class MinimumPasswordLength:
 
 
 class SignInForm(FlaskForm):
-    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email()])
+    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email(), fits(User.email)])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email()])
+    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email(), fits(User.email)])
 
 
 class SetPasswordForm(FlaskForm):
@@ -54,14 +54,14 @@ class ChangePasswordForm(SetPasswordForm):
 
 
 class ProfileForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name"), validators=[DataRequired(), fits(User.name)])
     locale = SelectField(_l("Language"), choices=_language_choices)
 
 
 class PersonForm(FlaskForm):
     """What an admin sets for a person; the area list comes from the database."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name"), validators=[DataRequired(), fits(User.name)])
     roles = MultiCheckboxField(_l("Roles"), choices=lambda: enum_choices(Role),
                                validators=[DataRequired(message=_l("Choose at least one role."))])
     area_id = SelectField(_l("Area"), coerce=int)
@@ -74,13 +74,13 @@ class PersonForm(FlaskForm):
 
 
 class InviteForm(PersonForm):
-    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email()])
+    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email(), fits(User.email)])
 
 
 class AreaForm(FlaskForm):
-    name_fi = StringField(_l("Name in Finnish"), validators=[DataRequired(), Length(max=200)])
-    name_sv = StringField(_l("Name in Swedish"), validators=[DataRequired(), Length(max=200)])
-    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=200)])
+    name_fi = StringField(_l("Name in Finnish"), validators=[DataRequired(), fits(Area.name_fi)])
+    name_sv = StringField(_l("Name in Swedish"), validators=[DataRequired(), fits(Area.name_sv)])
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(), fits(Area.name_en)])
     kind = SelectField(_l("Kind"), choices=lambda: enum_choices(AreaKind))
     status = SelectField(_l("Status"), choices=lambda: enum_choices(AreaStatus))
     pilot_started_on = DateField(_l("Pilot started on"), validators=[Optional()])
@@ -118,7 +118,8 @@ class ImportForm(FlaskForm):
 class EraseForm(FlaskForm):
     """Typing the person's email address confirms that this is the person to erase."""
 
-    confirm_email = StringField(_l("The person's email address"), filters=[strip], validators=[DataRequired()])
+    confirm_email = StringField(_l("The person's email address"), filters=[strip],
+                                validators=[DataRequired(), fits(User.email)])
 
     def __init__(self, email: str, *args, **kwargs):
         super().__init__(*args, **kwargs)

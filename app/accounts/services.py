@@ -345,7 +345,7 @@ def import_coordinators(data: bytes, invited_by: User | None) -> ImportReport:
     wrong, create nobody and report every wrong row with its line number."""
     report = ImportReport()
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig").replace("\0", "")  # PostgreSQL refuses NUL in any text
     except UnicodeDecodeError:
         report.errors.append((0, _("The file is not UTF-8 text. Save it as CSV UTF-8 and try again.")))
         return report
@@ -394,6 +394,8 @@ def _check_import_row(row: dict, seen: set[str], areas: dict[str, Area]) -> tupl
         seen.add(person["email"])
     if not person["name"]:
         errors.append(_("The name is missing."))
+    elif len(person["name"]) > User.name.type.length:
+        errors.append(_("The name is longer than %(count)d characters.", count=User.name.type.length))
     if row.get("area"):
         person["area"] = find_area_by_name(row["area"], areas)
         if person["area"] is None:

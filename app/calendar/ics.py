@@ -94,7 +94,7 @@ def build_calendar(events: list[CalendarEvent], *, name: str | None = None, meth
     if method:
         calendar.add("method", method)
     if name:
-        calendar.add("x-wr-calname", name)
+        calendar.add("x-wr-calname", vText(name))  # escaped like any text: a newline cannot start a property
     if refresh:
         calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
         calendar.add("x-published-ttl", vDuration(refresh))

@@ -2,7 +2,25 @@
 from urllib.parse import urlsplit
 
 from flask import current_app
-from werkzeug.routing import MapAdapter
+from werkzeug.routing import IntegerConverter, MapAdapter
+
+DATABASE_INT_MAX = 2 ** 31 - 1  # the largest id or number an INTEGER column holds on PostgreSQL
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """`<int:...>` in every route: a number no row can have is not found by the router, instead of
+    overflowing the database's integer when it is looked up."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=DATABASE_INT_MAX, signed=False):  # noqa: A002
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def database_int(text: str) -> int:
+    """`type=` for request.args.get: a number the database can hold, else ValueError (the default)."""
+    number = int(text)
+    if not -DATABASE_INT_MAX <= number <= DATABASE_INT_MAX:
+        raise ValueError(f"{text} does not fit an INTEGER column")
+    return number
 
 
 def _external_adapter() -> MapAdapter:

@@ -1,9 +1,10 @@
 """Home page, language and text-size choices, static files and error pages."""
-from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import ImmutableMultiDict
 
 from .. import PACKAGE_DIR
 from ..accounts.services import set_preferred_locale
@@ -94,6 +95,26 @@ def _our_response() -> bool:
     return request.url_rule is None or request.blueprint in current_app.extensions["kaiku_blueprints"]
 
 
+@blueprint.app_url_value_preprocessor
+def no_nul_in_paths(_endpoint, values):
+    """Nothing has a NUL in its key or token (and PostgreSQL refuses NUL in any text)."""
+    if _our_response() and any(isinstance(value, str) and "\0" in value for value in (values or {}).values()):
+        abort(404)
+
+
+@blueprint.before_app_request
+def without_nul_bytes():
+    """PostgreSQL refuses NUL in any text, and no browser sends one for what a person typed: they
+    are taken out of every query and form parameter here, once for every page."""
+    if not _our_response():
+        return
+    for name in ("args", "form"):
+        values = getattr(request, name)
+        if any("\0" in key or "\0" in value for key, value in values.items(multi=True)):
+            setattr(request, name, ImmutableMultiDict(
+                (key.replace("\0", ""), value.replace("\0", "")) for key, value in values.items(multi=True)))
+
+
 @blueprint.after_app_request
 def security_headers(response):
     if _our_response():
@@ -108,6 +129,7 @@ ERROR_TITLES = {
     403: lambda: _("You do not have access to this page"),
     404: lambda: _("Page not found"),
     405: lambda: _("This action is not allowed here"),
+    413: lambda: _("What you sent is too large"),
     429: lambda: _("Too many attempts"),
     500: lambda: _("Something went wrong on our side"),
 }
@@ -116,6 +138,8 @@ ERROR_EXPLANATIONS = {
     403: lambda: _("Your role does not include this page. If you think it should, contact the support service."),
     404: lambda: _("The address may be mistyped, or the page has moved."),
     405: lambda: _("Go back and use the buttons on the page."),
+    413: lambda: _("A form with its files may be at most %(size)d MB. Go back and choose a smaller file.",
+                   size=current_app.config["MAX_REQUEST_MB"]),
     429: lambda: _("For your security, further attempts are paused for a while. Please wait and try again later."),
     500: lambda: _("The error has been recorded. Please try again in a moment."),
 }

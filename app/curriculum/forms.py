@@ -2,9 +2,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from ..accounts.models import Role
+from ..core.forms import TEXT_MAX_LENGTH
 
 
 class AssignmentForm(FlaskForm):
@@ -13,7 +14,7 @@ class AssignmentForm(FlaskForm):
         ("person", _l("People by email")), ("area", _l("Everyone in an area, also people who join later")),
         ("role", _l("Everyone with a role, also people who get it later")),
     ])
-    emails = TextAreaField(_l("People's email addresses"), validators=[Optional()],
+    emails = TextAreaField(_l("People's email addresses"), validators=[Optional(), Length(max=TEXT_MAX_LENGTH)],
                            description=_l("When assigning to people: one or more addresses, separated by commas or new lines."))
     area_id = SelectField(_l("Area"), coerce=int)
     role = SelectField(_l("Role"), choices=lambda: [(role.value, role.label) for role in Role])

@@ -11,9 +11,10 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, Hi
 from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
 
 from ..accounts.models import Role
-from ..core.forms import MultiCheckboxField, enum_choices, strip
+from ..core.forms import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, MultiCheckboxField, enum_choices, fits, strip
 from ..core.i18n import format_time
 from ..core.timeutil import AmbiguousLocalTime, NonexistentLocalTime, local_to_utc, utc_offset_hours, utc_to_local
+from .models import Registration, TrainingSession
 from .services import SeriesScope
 
 LOCALES = ("fi", "sv", "en")
@@ -21,10 +22,11 @@ REPEATED_HOUR_FOLDS = {"first": 0, "second": 1}  # datetime's `fold` of each cho
 LANGUAGE_SUFFIX = {"fi": _l("in Finnish"), "sv": _l("in Swedish"), "en": _l("in English")}
 
 
-def per_language(field_class, label, required_fi=False, **kwargs):
+def per_language(field_class, label, max_length: int, required_fi=False, **kwargs):
     """One field per language; Finnish is required where the text is, the others fall back to it."""
     return {
-        locale: field_class(label, validators=[DataRequired()] if (required_fi and locale == "fi") else [Optional()],
+        locale: field_class(label, validators=[DataRequired() if (required_fi and locale == "fi") else Optional(),
+                                               Length(max=max_length)],
                             description=LANGUAGE_SUFFIX[locale], **kwargs)
         for locale in LOCALES
     }
@@ -42,9 +44,10 @@ def texts_as_data(prefix: str, texts: dict) -> dict:
 
 
 class SessionForm(FlaskForm):
-    title_fi, title_sv, title_en = per_language(StringField, _l("Title"), required_fi=True,
+    title_fi, title_sv, title_en = per_language(StringField, _l("Title"), TITLE_MAX_LENGTH, required_fi=True,
                                                  filters=[strip]).values()
-    description_fi, description_sv, description_en = per_language(TextAreaField, _l("Description (Markdown)")).values()
+    description_fi, description_sv, description_en = per_language(TextAreaField, _l("Description (Markdown)"),
+                                                                  TEXT_MAX_LENGTH).values()
     course_id = SelectField(_l("Course"), coerce=int, description=_l("Attending a session of a course that needs a live session completes that step."))
     day = DateField(_l("Date"), validators=[DataRequired()])
     start_time = TimeField(_l("Starts (Finnish time)"), validators=[DataRequired()])
@@ -52,9 +55,10 @@ class SessionForm(FlaskForm):
     repeat_weeks = IntegerField(_l("Repeat weekly"), default=1, validators=[NumberRange(min=1, max=26)],
                                 description=_l("How many weekly sessions to create, each with its own registrations. 1 = a single session."))
     meeting_url = URLField(_l("Online meeting link"), filters=[strip],
-                           validators=[DataRequired(), URL(require_tld=False), Length(max=500)],
+                           validators=[DataRequired(), URL(require_tld=False), fits(TrainingSession.meeting_url)],
                            description=_l("Never shown publicly: participants get our join link, which leads here shortly before the start."))
-    instructions_fi, instructions_sv, instructions_en = per_language(TextAreaField, _l("Joining instructions")).values()
+    instructions_fi, instructions_sv, instructions_en = per_language(TextAreaField, _l("Joining instructions"),
+                                                                     TEXT_MAX_LENGTH).values()
     capacity = IntegerField(_l("Seats"), validators=[DataRequired(), NumberRange(min=1, max=10000)])
     registration_opens_at = DateTimeLocalField(_l("Registration opens (Finnish time)"), validators=[Optional()],
                                                description=_l("Empty: open now."))
@@ -212,10 +216,11 @@ class CancelForm(FlaskForm):
 
 
 class GuestRegistrationForm(FlaskForm):
-    name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=200)])
-    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email()])
-    organisation = StringField(_l("Organisation"), filters=[strip], validators=[Optional(), Length(max=200)])
-    area = StringField(_l("Kaikukortti area"), filters=[strip], validators=[Optional(), Length(max=200)],
+    name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), fits(Registration.guest_name)])
+    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email(), fits(Registration.guest_email)])
+    organisation = StringField(_l("Organisation"), filters=[strip],
+                               validators=[Optional(), fits(Registration.guest_organisation)])
+    area = StringField(_l("Kaikukortti area"), filters=[strip], validators=[Optional(), fits(Registration.guest_area)],
                        description=_l("The municipality, city or region you work in."))
 
 
@@ -244,11 +249,11 @@ class MessageForm(FlaskForm):
     """A message from organisers to everyone registered, sent through the outbox."""
 
     subject = StringField(_l("Subject"), filters=[strip], validators=[DataRequired(), Length(max=200)])
-    body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=10000)])
+    body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=TEXT_MAX_LENGTH)])
 
 
 class ResendConfirmationForm(FlaskForm):
     """A guest who lost the confirmation email asks for it again."""
 
-    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email(), Length(max=254)],
+    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email(), fits(Registration.guest_email)],
                        description=_l("The address you registered with."))

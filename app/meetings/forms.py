@@ -6,9 +6,11 @@ from wtforms import (BooleanField, DateField, IntegerField, SelectField, StringF
                      URLField)
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
-from ..core.forms import enum_choices, strip
+from ..core.forms import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, enum_choices, fits, strip
 from ..events.forms import SessionForm, per_language
-from .models import ItemKind, QuestionForm, QuestionKind
+from .models import ItemKind, Material, MeetingEdition, ProgrammeItem, QuestionForm, QuestionKind
+
+QUESTION_MAX_LENGTH = 500
 
 
 class EditionForm(SessionForm):
@@ -27,12 +29,14 @@ class EditionForm(SessionForm):
 
 
 class ItemForm(FlaskForm):
-    title_fi, title_sv, title_en = per_language(StringField, _l("Title"), required_fi=True, filters=[strip]).values()
-    description_fi, description_sv, description_en = per_language(TextAreaField, _l("Description (Markdown)")).values()
+    title_fi, title_sv, title_en = per_language(StringField, _l("Title"), TITLE_MAX_LENGTH, required_fi=True,
+                                                 filters=[strip]).values()
+    description_fi, description_sv, description_en = per_language(TextAreaField, _l("Description (Markdown)"),
+                                                                  TEXT_MAX_LENGTH).values()
     kind = SelectField(_l("Kind"), choices=lambda: enum_choices(ItemKind))
-    track = StringField(_l("Track"), filters=[strip], validators=[Optional(), Length(max=100)],
+    track = StringField(_l("Track"), filters=[strip], validators=[Optional(), fits(ProgrammeItem.track)],
                         description=_l("For parallel items, e.g. “Workshop A”. Empty: for everyone."))
-    speakers = StringField(_l("Speakers"), filters=[strip], validators=[Optional(), Length(max=300)])
+    speakers = StringField(_l("Speakers"), filters=[strip], validators=[Optional(), fits(ProgrammeItem.speakers)])
     day = DateField(_l("Date"), validators=[DataRequired()])
     start_time = TimeField(_l("Starts (Finnish time)"), validators=[DataRequired()])
     end_time = TimeField(_l("Ends (Finnish time)"), validators=[DataRequired()])
@@ -41,16 +45,17 @@ class ItemForm(FlaskForm):
 class QuestionEditForm(FlaskForm):
     form = SelectField(_l("Form"), choices=lambda: enum_choices(QuestionForm))
     kind = SelectField(_l("Kind of answer"), choices=lambda: enum_choices(QuestionKind))
-    label_fi, label_sv, label_en = per_language(StringField, _l("Question"), required_fi=True, filters=[strip]).values()
-    options = TextAreaField(_l("Options"), description=_l(
+    label_fi, label_sv, label_en = per_language(StringField, _l("Question"), QUESTION_MAX_LENGTH, required_fi=True,
+                                                 filters=[strip]).values()
+    options = TextAreaField(_l("Options"), validators=[Length(max=TEXT_MAX_LENGTH)], description=_l(
         "For choice questions: one option a line, the languages separated by | (Finnish | Swedish | English)."))
     required = BooleanField(_l("An answer is required"))
 
 
 class MaterialForm(FlaskForm):
-    title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), Length(max=300)])
+    title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), fits(Material.title)])
     item_id = SelectField(_l("Programme item"), coerce=int)
-    url = URLField(_l("Link"), filters=[strip], validators=[Optional(), URL(require_tld=False)],
+    url = URLField(_l("Link"), filters=[strip], validators=[Optional(), URL(require_tld=False), fits(Material.url)],
                    description=_l("A link, or a file below."))
     file = FileField(_l("File"))
 
@@ -60,6 +65,7 @@ class MaterialForm(FlaskForm):
 
 
 class RecordingForm(FlaskForm):
-    recording_url = URLField(_l("Recording link"), filters=[strip], validators=[Optional(), URL(require_tld=False)])
+    recording_url = URLField(_l("Recording link"), filters=[strip],
+                             validators=[Optional(), URL(require_tld=False), fits(MeetingEdition.recording_url)])
     feedback_open = BooleanField(_l("The feedback form is open"))
 

@@ -168,10 +168,12 @@ def questions(year, question_id):
         form = QuestionEditForm()
     if form.validate_on_submit():
         label = texts_from(form, "label")
-        options = services.parse_options(form.options.data or "", question.options if question else [])
         try:
+            options = services.parse_options(form.options.data or "", question.options if question else [])
             services.save_question(edition, question, form=form.form.data, kind=form.kind.data, label=label,
                                    options=options, required=form.required.data, actor=current_user)
+        except services.OptionWithoutText as empty:
+            form.options.errors.append(str(empty))
         except services.QuestionLocked as locked:
             form.kind.errors.append(str(locked))
         else:
@@ -181,9 +183,16 @@ def questions(year, question_id):
                            answer_counts={q.id: services.answer_count(q) for q in edition.questions})
 
 
+REGISTRATION_FILTERS = ("area", "sector", "status")
+
+
+def _filters() -> dict:
+    """The registration filters of the query string (and nothing else it may carry)."""
+    return {name: request.args[name] for name in REGISTRATION_FILTERS if name in request.args}
+
+
 def _filtered_rows(edition):
-    return services.registrant_rows(edition, _locale(), area=request.args.get("area", ""),
-                                    sector=request.args.get("sector", ""), status=request.args.get("status", ""))
+    return services.registrant_rows(edition, _locale(), **_filters())
 
 
 def _render_registrations(edition, message: MessageForm):
@@ -194,7 +203,7 @@ def _render_registrations(edition, message: MessageForm):
         questions=services.questions(edition, QuestionForm.REGISTRATION), message=message,
         recipients=services.message_recipients(rows),
         areas=sorted({row.area for row in all_rows if row.area}, key=finnish_key), sectors=list(Sector),
-        statuses=list(RegistrationStatus), filters=request.args, answer_text=services.answer_text,
+        statuses=list(RegistrationStatus), filters=_filters(), answer_text=services.answer_text,
     )
 
 
@@ -214,11 +223,11 @@ def message(year):
     recipients = services.message_recipients(_filtered_rows(edition))
     if request.form.get("confirmed") != "yes":
         return render_template("meetings/manage/message_confirm.html", edition=edition, form=form,
-                               recipients=recipients, filters=request.args)
+                               recipients=recipients, filters=_filters())
     count = message_registrants(edition.session, form.subject.data, form.body.data, current_user, recipients)
     flash(ngettext("The message is queued for %(num)d registrant.", "The message is queued for %(num)d registrants.",
                    count), "success")
-    return redirect(url_for("meetings_manage.registrations", year=year, **request.args))
+    return redirect(url_for("meetings_manage.registrations", year=year, **_filters()))
 
 
 def _csv_response(rows, questions, filename: str):
@@ -238,7 +247,7 @@ def _csv_response(rows, questions, filename: str):
 @blueprint.route("/<int:year>/registrations.csv")
 def registrations_csv(year):
     edition = _edition_or_404(year)
-    record_export(current_user, "registrations.exported", edition, filters=request.args.to_dict())
+    record_export(current_user, "registrations.exported", edition, filters=_filters())
     return _csv_response(_filtered_rows(edition), services.questions(edition, QuestionForm.REGISTRATION),
                          f"meeting-{year}-registrations.csv")
 
@@ -262,10 +271,14 @@ def after(year):
         if not material.url.data and not material.file.data:
             material.url.errors.append(_("Give a link or choose a file."))
         else:
-            services.add_material(edition, material.title.data, material.item_id.data, material.url.data,
-                                  material.file.data, actor=current_user)
-            flash(_("Material added."), "success")
-            return redirect(url_for("meetings_manage.after", year=year))
+            try:
+                services.add_material(edition, material.title.data, material.item_id.data, material.url.data,
+                                      material.file.data, actor=current_user)
+            except services.UploadRefused as refused:
+                material.file.errors.append(str(refused))
+            else:
+                flash(_("Material added."), "success")
+                return redirect(url_for("meetings_manage.after", year=year))
     elif action == "recording" and recording.validate_on_submit():
         services.save_recording(edition, recording.recording_url.data, recording.feedback_open.data,
                                 actor=current_user)

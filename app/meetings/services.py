@@ -3,10 +3,13 @@
 Registrations are ordinary registrations of the edition's TrainingSession (kind
 "annual_meeting"), made and cancelled by app.events.services.
 """
+import os
+import re
+import unicodedata
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -16,6 +19,7 @@ from ..accounts.models import Sector, User
 from ..core.collation import finnish_key
 from ..core.signals import staff_action_done
 from ..core.timeutil import utcnow
+from ..curriculum.models import in_locale
 from ..events import services as events
 from ..events.models import ANNUAL_MEETING, Registration, RegistrationStatus, TrainingSession
 from ..events.notifications import notify_registrant
@@ -303,8 +307,7 @@ def answer_text(question: MeetingQuestion, value, locale: str) -> str:
     """An answer as a reader sees it: option labels, yes/no, or the text."""
     if question.kind == QuestionKind.CONSENT:
         return "✓" if value else ""
-    labels = {option["key"]: option["label"].get(locale) or next(iter(option["label"].values()))
-              for option in question.options}
+    labels = {option["key"]: in_locale(option["label"], locale) or option["key"] for option in question.options}
     if question.kind == QuestionKind.MULTIPLE:
         return "; ".join(labels.get(key, key) for key in value or [])
     if question.kind == QuestionKind.SINGLE:
@@ -320,11 +323,16 @@ TEXT_KINDS = (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT)
 
 def parse_options(text: str, existing: list[dict]) -> list[dict]:
     """Option lines "Finnish | Swedish | English" into options; the n-th line keeps the key of
-    the n-th existing option, so that answers stay attached when labels are edited."""
+    the n-th existing option, so that answers stay attached when labels are edited. A line with
+    separators only is refused with OptionWithoutText."""
     options = []
-    for number, line in enumerate(line for line in text.splitlines() if line.strip()):
+    lines = [(line_number, line) for line_number, line in enumerate(text.splitlines(), 1) if line.strip()]
+    for number, (line_number, line) in enumerate(lines):
         labels = [part.strip() for part in line.split("|")]
         label = {locale: text for locale, text in zip(("fi", "sv", "en"), labels) if text}
+        if not label:
+            raise OptionWithoutText(_l("Line %(number)d has no text: write the option as Finnish | Swedish | "
+                                       "English, or remove the line.", number=line_number))
         key = existing[number]["key"] if number < len(existing) else f"o{uuid.uuid4().hex[:8]}"
         options.append({"key": key, "label": label})
     return options
@@ -367,6 +375,10 @@ class QuestionLocked(ValueError):
     """The change would lose answers already given."""
 
 
+class OptionWithoutText(ValueError):
+    """An option line has no text in any language."""
+
+
 # --- materials -----------------------------------------------------------------------------------------
 
 def materials_folder() -> Path:
@@ -375,13 +387,37 @@ def materials_folder() -> Path:
     return folder
 
 
+class UploadRefused(ValueError):
+    """The file is too large, or not of a type materials may have; the message says which."""
+
+
+def _file_name_of(upload) -> str:
+    """The name the organiser's computer gave the file, without its folders or control characters,
+    shortened to fit its column (keeping the extension); UploadRefused unless the file is of an
+    allowed type and within the size cap."""
+    name = "".join(ch for ch in re.split(r"[/\\]", upload.filename)[-1] if unicodedata.category(ch)[0] != "C").strip()
+    extension = PurePath(name).suffix.lower().removeprefix(".")
+    allowed = [kind.lower() for kind in current_app.config["MATERIAL_FILE_TYPES"]]
+    if extension not in allowed:
+        raise UploadRefused(_l("Choose a file of one of these types: %(types)s.",
+                               types=", ".join(f".{kind}" for kind in allowed)))
+    upload.stream.seek(0, os.SEEK_END)
+    size, max_mb = upload.stream.tell(), current_app.config["MATERIAL_MAX_MB"]
+    upload.stream.seek(0)
+    if size > max_mb * 1024 * 1024:
+        raise UploadRefused(_l("The file may be at most %(size)d MB.", size=max_mb))
+    room = Material.file_name.type.length - len(extension) - 1
+    return f"{name[:-len(extension) - 1][:room]}.{name[-len(extension):]}"
+
+
 def add_material(edition: MeetingEdition, title: str, item_id: int | None, url: str | None, upload,
                  actor: User | None = None) -> Material:
     """A link or an uploaded file for the whole meeting or one item; files are stored under a
-    random name in the instance folder and served only to registrants."""
+    random name in the instance folder and served only to registrants. An upload of a type or
+    size materials may not have is refused with UploadRefused, and nothing is stored."""
     material = Material(edition_id=edition.id, item_id=item_id or None, title=title, url=url or None)
     if upload is not None and upload.filename:
-        material.file_name = upload.filename
+        material.file_name = _file_name_of(upload)
         material.stored_as = uuid.uuid4().hex
         upload.save(materials_folder() / material.stored_as)
     db.session.add(material)

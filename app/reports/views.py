@@ -8,6 +8,7 @@ from ..accounts.models import Area, AreaKind, Role, Sector, User
 from ..accounts.services import all_areas
 from ..core.pagination import paginate_list
 from ..core.spreadsheets import csv_download, record_export, xlsx_download
+from ..core.urls import database_int
 from ..curriculum.services import CourseStatus, find_course
 from ..events.models import Attendance
 from ..extensions import db
@@ -45,7 +46,7 @@ def _filters() -> Filters:
     if sort not in SORTS and sort.removeprefix("course:") not in courses:
         sort = "name"
     return Filters(
-        area_id=request.args.get("area", type=int), area_kind=_choice("area_kind", set(AreaKind)),
+        area_id=request.args.get("area", type=database_int), area_kind=_choice("area_kind", set(AreaKind)),
         sector=_choice("sector", set(Sector)), role=_choice("role", set(Role)),
         course_key=_choice("course", courses), status=_choice("status", set(CourseStatus)),
         sort=sort, descending=request.args.get("order") == "desc",
