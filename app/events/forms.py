@@ -11,7 +11,7 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, Hi
 from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
 
 from ..accounts.models import Role
-from ..core.forms import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, MultiCheckboxField, enum_choices, fits, strip
+from ..core.forms import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, MultiCheckboxField, enum_choices, fits, no_web_address, strip
 from ..core.i18n import format_time
 from ..core.timeutil import AmbiguousLocalTime, NonexistentLocalTime, local_to_utc, utc_offset_hours, utc_to_local
 from .models import Registration, TrainingSession
@@ -216,11 +216,11 @@ class CancelForm(FlaskForm):
 
 
 class GuestRegistrationForm(FlaskForm):
-    name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), fits(Registration.guest_name)])
+    name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), fits(Registration.guest_name), no_web_address])
     email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email(), fits(Registration.guest_email)])
     organisation = StringField(_l("Organisation"), filters=[strip],
-                               validators=[Optional(), fits(Registration.guest_organisation)])
-    area = StringField(_l("Kaikukortti area"), filters=[strip], validators=[Optional(), fits(Registration.guest_area)],
+                               validators=[Optional(), fits(Registration.guest_organisation), no_web_address])
+    area = StringField(_l("Kaikukortti area"), filters=[strip], validators=[Optional(), fits(Registration.guest_area), no_web_address],
                        description=_l("The municipality, city or region you work in."))
 
 

@@ -209,8 +209,8 @@ def _sessions(data: HostileData, trainer: Browser, registrants: list[Browser], a
     description = fields.add("session description (Markdown)", markdown=True)
     instructions = fields.add("joining instructions")
     meeting_url = fields.add("meeting link", url=True)
-    guest_name = fields.add("guest name", multiline=False)
-    organisation, guest_area = (fields.add(name, multiline=False, pages_show_all=False) for name in
+    guest_name = fields.add("guest name", multiline=False, links_refused=True)
+    organisation, guest_area = (fields.add(name, multiline=False, pages_show_all=False, links_refused=True) for name in
                                 ("guest organisation", "guest area"))  # on the roster download only
     # The email's subject is "<subject> – <session title>" in a column of 300 characters: a longer
     # one fails on PostgreSQL until subjects are capped when queued (issue 10, fix 2).
@@ -337,7 +337,7 @@ def _questions(data: HostileData, admin: Browser, base: str) -> dict:
 def _meeting_registrations(data: HostileData, registrants: list[Browser], app, keys: dict) -> None:
     fields = data.fields
     short, long = fields.add("short answer", multiline=False, pages_show_all=False), fields.add("long answer", pages_show_all=False)
-    guest_name, organisation, guest_area = (fields.add(f"meeting {name}", multiline=False) for name in
+    guest_name, organisation, guest_area = (fields.add(f"meeting {name}", multiline=False, links_refused=True) for name in
                                             ("guest name", "guest organisation", "guest area"))
     edition = f"/meetings/{YEAR}"
     form = registrants[0].get(edition).form(f"{edition}/register")

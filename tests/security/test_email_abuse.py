@@ -1,12 +1,13 @@
 """Using the site to send email to someone else: password resets and guest confirmation links
 go to an address at most a few times an hour, however many IP addresses ask, and the answer
-stays the same; a guest's free-text name carries no link into the confirmation email."""
+stays the same; a guest's free-text name carries no link into any email."""
 import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from app.events.models import Registration
 from app.extensions import db
 from app.outbox.models import OutboxMessage
 from app.outbox.services import deliver_due
@@ -114,15 +115,29 @@ def test_guest_confirmations_to_one_address_stop_at_the_hourly_limit_for_session
 
 
 @pytest.mark.parametrize("where", ["session", "meeting"])
-def test_a_guest_name_carrying_a_link_stays_out_of_the_confirmation_email(where, browser_at, smtp_server):
-    name = "Win a prize at http://evil.example and www.evil.example"
+@pytest.mark.parametrize("name", ["Win a prize at http://evil.example", "Visit www.evil.example",
+                                  "Prize at evil.example/claim", '=HYPERLINK("https://evil.example")'])
+def test_a_guest_name_carrying_a_link_is_refused_next_to_the_field_and_nothing_is_sent(
+        where, name, browser_at, smtp_server):
     browser = browser_at(_ip(0))
     if where == "session":
-        _register_as_guest_for_session(browser, make_session(open_to_guests=True), VICTIM, name=name)
+        page = _register_as_guest_for_session(browser, make_session(open_to_guests=True), VICTIM, name=name)
     else:
-        _register_as_guest_for_meeting(browser, make_meeting()[2], VICTIM, name=name)
+        page = _register_as_guest_for_meeting(browser, make_meeting()[2], VICTIM, name=name)
+    assert "Write this without a web address." in page
+    assert db.session.scalars(select(Registration).where(Registration.guest_email == VICTIM)).all() == []
+    assert _emails_to(smtp_server, VICTIM) == []
+
+
+@pytest.mark.parametrize("where", ["session", "meeting"])
+def test_the_confirmation_email_greets_without_the_name_a_stranger_may_have_typed(where, browser_at, smtp_server):
+    browser = browser_at(_ip(0))
+    if where == "session":
+        _register_as_guest_for_session(browser, make_session(open_to_guests=True), VICTIM, name="You owe us 500 euros")
+    else:
+        _register_as_guest_for_meeting(browser, make_meeting()[2], VICTIM, name="You owe us 500 euros")
     [email] = _emails_to(smtp_server, VICTIM)
     body = text_of(email)
-    assert "evil" not in body and "prize" not in body
+    assert "owe" not in body
     assert body.splitlines()[0] == "Hello,"
     assert all(link.startswith("http://127.0.0.1:5000/") for link in re.findall(r"\S+://\S+", body))

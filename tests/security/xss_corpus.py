@@ -9,6 +9,8 @@ shows which payloads were rendered (as text) on which page.
 import re
 from dataclasses import dataclass
 
+from app.core.forms import WEB_ADDRESS
+
 # Markup: tags, event handlers, script URLs, SVG and MathML, attribute and element breaking.
 MARKUP = [
     "<script>alert('{m}')</script>",
@@ -111,6 +113,9 @@ class Field:
     # outbox); the exports and emails carry all of it.
     pages_show_all: bool = True
     lead: int = 0  # the payload its values start with (a spreadsheet header that starts with "=")
+    # True: the form refuses web addresses (a stranger's name that reaches someone's inbox), so
+    # the payloads carrying one are kept out: the refusal has its own test.
+    links_refused: bool = False
 
     def payloads(self) -> list[str]:
         templates = URL_PAYLOADS if self.url else PAYLOADS
@@ -118,10 +123,12 @@ class Field:
         texts = texts[self.lead:] + texts[:self.lead]
         if not self.multiline:
             texts = [" ".join(text.split("\n")).replace("\r", "") for text in texts]
+        if self.links_refused:
+            texts = [text for text in texts if not WEB_ADDRESS.search(text)]
         return texts
 
     def markers(self) -> set[str]:
-        return {marker(self.number, index) for index in range(len(URL_PAYLOADS if self.url else PAYLOADS))}
+        return markers_in(" ".join(self.payloads()))
 
     def whole(self) -> str:
         """Every payload in one text: one paragraph each in Markdown, one line each otherwise."""
