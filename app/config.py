@@ -149,6 +149,10 @@ def flask_config(settings: dict, instance_path: str) -> dict:
         "BABEL_DEFAULT_TIMEZONE": settings["TIMEZONE"],
         "RATELIMIT_STORAGE_URI": settings["RATELIMIT_STORAGE_URI"],
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down: each worker counts in its own memory until it is back, rather than a 500;
+        # storage errors of any backend arrive as limits' StorageError (sign_in_limits.py).
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"wrap_exceptions": True},
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": settings["MAX_REQUEST_MB"] * 1024 * 1024,
     }

@@ -102,3 +102,15 @@ def test_production_refuses_memory_storage_that_workers_cannot_share(app_setting
         create_app({**production, "RATELIMIT_STORAGE_URI": "memory://"})
     assert create_app({**production, "RATELIMIT_STORAGE_URI": "memory://", "RATELIMIT_SINGLE_PROCESS": True})
     assert create_app({**production, "RATELIMIT_STORAGE_URI": REDIS_URL})
+
+
+def test_with_the_shared_storage_down_sign_in_still_works_and_each_worker_still_limits(app, app_settings):
+    make_user("aino@example.org")
+    storage_down = create_app({**app_settings, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0"})  # nothing listens
+    with storage_down.app_context():
+        client = storage_down.test_client()
+        assert client.post("/sign-in", data={"email": "aino@example.org", "password": PASSWORD}).status_code == 302
+        client.post("/sign-out")
+        statuses = [client.post("/sign-in", data={"email": "aino@example.org", "password": "wrong"}).status_code
+                    for _ in range(6)]
+    assert statuses == [200] * 5 + [429]  # counted in the worker's own memory until the storage is back
