@@ -16,6 +16,7 @@ from ..core.cache import TimedCache, app_cache
 from ..core.urls import absolute_url
 from ..curriculum.services import dashboard
 from ..events.links import join_url
+from ..events import services as event_services  # a module import: events.services imports this one
 from ..events.models import ANNUAL_MEETING, SESSION, Registration, RegistrationStatus, TrainingSession
 from ..meetings.models import MeetingEdition, ProgrammeItem, agenda_pick
 from ..extensions import db
@@ -138,9 +139,10 @@ def public_feed(locale: str, name: str) -> Feed:
                   for session in _recent_sessions(TrainingSession.open_to_guests.is_(True))], name)
 
 
-def course_feed(course, locale: str, name: str) -> Feed:
-    return _feed([session_event(session, locale)
-                  for session in _recent_sessions(TrainingSession.course_id == course.id)], name)
+def course_feed(course, viewer: User, locale: str, name: str) -> Feed:
+    """The course's sessions that the viewer may see, as on the session pages."""
+    return _feed([session_event(session, locale) for session in _recent_sessions(TrainingSession.course_id == course.id)
+                  if event_services.may_see_session(viewer, session)], name)
 
 
 def personal_feed(token: FeedToken, name: str) -> Feed:

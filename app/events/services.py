@@ -48,7 +48,9 @@ class AttendanceRefused(ValueError):
 
 # --- who may see and register ------------------------------------------------------------------
 
-def may_register(person: User | None, session: TrainingSession) -> bool:
+def may_see_session(person: User | None, session: TrainingSession) -> bool:
+    """Whether the person may see the session (its page, its place in lists and feeds) and
+    register for it: sessions open to guests are public, others for the people they are meant for."""
     if session.open_to_guests:
         return True
     if person is None or not person.is_authenticated:
@@ -64,7 +66,7 @@ def upcoming_sessions(person: User | None, include_past_days: int = 0) -> list[T
     since = utcnow() - timedelta(days=include_past_days)
     sessions = db.session.scalars(select(TrainingSession).where(
         TrainingSession.kind == SESSION, TrainingSession.ends_at >= since).order_by(TrainingSession.starts_at))
-    return [session for session in sessions if may_register(person, session)]
+    return [session for session in sessions if may_see_session(person, session)]
 
 
 def registration_of(person: User, session: TrainingSession) -> Registration | None:
@@ -249,7 +251,7 @@ def register_person(session: TrainingSession, person: User, locale: str, *, comm
     of the waiting list; the email quotes the committed position. With commit=False the caller
     adds to the registration (a meeting's answers) and commits it all at once."""
     _check_open(session)
-    if not may_register(person, session):
+    if not may_see_session(person, session):
         raise RegistrationRefused(_("This session is not open to you. Contact the support service if you think it should be."))
     if registration_of(person, session) is not None:
         raise RegistrationRefused(_("You are already registered for this session."))

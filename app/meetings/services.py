@@ -56,6 +56,12 @@ def find_edition(year: int) -> MeetingEdition | None:
     return db.session.scalar(select(MeetingEdition).where(MeetingEdition.year == year))
 
 
+def may_see_edition(person: User, edition: MeetingEdition) -> bool:
+    """Whether the person may see the edition's page and its feed: everyone signed in (the
+    programme is for all who work with the card), others when it is open to guests."""
+    return person.is_authenticated or events.may_see_session(person, edition.session)
+
+
 def edition_of(registration: Registration) -> MeetingEdition | None:
     return db.session.scalar(select(MeetingEdition).where(MeetingEdition.session_id == registration.session_id))
 
