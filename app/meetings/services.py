@@ -464,10 +464,19 @@ def _meeting_data(edition: MeetingEdition, registration: Registration) -> dict:
 
 
 def erase_personal_data(person: User, **_event) -> None:
-    """Blank the person's free-text answers. Choice and consent answers stay, so that answer
-    counts stay the same. Runs while the person still has the email address that their guest
-    registrations are found by."""
-    registration_ids = [registration.id for registration in events.registrations_made_by(person)]
+    """Blank the person's free-text answers. Runs while the person still has the email address
+    that their guest registrations are found by."""
+    _blank_free_text(events.registrations_made_by(person))
+
+
+def erase_guest_answers(_sender, *, email: str, **_event) -> None:
+    """Blank the free-text answers a guest gave with this address."""
+    _blank_free_text(events.guest_registrations(email))
+
+
+def _blank_free_text(registrations: list[Registration]) -> None:
+    """Choice and consent answers stay, so that answer counts stay the same. The erasing service commits."""
     for answer in db.session.scalars(select(MeetingAnswer).join(MeetingQuestion).where(
-            MeetingAnswer.registration_id.in_(registration_ids), MeetingQuestion.kind.in_(TEXT_KINDS))):
+            MeetingAnswer.registration_id.in_([registration.id for registration in registrations]),
+            MeetingQuestion.kind.in_(TEXT_KINDS))):
         answer.value = ""
