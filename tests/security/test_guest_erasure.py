@@ -12,7 +12,7 @@ from app.events.models import Attendance, Registration, RegistrationStatus
 from app.extensions import db
 from app.meetings import services as meetings
 from tests.events.conftest import make_session
-from tests.factories import make_admin, make_user
+from tests.factories import make_admin
 from tests.journeys.conftest import app_settings, browser, set_language, sign_in  # noqa: F401  (fixtures)
 from tests.security.test_erasure import rows_holding
 
@@ -71,8 +71,3 @@ def test_admin_erases_a_guest_by_email_address(browser, smtp_server):  # noqa: F
     assert statuses == {None: RegistrationStatus.CANCELLED, "Other Guest": RegistrationStatus.CONFIRMED}  # moved up
     assert rows_holding("other@example.org")  # the other guest keeps their registration
 
-
-def test_only_admins_erase_guests(browser, app):  # noqa: F811
-    make_user("trainer@example.org", roles=["trainer"])
-    sign_in(browser, "trainer@example.org")
-    assert browser.get("/admin/guests/erase", expect_status=403)
