@@ -3,12 +3,14 @@
 Every setting is documented in config.example.toml at the top of the repository.
 """
 import os
+import secrets
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 
 DEFAULTS = {
-    "ENV": "development",  # "production" refuses to start without SECRET_KEY
-    "SECRET_KEY": None,
+    "ENV": "development",  # or "production": see check_settings() for what it demands
+    "SECRET_KEY": None,  # None in development: a random key kept in the instance folder
     "DATABASE_URL": None,  # None: SQLite file in the instance folder
     "SITE_NAME": "Kaiku Training",
     "BASE_URL": None,  # None: http://127.0.0.1:PORT, the development server's address
@@ -17,11 +19,13 @@ DEFAULTS = {
     "TIMEZONE": "Europe/Helsinki",
     "SESSION_COOKIE_SECURE": False,
     "PASSWORD_MIN_LENGTH": 10,
+    "REMEMBER_DAYS": 30,  # how long "keep me signed in" lasts
     "INVITATION_VALID_HOURS": 168,
     "PASSWORD_RESET_VALID_HOURS": 2,
     "RATELIMIT_STORAGE_URI": "memory://",
-    "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
-    "LOGIN_LIMIT_PER_IP": "30 per 15 minutes",
+    "RATELIMIT_SINGLE_PROCESS": False,  # True allows memory:// in production: one process counts alone
+    "LOGIN_LIMIT_PER_ACCOUNT_AND_IP": "5 per 15 minutes",  # failed sign-ins at one account from one address
+    "LOGIN_LIMIT_PER_IP": "30 per 15 minutes",  # failed sign-ins from one address, at any accounts
     "MAIL_SERVER": "127.0.0.1",
     "MAIL_PORT": 8025,
     "MAIL_USE_TLS": False,
@@ -31,6 +35,8 @@ DEFAULTS = {
     "MAIL_TIMEOUT": 10,
     "OUTBOX_MAX_ATTEMPTS": 8,
     "OUTBOX_RETRY_BASE_SECONDS": 60,
+    "OUTBOX_CLAIM_TIMEOUT_SECONDS": 900,  # a stopped run's claims are taken over after this long
+    "REQUESTED_EMAILS_PER_ADDRESS_PER_HOUR": 3,  # password resets and guest confirmations together
     "PROXY_FIX": False,
     "COURSES_DIR": None,  # None: the courses/ folder of this repository
     "JOIN_OPENS_MINUTES_BEFORE": 15,
@@ -42,6 +48,9 @@ DEFAULTS = {
 }
 
 ENV_PREFIX = "KAIKU_"
+ENVIRONMENTS = ("development", "production")
+MIN_PRODUCTION_KEY_BYTES = 32
+SECRET_KEY_FILE = "secret_key"
 
 
 class ConfigError(RuntimeError):
@@ -74,14 +83,48 @@ def load_settings(instance_path: str, overrides: dict | None = None) -> dict:
     return settings
 
 
-def flask_config(settings: dict, instance_path: str) -> dict:
-    """Translate our settings into the names Flask and its extensions read."""
-    if settings["ENV"] == "production" and not settings["SECRET_KEY"]:
+def check_settings(settings: dict) -> None:
+    """Refuse, before anything runs, a configuration that would be unsafe or mean nothing."""
+    if settings["ENV"] not in ENVIRONMENTS:
+        raise ConfigError(f"KAIKU_ENV is {settings['ENV']!r}; use one of: {', '.join(ENVIRONMENTS)}.")
+    if settings["ENV"] != "production":
+        return
+    if len((settings["SECRET_KEY"] or "").encode()) < MIN_PRODUCTION_KEY_BYTES:
         raise ConfigError(
-            "KAIKU_SECRET_KEY is not set. In production set a long random value in "
-            "config.toml (secret_key) or the environment, e.g. "
+            f"KAIKU_SECRET_KEY is missing or shorter than {MIN_PRODUCTION_KEY_BYTES} bytes. In production "
+            "set a long random value in config.toml (secret_key) or the environment, e.g. "
             "KAIKU_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
         )
+    if settings["RATELIMIT_STORAGE_URI"].startswith("memory://") and not settings["RATELIMIT_SINGLE_PROCESS"]:
+        raise ConfigError(
+            "KAIKU_RATELIMIT_STORAGE_URI is memory://, which each worker counts on its own, so sign-in "
+            "limits would not hold. Set it to a shared storage, e.g. redis://127.0.0.1:6379/0, or set "
+            "ratelimit_single_process = true if the app really runs as one process."
+        )
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """The development key of this instance folder, created at random the first time.
+    Workers starting together race for it: each writes a complete key to a file of its own
+    (O_EXCL, 0600) and links it into place; the first link wins and every worker reads that."""
+    key_path = Path(instance_path) / SECRET_KEY_FILE
+    if not key_path.exists():
+        draft = key_path.with_name(f"{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(secrets.token_hex(32))
+            os.link(draft, key_path)
+        except FileExistsError:
+            pass  # another worker's key is in place
+        finally:
+            draft.unlink()
+    return key_path.read_text().strip()
+
+
+def flask_config(settings: dict, instance_path: str) -> dict:
+    """Translate our settings into the names Flask and its extensions read."""
+    check_settings(settings)
     database_url = settings["DATABASE_URL"] or f"sqlite:///{Path(instance_path) / 'kaiku.sqlite'}"
     if database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
@@ -90,12 +133,12 @@ def flask_config(settings: dict, instance_path: str) -> dict:
         **settings,
         "BASE_URL": settings["BASE_URL"] or f"http://127.0.0.1:{settings['PORT']}",
         "COURSES_DIR": courses_dir,
-        # A development key that changes nothing in production: production refused above.
-        "SECRET_KEY": settings["SECRET_KEY"] or "kaiku-development-only-secret",
+        "SECRET_KEY": settings["SECRET_KEY"] or instance_secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": timedelta(days=settings["REMEMBER_DAYS"]),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": settings["SESSION_COOKIE_SECURE"],

@@ -43,7 +43,7 @@ def set_password(email, password):
     """Set a new password for the person with EMAIL."""
     user = services.find_user_by_email(email) or _fail(f"No person has the email {email!r}.")
     try:
-        services.set_password(user, password)
+        services.replace_password(user, password)
     except services.AccountError as error:
         _fail(str(error))
     db.session.commit()

@@ -79,6 +79,8 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # identity erased; figures kept
+    # Part of every session and remember-me cookie; raising it ends them all (end_sessions()).
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     area: Mapped[Area | None] = relationship(back_populates="people")
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -88,6 +90,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.active
+
+    def get_id(self) -> str:
+        """Flask-Login's alternative id: a cookie names the person and the session version."""
+        return f"{self.id}:{self.session_version}"
 
     @property
     def display_name(self) -> str:

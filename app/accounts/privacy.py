@@ -15,7 +15,7 @@ from ..core.signals import person_erased, person_erasing, personal_data_requeste
 from ..core.timeutil import utcnow
 from ..extensions import db
 from .models import AccountToken, User
-from .services import AccountError
+from .services import AccountError, end_sessions
 
 def download_personal_data(person: User) -> dict:
     """Everything held about the person, as plain JSON values with times in ISO 8601 (UTC),
@@ -68,6 +68,7 @@ def erase(person: User, erased_by: User) -> None:
     person.name, person.email = "", f"erased-{person.id}@erased.invalid"
     person.password_hash = person.locale = person.last_sign_in_at = None
     person.active, person.erased_at = False, utcnow()
+    end_sessions(person)
     db.session.flush()
     person_erased.send(person, actor=erased_by, former_email=former_email, former_name=former_name)
     staff_action_done.send(erased_by, action="person.erased", subject=person)

@@ -17,7 +17,8 @@ from ..core.timeutil import utcnow
 from ..core.tokens import hash_token, new_token
 from ..core.urls import absolute_url
 from ..extensions import db
-from ..outbox.services import queue_email
+from ..outbox.services import queue_email, requested_limit_reached
+from . import sign_in_limits
 from .models import AccountToken, Area, Role, Sector, TokenPurpose, User
 
 
@@ -29,9 +30,27 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def load_user(user_id: str) -> User | None:
+def load_user(session_id: str) -> User | None:
+    """The active person a session or remember-me cookie names, if the cookie belongs to their
+    current session version (see User.get_id); a cookie from before end_sessions() names none."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
     user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Every session and remember-me cookie of the person stops working. The caller commits."""
+    user.session_version += 1
+
+
+def sign_out_everywhere(user: User) -> None:
+    """Signing out ends the person's sessions on every device, the one signing out included."""
+    end_sessions(user)
+    db.session.commit()
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -49,14 +68,41 @@ def set_password(user: User, password: str) -> None:
     user.password_hash = generate_password_hash(password)
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The active person with this email and password, else None (same answer for every
-    kind of failure, so the sign-in form does not reveal which accounts exist)."""
+def replace_password(user: User, password: str) -> None:
+    """The password of an existing account changes: every session signed in with the old one
+    ends, remember-me cookies included. The caller commits."""
+    set_password(user, password)
+    end_sessions(user)
+
+
+class TooManyAttempts(AccountError):
+    """Too many failed sign-ins for this account from this address, or from this address."""
+
+
+# Checked against for an unknown account, so that its answer takes as long as a known one's:
+# werkzeug's default method (as generate_password_hash uses) over a random password that was
+# thrown away. Made once here, not at start, where it would cost every worker a hash's time.
+STAND_IN_PASSWORD_HASH = (
+    "scrypt:32768:8:1$1O5pEyLLxPM6h3X9$f48bd01ff0157d008ab87123ad15c454f018f57854b438e1a111f2aed2610dbd"
+    "f298d3793fce8ae14a26703a3cfa4890dea849fac5bd0cd53d205f1d7ef84d46"
+)
+
+
+def authenticate(email: str, password: str, address: str) -> User | None:
+    """The active person with this email and password, else None: the same answer, in the
+    same time, for every kind of failure, so the sign-in form does not reveal which accounts
+    exist. Raises TooManyAttempts, without checking the password, when `address` is over its
+    limits (sign_in_limits)."""
+    email = normalize_email(email)
+    if not sign_in_limits.attempt_allowed(email, address):
+        raise TooManyAttempts(_("Too many attempts"))
     user = find_user_by_email(email)
-    if user is None or not user.active or not user.password_hash:
+    known = user is not None and user.active and bool(user.password_hash)
+    right = check_password_hash(user.password_hash if known else STAND_IN_PASSWORD_HASH, password)
+    if not (known and right):
+        sign_in_limits.attempt_failed(address)
         return None
-    if not check_password_hash(user.password_hash, password):
-        return None
+    sign_in_limits.attempt_succeeded(email, address)
     user.last_sign_in_at = utcnow()
     db.session.commit()
     return user
@@ -78,7 +124,7 @@ def change_password(user: User, current: str, new: str) -> bool:
     """Set a new password if `current` is the person's password; False (nothing changed) if not."""
     if not user.password_hash or not check_password_hash(user.password_hash, current):
         return False
-    set_password(user, new)
+    replace_password(user, new)
     db.session.commit()
     return True
 
@@ -135,7 +181,7 @@ def find_valid_token(raw_token: str, purpose: TokenPurpose) -> AccountToken | No
 
 def use_token_to_set_password(token: AccountToken, password: str) -> User:
     """Set the password and spend the token; it cannot be used again."""
-    set_password(token.user, password)
+    replace_password(token.user, password)
     token.used_at = utcnow()
     db.session.commit()
     return token.user
@@ -174,14 +220,15 @@ def reinvite(user: User, invited_by: User | None) -> None:
 
 def request_password_reset(email: str, locale: str) -> None:
     """Email a reset link if an active account has this address; otherwise do nothing, so
-    that the answer never tells whether an address is registered."""
+    that the answer never tells whether an address is registered. Nor when the address has had
+    its hourly share of such emails: the link it got last keeps working."""
     user = find_user_by_email(email)
-    if user is None or not user.active:
+    if user is None or not user.active or requested_limit_reached(user.email):
         return
     hours = current_app.config["PASSWORD_RESET_VALID_HOURS"]
     raw_token = issue_token(user, TokenPurpose.PASSWORD_RESET, hours)
     queue_email(
-        user.email, user.locale or locale, "password_reset", name=user.name,
+        user.email, user.locale or locale, "password_reset", requested=True, name=user.name,
         link=absolute_url("accounts.reset_password", token=raw_token), valid_hours=hours,
     )
     db.session.commit()
@@ -208,6 +255,8 @@ def set_active(user: User, active: bool, actor: User | None = None) -> None:
     if user.active == active:
         return
     user.active = active
+    if not active:
+        end_sessions(user)
     db.session.flush()
     (person_reactivated if active else person_deactivated).send(user, actor=actor)
     staff_action_done.send(actor, action="person.reactivated" if active else "person.deactivated", subject=user)

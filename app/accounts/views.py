@@ -1,7 +1,7 @@
 """Signing in and out, invitations, password resets, one's own account page and data download."""
 import json
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -15,25 +15,16 @@ from .models import AreaKind, AreaStatus, Role, Sector, TokenPurpose
 blueprint = Blueprint("accounts", __name__)
 
 
-def _failed_sign_in(response) -> bool:
-    """Only failed attempts count against the limits; a success redirects."""
-    return response.status_code != 302
-
-
-def _account_key() -> str:
-    return "sign-in:" + services.normalize_email(request.form.get("email", ""))
-
-
 @blueprint.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_failed_sign_in)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
-               key_func=_account_key, deduct_when=_failed_sign_in)
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
     form = SignInForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        try:
+            user = services.authenticate(form.email.data, form.password.data, request.remote_addr or "")
+        except services.TooManyAttempts:
+            abort(429)
         if user is not None:
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next"), url_for("core.home")))
@@ -43,9 +34,20 @@ def sign_in():
 
 @blueprint.post("/sign-out")
 def sign_out():
+    if current_user.is_authenticated:
+        services.sign_out_everywhere(current_user)
     logout_user()
     flash(_("You have signed out."), "success")
     return redirect(url_for("core.home"))
+
+
+@blueprint.post("/account/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    services.sign_out_everywhere(current_user)
+    logout_user()
+    flash(_("You have been signed out on every device."), "success")
+    return redirect(url_for("accounts.sign_in"))
 
 
 @blueprint.route("/password/forgot", methods=["GET", "POST"])
@@ -110,9 +112,16 @@ def change_password():
         if not services.change_password(current_user, password.current.data, password.password.data):
             password.current.errors.append(_("The current password is wrong."))
         else:
+            # The change ended every session; this browser goes on with a new one.
+            login_user(current_user._get_current_object(), remember=_remembered())
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/account.html", profile=profile, password=password)
+
+
+def _remembered() -> bool:
+    """Whether this browser came with a remember-me cookie (the person chose to stay signed in)."""
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
 
 
 @blueprint.get("/account/data.json")

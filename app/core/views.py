@@ -79,16 +79,27 @@ def layout_context():
     }
 
 
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
+}
+PRODUCTION_HEADERS = {"Strict-Transport-Security": "max-age=31536000"}  # a year of HTTPS only
+
+
+def _our_response() -> bool:
+    """Our pages, not a host site's; the router's own 404 and 405 (no rule matched) too,
+    because our error pages render them."""
+    return request.url_rule is None or request.blueprint in current_app.extensions["kaiku_blueprints"]
+
+
 @blueprint.after_app_request
 def security_headers(response):
-    if request.blueprint in current_app.extensions["kaiku_blueprints"]:  # not a host site's pages
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
-        )
+    if _our_response():
+        production = current_app.config["ENV"] == "production"
+        for name, value in {**SECURITY_HEADERS, **(PRODUCTION_HEADERS if production else {})}.items():
+            response.headers.setdefault(name, value)
     return response
 
 

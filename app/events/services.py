@@ -299,9 +299,11 @@ def confirmation_lapsed(registration: Registration) -> bool:
 
 
 def _send_confirmation(registration: Registration) -> None:
+    """Anyone can type any address here: it counts toward the address's hourly limit, and over
+    it nothing is sent (the registration stays; the guest can ask for the link again later)."""
     registration.confirmation_sent_at = utcnow()
     db.session.flush()
-    notify_registrant(registration, "guest_confirm",
+    notify_registrant(registration, "guest_confirm", requested=True,
                       confirm_link=absolute_url("events.confirm_guest", token=guest_confirmation_token(registration)),
                       valid_hours=GUEST_CONFIRMATION_HOURS)
 

@@ -34,6 +34,15 @@ def _visible_session_or_404(session_id: int) -> TrainingSession:
     return session
 
 
+def _registrable_session_or_404(session_id: int) -> TrainingSession:
+    """A session registered for on its own page: an annual meeting's session takes
+    registrations only with the meeting's answers, on the meeting's page."""
+    session = _visible_session_or_404(session_id)
+    if session.kind == ANNUAL_MEETING:
+        abort(404)
+    return session
+
+
 @blueprint.route("/sessions/")
 def sessions():
     return render_template("events/sessions.html", sessions=services.upcoming_sessions(current_user))
@@ -72,7 +81,7 @@ def session_page(session_id):
 @blueprint.post("/sessions/<int:session_id>/register")
 @login_required
 def register(session_id):
-    session = _visible_session_or_404(session_id)
+    session = _registrable_session_or_404(session_id)
     try:
         registration = services.register_person(session, current_user, _locale())
     except services.RegistrationRefused as refusal:
@@ -89,7 +98,7 @@ def register(session_id):
 @blueprint.route("/sessions/<int:session_id>/guest", methods=["POST"])
 @limiter.limit("20 per hour", methods=["POST"])
 def register_guest(session_id):
-    session = _visible_session_or_404(session_id)
+    session = _registrable_session_or_404(session_id)
     form = GuestRegistrationForm()
     if form.validate_on_submit():
         try:
@@ -106,7 +115,7 @@ def register_guest(session_id):
 @blueprint.post("/sessions/<int:session_id>/resend-confirmation")
 @limiter.limit("10 per hour", methods=["POST"])
 def resend_confirmation(session_id):
-    session = _visible_session_or_404(session_id)
+    session = _registrable_session_or_404(session_id)
     form = ResendConfirmationForm(prefix="resend")
     if not form.validate_on_submit():
         return _render_session_page(session, GuestRegistrationForm(formdata=None), form)

@@ -1,4 +1,6 @@
 """flask outbox send"""
+import signal
+import sys
 import time
 
 import click
@@ -9,15 +11,24 @@ from .services import deliver_due
 outbox_cli = AppGroup("outbox", help="Deliver queued email.")
 
 
+def _exit_on_sigterm(signum, frame):
+    # Like Ctrl-C: the run in progress gives back the messages it has not started.
+    sys.exit(128 + signum)
+
+
 @outbox_cli.command("send")
 @click.option("--loop", is_flag=True, help="Keep running, delivering every --interval seconds.")
 @click.option("--interval", default=30, show_default=True, type=click.IntRange(min=1),
               help="Seconds between runs with --loop.")
 def send(loop, interval):
     """Send every message that is due, retrying failures later with backoff."""
-    while True:
-        report = deliver_due()
-        click.echo(f"sent {report.sent}, will retry {report.retrying}, failed {report.failed}")
-        if not loop:
-            raise SystemExit(1 if report.retrying or report.failed else 0)
-        time.sleep(interval)
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)  # how systemd and deploys stop it
+    try:
+        while True:
+            report = deliver_due()
+            click.echo(f"sent {report.sent}, will retry {report.retrying}, failed {report.failed}")
+            if not loop:
+                raise SystemExit(1 if report.retrying or report.failed else 0)
+            time.sleep(interval)
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -12,13 +12,17 @@ from ..extensions import db
 class OutboxStatus(LabelledEnum):
     QUEUED = "queued", _l("Queued")        # waiting for its first or next attempt
     SENDING = "sending", _l("Sending")     # claimed by a delivery run
+    # Going over to the SMTP server: from here on it may have been delivered, so a run that
+    # stops now leaves it to be failed (not sent again) when its claim times out.
+    DELIVERING = "delivering", _l("Being delivered")
     SENT = "sent", _l("Sent")
     FAILED = "failed", _l("Failed")        # gave up after the last attempt; an admin may retry
 
 
 class OutboxMessage(db.Model):
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),
+                      Index("ix_outbox_message_recipient", "recipient", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(254))
@@ -30,6 +34,9 @@ class OutboxMessage(db.Model):
     # An iTIP invitation sent with the message: its METHOD (REQUEST, CANCEL) and the .ics text.
     calendar_method: Mapped[str | None] = mapped_column(String(10))
     calendar_ics: Mapped[str | None] = mapped_column(Text)
+    # Anyone may ask for it to be sent to any address (a password reset, a guest's confirmation
+    # link): these count toward the address's hourly limit.
+    requested: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -43,6 +43,13 @@ def require_wrk() -> str:
 @contextmanager
 def gunicorn(env: dict, workers: int = 2):
     """Serve wsgi:app with gunicorn on a free loopback port; yield its base URL."""
+    with gunicorn_process(env, workers) as (_process, base_url):
+        yield base_url
+
+
+@contextmanager
+def gunicorn_process(env: dict, workers: int = 2):
+    """The same, yielding the master process too (its children are the workers)."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "wsgi:app"],
@@ -58,7 +65,7 @@ def gunicorn(env: dict, workers: int = 2):
                 time.sleep(0.1)
         else:
             raise RuntimeError(process.stderr.read1().decode())
-        yield base_url
+        yield process, base_url
     finally:
         process.terminate()
         process.wait(timeout=10)

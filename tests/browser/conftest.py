@@ -124,7 +124,7 @@ def live_server(database_url, smtp_port):
         WTF_CSRF_ENABLED=True,
         BASE_URL=f"http://127.0.0.1:{port}",
         LOGIN_LIMIT_PER_IP="1000 per minute",
-        LOGIN_LIMIT_PER_ACCOUNT="1000 per minute",
+        LOGIN_LIMIT_PER_ACCOUNT_AND_IP="1000 per minute",
     ))
     with app.app_context():
         db.create_all()

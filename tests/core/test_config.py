@@ -33,7 +33,8 @@ def test_default_database_is_sqlite_in_the_instance_folder():
 def test_production_refuses_to_start_without_a_secret_key():
     with pytest.raises(ConfigError, match="KAIKU_SECRET_KEY"):
         create_app({"ENV": "production"})
-    assert create_app({"ENV": "production", "SECRET_KEY": "x" * 32}).config["SECRET_KEY"] == "x" * 32
+    production = {"ENV": "production", "SECRET_KEY": "x" * 32, "RATELIMIT_SINGLE_PROCESS": True}
+    assert create_app(production).config["SECRET_KEY"] == "x" * 32
 
 
 def test_sqlite_enforces_foreign_keys_and_uses_wal(app):

@@ -12,7 +12,7 @@ from app.events.models import Registration, RegistrationStatus, TrainingSession
 from app.extensions import db
 from app.outbox.models import OutboxMessage
 from tests.events.conftest import make_session
-from tests.factories import make_user
+from tests.security.world import make_person
 
 PEOPLE = 100
 SEATS = 20
@@ -20,7 +20,7 @@ SEATS = 20
 
 def test_100_concurrent_registrations_for_20_seats(app):
     session = make_session(capacity=SEATS)
-    people = [make_user(f"rush{number}@example.org").id for number in range(PEOPLE)]
+    people = [make_person(f"rush{number}@example.org").id for number in range(PEOPLE)]
     session_id = session.id
     db.session.remove()
     results = {}
@@ -92,9 +92,9 @@ def _waiting_in_order(session_id) -> list[int]:
 def test_cancellations_racing_new_registrations_never_let_a_newcomer_jump_the_queue(app):
     seats, freed = 10, 5
     session = make_session(capacity=seats)
-    holders = [services.register_person(session, make_user(f"holder{n}@example.org"), "en") for n in range(seats)]
-    queue = [services.register_person(session, make_user(f"queue{n}@example.org"), "en") for n in range(seats)]
-    newcomers = [make_user(f"new{n}@example.org").id for n in range(30)]
+    holders = [services.register_person(session, make_person(f"holder{n}@example.org"), "en") for n in range(seats)]
+    queue = [services.register_person(session, make_person(f"queue{n}@example.org"), "en") for n in range(seats)]
+    newcomers = [make_person(f"new{n}@example.org").id for n in range(30)]
     session_id, holder_ids = session.id, [registration.id for registration in holders]
     queue_people = [registration.user_id for registration in queue]
     db.session.remove()
@@ -115,8 +115,8 @@ def test_cancellations_racing_new_registrations_never_let_a_newcomer_jump_the_qu
 def test_a_capacity_lowered_during_registrations_never_leaves_more_confirmed_than_seats(app):
     session = make_session(capacity=40)
     for n in range(14):
-        services.register_person(session, make_user(f"early{n}@example.org"), "en")
-    people = [make_user(f"rush{n}@example.org").id for n in range(30)]
+        services.register_person(session, make_person(f"early{n}@example.org"), "en")
+    people = [make_person(f"rush{n}@example.org").id for n in range(30)]
     session_id, outcome = session.id, []
     db.session.remove()
 
