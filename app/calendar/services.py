@@ -16,7 +16,6 @@ from ..core.cache import TimedCache, app_cache
 from ..core.urls import absolute_url
 from ..curriculum.services import dashboard
 from ..events.links import join_url
-from ..events import services as event_services  # a module import: events.services imports this one
 from ..events.models import ANNUAL_MEETING, SESSION, Registration, RegistrationStatus, TrainingSession
 from ..meetings.models import MeetingEdition, ProgrammeItem, agenda_pick
 from ..extensions import db
@@ -141,8 +140,9 @@ def public_feed(locale: str, name: str) -> Feed:
 
 def course_feed(course, viewer: User, locale: str, name: str) -> Feed:
     """The course's sessions that the viewer may see, as on the session pages."""
+    from ..events.services import may_see_session  # not at the top: events.services imports this module
     return _feed([session_event(session, locale) for session in _recent_sessions(TrainingSession.course_id == course.id)
-                  if event_services.may_see_session(viewer, session)], name)
+                  if may_see_session(viewer, session)], name)
 
 
 def personal_feed(token: FeedToken, name: str) -> Feed:
