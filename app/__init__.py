@@ -83,6 +83,7 @@ def _register_blueprints(app: Flask, url_prefix: str) -> None:
     from .core.views import blueprint as core
     from .curriculum.staff_views import blueprint as curriculum_staff
     from .curriculum.views import blueprint as curriculum
+    from .events.admin_views import blueprint as events_admin
     from .events.manage_views import blueprint as events_manage
     from .events.views import blueprint as events
     from .meetings.manage_views import blueprint as meetings_manage
@@ -91,7 +92,7 @@ def _register_blueprints(app: Flask, url_prefix: str) -> None:
     from .reports.views import blueprint as reports
 
     blueprints = (core, accounts, accounts_admin, outbox, curriculum, curriculum_staff, events, events_manage,
-                  meetings, meetings_manage, calendar, reports, audit_log)
+                  events_admin, meetings, meetings_manage, calendar, reports, audit_log)
     app.extensions["kaiku_blueprints"] = frozenset(blueprint.name for blueprint in blueprints)
     for blueprint in blueprints:
         own_prefix = blueprint.url_prefix or ""

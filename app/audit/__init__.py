@@ -2,7 +2,7 @@
 downloaded personal data."""
 from flask import Flask
 
-from ..core.signals import person_erasing, staff_action_done
+from ..core.signals import guest_erasing, person_erasing, staff_action_done
 
 
 def init_app(app: Flask) -> None:
@@ -10,3 +10,4 @@ def init_app(app: Flask) -> None:
 
     staff_action_done.connect(services.record_staff_action)
     person_erasing.connect(services.erase_personal_data)
+    guest_erasing.connect(services.erase_guest_address)

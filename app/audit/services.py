@@ -9,12 +9,15 @@ from sqlalchemy import Text, cast, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
+from ..core.redaction import redactor
 from ..extensions import db
 from .models import AuditEvent
 
 # A detail whose name contains one of these is never stored: passwords, tokens, typed confirmations.
 SECRET_FIELD_MARKERS = ("password", "token", "confirm")
 MAX_VALUE_LENGTH = 200
+# Details that name the subject when the subject is a person: erasing them blanks these, whatever they said.
+IDENTIFYING_DETAILS = ("name", "email")
 
 
 def record_staff_action(actor: User | None, *, action: str, subject=None, details: dict | None = None) -> AuditEvent:
@@ -63,19 +66,39 @@ def recorded_actions() -> list[str]:
 
 
 def erase_personal_data(person: User, **_event) -> None:
-    """Blank the person's name and email address where recorded values quote them (their
-    invitation, edits of their details, a list of addresses). Who did what, and when, stays;
-    the person as a subject is shown by their current (erased) name. Runs while the person
-    still has their name and email; the erasing service commits."""
-    identity = {person.email.lower(), person.name.strip().lower()} - {""}
-    quoting = db.session.scalars(select(AuditEvent).where(or_(
-        (AuditEvent.subject_kind == User.__tablename__) & (AuditEvent.subject_id == person.id),
-        func.lower(cast(AuditEvent.details, Text)).contains(person.email.lower(), autoescape=True))))
-    for event in quoting:
-        event.details = {name: _without(value, identity) for name, value in event.details.items()}
+    """Take the person's name and email address out of recorded values (their invitation, edits
+    of their details under any earlier name, lists and texts of addresses). Who did what, and
+    when, stays; the person as a subject is shown by their current (erased) name. Runs while the
+    person still has their name and email; the erasing service commits."""
+    _unquote([person.email, person.name], person_id=person.id)
 
 
-def _without(value, identity: set[str]):
+def erase_guest_address(_sender, *, email: str, **_event) -> None:
+    """Take a guest's address out of recorded values; the erasing service commits."""
+    _unquote([email])
+
+
+def _unquote(identity: list[str], person_id: int | None = None) -> None:
+    """Blank the values that are one of `identity`, and take it out of longer texts, in every
+    event that quotes it; in events about the person, their name and address go whatever they
+    were then."""
+    about_them = (AuditEvent.subject_kind == User.__tablename__) & (AuditEvent.subject_id == person_id)
+    quoting = or_(*(func.lower(cast(AuditEvent.details, Text)).contains(text.lower(), autoescape=True)
+                    for text in identity if text.strip()))
+    redact = redactor(identity)
+    for event in db.session.scalars(select(AuditEvent).where(or_(about_them, quoting) if person_id else quoting)):
+        own = person_id is not None and (event.subject_kind, event.subject_id) == (User.__tablename__, person_id)
+        event.details = {name: None if own and name in IDENTIFYING_DETAILS else _without(value, identity, redact)
+                         for name, value in event.details.items()}
+
+
+def _without(value, identity: list[str], redact):
     if isinstance(value, list):
-        return [item for item in (_without(item, identity) for item in value) if item is not None]
-    return None if isinstance(value, str) and value.strip().lower() in identity else value
+        return [item for item in (_without(item, identity, redact) for item in value) if item is not None]
+    if isinstance(value, dict):
+        return {name: _without(item, identity, redact) for name, item in value.items()}
+    if not isinstance(value, str):
+        return value
+    if value.strip().lower() in {text.strip().lower() for text in identity if text.strip()}:
+        return None
+    return redact(value)

@@ -138,9 +138,11 @@ def public_feed(locale: str, name: str) -> Feed:
                   for session in _recent_sessions(TrainingSession.open_to_guests.is_(True))], name)
 
 
-def course_feed(course, locale: str, name: str) -> Feed:
-    return _feed([session_event(session, locale)
-                  for session in _recent_sessions(TrainingSession.course_id == course.id)], name)
+def course_feed(course, viewer: User, locale: str, name: str) -> Feed:
+    """The course's sessions that the viewer may see, as on the session pages."""
+    from ..events.services import may_see_session  # not at the top: events.services imports this module
+    return _feed([session_event(session, locale) for session in _recent_sessions(TrainingSession.course_id == course.id)
+                  if may_see_session(viewer, session)], name)
 
 
 def personal_feed(token: FeedToken, name: str) -> Feed:

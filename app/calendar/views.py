@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from ..core.tokens import hash_token
 from ..core.urls import absolute_url
 from ..curriculum.services import find_course
-from ..meetings.services import find_edition
+from ..meetings.services import find_edition, may_see_edition
 from . import services
 
 blueprint = Blueprint("calendar", __name__, url_prefix="/calendar")
@@ -35,6 +35,14 @@ def _public_cache() -> str:
     return f"public, max-age={current_app.config['FEED_REFRESH_MINUTES'] * 60}"
 
 
+def _viewer() -> tuple[int | None, str]:
+    """Who a feed is built for (part of its cache key, since what a feed lists depends on who
+    looks) and its Cache-Control: a feed seen signed in is kept private."""
+    if current_user.is_authenticated:
+        return current_user.id, f"private, max-age={current_app.config['FEED_REFRESH_MINUTES'] * 60}"
+    return None, _public_cache()
+
+
 @blueprint.route("/sessions.ics")
 def public_feed():
     locale = str(get_locale())
@@ -44,24 +52,26 @@ def public_feed():
 
 @blueprint.route("/courses/<key>.ics")
 def course_feed(key):
-    locale = str(get_locale())
+    locale, (viewer, cache_control) = str(get_locale()), _viewer()
 
     def build():
         course = find_course(key) or abort(404)
-        return services.course_feed(course, locale, course.title_in(locale))
+        return services.course_feed(course, current_user, locale, course.title_in(locale))
 
-    return _feed_response(("course", key, locale), build, _public_cache())
+    return _feed_response(("course", key, locale, viewer), build, cache_control)
 
 
 @blueprint.route("/meetings/<int:year>.ics")
 def meeting_feed(year):
-    locale = str(get_locale())
+    locale, (viewer, cache_control) = str(get_locale()), _viewer()
 
     def build():
-        edition = find_edition(year) or abort(404)
+        edition = find_edition(year)
+        if edition is None or not may_see_edition(current_user, edition):
+            abort(404)  # as its page
         return services.meeting_feed(edition, locale)
 
-    return _feed_response(("meeting", year, locale), build, _public_cache())
+    return _feed_response(("meeting", year, locale, viewer), build, cache_control)
 
 
 @blueprint.route("/feed/<token>.ics")

@@ -41,6 +41,10 @@ person_reactivated = _events.signal("person-reactivated")    # actor=
 # what identifies them), `person_erased` once they are gone (former_email=, former_name=).
 person_erasing = _events.signal("person-erasing")            # actor=
 person_erased = _events.signal("person-erased")              # actor=, former_email=, former_name=
+# Erasing a guest (no account) by email address (sender: None): `guest_erasing` while their
+# registrations still hold the address (email=), `guest_erased` once they do not (former_email=).
+guest_erasing = _events.signal("guest-erasing")              # actor=, email=
+guest_erased = _events.signal("guest-erased")                # actor=, former_email=
 # A person's data download: each subscriber returns {section name: data}.
 personal_data_requested = _events.signal("personal-data-requested")
 

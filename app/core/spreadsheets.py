@@ -78,7 +78,7 @@ def xlsx_download(header: list[str], rows, filename: str, sheet_title: str) -> R
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=re.sub(r"[\\/?*\[\]:]", " ", sheet_title)[:31])
-    sheet.append([str(value) for value in header])
+    sheet.append([_text_cell(value) for value in header])
     for row in rows:
         sheet.append([_xlsx_cell(value) for value in row])
     spool = tempfile.TemporaryFile()

@@ -4,6 +4,7 @@ Every problem is reported with the file, the line and what is wrong; a tree with
 is never applied. Missing translations are warnings.
 """
 import hashlib
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -103,11 +104,28 @@ def _content_files(folder: Path):
     return sorted(path for path in folder.rglob("*") if path.is_file() and not path.name.startswith("."))
 
 
+def _links(root: Path) -> list[Path]:
+    """Every symbolic link under root, files and folders alike (linked folders are not entered)."""
+    return sorted(Path(folder, name) for folder, folders, files in os.walk(root)
+                  for name in folders + files if Path(folder, name).is_symlink())
+
+
+def _links_out_of(root: Path) -> list[Problem]:
+    """Links that point outside the tree: following them would read, and serve from files/,
+    whatever they point at."""
+    inside = root.resolve()
+    return [Problem(str(link.relative_to(root.parent)), None, "a symbolic link that points outside the course tree")
+            for link in _links(root) if not link.resolve().is_relative_to(inside)]
+
+
 def tree_hash(root: Path) -> str:
-    """A hash of every file's path and bytes under root: equal hashes mean nothing changed."""
+    """A hash of every file's path and bytes and every link's target under root: equal hashes
+    mean nothing changed."""
     digest = hashlib.sha256(RENDERER_VERSION.encode())
     for path in _content_files(root):
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for link in _links(root):
+        digest.update(str(link.relative_to(root)).encode() + b"\0" + os.readlink(link).encode() + b"\0")
     return digest.hexdigest()
 
 
@@ -186,7 +204,9 @@ def load_tree(root: Path, on_course: Callable[[str], None] | None = None,
               known_hashes: dict[str, str] | None = None) -> ContentTree:
     """Read every course folder under root; `on_course` is told as each one is done. A folder
     whose hash is in `known_hashes` was checked when it was synced and is not read again."""
-    tree = ContentTree()
+    tree = ContentTree(errors=_links_out_of(root))
+    if tree.errors:  # nothing is read through them
+        return tree
     for folder in sorted(path for path in root.iterdir() if path.is_dir() and not path.name.startswith(".")):
         if known_hashes and known_hashes.get(folder.name) == _folder_hash(folder):
             tree.unchanged.add(folder.name)

@@ -8,7 +8,9 @@ check passed, a live session attended (attendance_marked) or content synced away
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -59,6 +61,17 @@ def find_lesson(course: Course, key: str) -> Lesson | None:
 
 def find_module(course: Course, key: str) -> CourseModule | None:
     return next((module for module in course.active_modules if module.key == key), None)
+
+
+def course_file(course: Course, filename: str) -> Path | None:
+    """A file in the course's files/ folder, never one that a link (made after the last sync,
+    which refuses them) leads outside it to."""
+    folder = (current_app.config["COURSES_DIR"] / course.key / "files").resolve()
+    try:
+        path = (folder / filename).resolve()
+    except (OSError, ValueError):  # a link loop, a NUL byte
+        return None
+    return path if path.is_relative_to(folder) and path.is_file() else None
 
 
 # --- progress -------------------------------------------------------------------------------

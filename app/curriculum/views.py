@@ -1,5 +1,5 @@
 """What learners see: catalogue, course, lessons, knowledge checks, certificates, files."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -131,6 +131,5 @@ def certificate(key):
 
 @blueprint.route("/<key>/files/<path:filename>")
 def course_file(key, filename):
-    course = _course_or_404(key)
-    folder = current_app.config["COURSES_DIR"] / course.key / "files"
-    return send_from_directory(folder, filename, max_age=24 * 3600)
+    path = services.course_file(_course_or_404(key), filename) or abort(404)
+    return send_file(path, max_age=24 * 3600)

@@ -257,3 +257,12 @@ class ResendConfirmationForm(FlaskForm):
 
     email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email(), fits(Registration.guest_email)],
                        description=_l("The address you registered with."))
+
+
+class GuestErasureForm(FlaskForm):
+    """The address a guest registered with; `confirmed` is set by the page that asks first."""
+
+    email = EmailField(_l("The guest's email address"), filters=[strip],
+                       validators=[DataRequired(), Email(), Length(max=254)],
+                       description=_l("The address they registered with as a guest, without an account."))
+    confirmed = HiddenField()

@@ -22,8 +22,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..accounts.models import User
 from ..core.collation import finnish_key
 from ..core.enums import LabelledEnum
-from ..core.signals import (attendance_marked, registration_cancelled, registration_confirmed, registration_promoted,
-                            registration_waiting, staff_action_done)
+from ..core.signals import (attendance_marked, guest_erased, guest_erasing, registration_cancelled,
+                            registration_confirmed, registration_promoted, registration_waiting, staff_action_done)
 from ..core.timeutil import utcnow
 from ..core.urls import absolute_url
 from ..extensions import db
@@ -48,7 +48,9 @@ class AttendanceRefused(ValueError):
 
 # --- who may see and register ------------------------------------------------------------------
 
-def may_register(person: User | None, session: TrainingSession) -> bool:
+def may_see_session(person: User | None, session: TrainingSession) -> bool:
+    """Whether the person may see the session (its page, its place in lists and feeds) and
+    register for it: sessions open to guests are public, others for the people they are meant for."""
     if session.open_to_guests:
         return True
     if person is None or not person.is_authenticated:
@@ -64,7 +66,7 @@ def upcoming_sessions(person: User | None, include_past_days: int = 0) -> list[T
     since = utcnow() - timedelta(days=include_past_days)
     sessions = db.session.scalars(select(TrainingSession).where(
         TrainingSession.kind == SESSION, TrainingSession.ends_at >= since).order_by(TrainingSession.starts_at))
-    return [session for session in sessions if may_register(person, session)]
+    return [session for session in sessions if may_see_session(person, session)]
 
 
 def registration_of(person: User, session: TrainingSession) -> Registration | None:
@@ -249,7 +251,7 @@ def register_person(session: TrainingSession, person: User, locale: str, *, comm
     of the waiting list; the email quotes the committed position. With commit=False the caller
     adds to the registration (a meeting's answers) and commits it all at once."""
     _check_open(session)
-    if not may_register(person, session):
+    if not may_see_session(person, session):
         raise RegistrationRefused(_("This session is not open to you. Contact the support service if you think it should be."))
     if registration_of(person, session) is not None:
         raise RegistrationRefused(_("You are already registered for this session."))
@@ -768,14 +770,43 @@ def _registration_data(registration: Registration) -> dict:
 
 
 def cancel_registrations_of_erased(person: User, **_event) -> None:
-    """Cancel the person's registrations for sessions that have not ended (nobody could reach
-    them any more; their seats go to the waiting list). Past ones keep their status and
-    attendance, so the figures of sessions held stay the same."""
-    _cancel_all(registration for registration in registrations_made_by(person)
+    """Subscriber of person_erasing: cancel the person's registrations for sessions that have not ended."""
+    _cancel_upcoming(registrations_made_by(person))
+
+
+def _cancel_upcoming(registrations: list[Registration]) -> None:
+    """Cancel an erased person's or guest's registrations for sessions that have not ended
+    (nobody could reach them any more; their seats go to the waiting list). Past ones keep their
+    status and attendance, so the figures of sessions held stay the same."""
+    _cancel_all(registration for registration in registrations
                 if registration.is_active and registration.session.ends_at > utcnow())
 
 
-def forget_guest_identity(person: User, *, former_email: str, **_event) -> None:
+def guest_registrations(email: str) -> list[Registration]:
+    """The registrations made as a guest, without an account, with this address."""
+    return list(db.session.scalars(select(Registration).where(
+        Registration.user_id.is_(None), Registration.guest_email == email.strip().lower()).order_by(Registration.id)))
+
+
+def erase_guest(email: str, erased_by: User) -> int:
+    """Erase what a guest gave with their registrations (name, address, organisation, area,
+    free-text answers) and the emails sent to them; registrations for sessions that have not
+    ended are cancelled. The registrations stay without a name, so every figure stays the same.
+    One transaction; the audit log records how many registrations, never the address. Returns
+    how many registrations there were."""
+    email = email.strip().lower()
+    registrations = guest_registrations(email)
+    guest_erasing.send(None, actor=erased_by, email=email)
+    _cancel_upcoming(registrations)
+    forget_guest_identity(None, former_email=email)
+    db.session.flush()
+    guest_erased.send(None, actor=erased_by, former_email=email)
+    staff_action_done.send(erased_by, action="guest.erased", details={"registrations": len(registrations)})
+    db.session.commit()
+    return len(registrations)
+
+
+def forget_guest_identity(person: User | None, *, former_email: str, **_event) -> None:
     """Forget who the erased person said they were when registering as a guest. No
     registration is deleted. The erasing service commits."""
     for registration in db.session.scalars(select(Registration).where(Registration.guest_email == former_email)):

@@ -29,7 +29,7 @@ def _visible_session_or_404(session_id: int) -> TrainingSession:
     session = db.session.get(TrainingSession, session_id) or abort(404)
     if not session.open_to_guests and not current_user.is_authenticated:
         abort(login_manager.unauthorized())  # to the sign-in page, and back here after
-    if not services.may_register(current_user, session):
+    if not services.may_see_session(current_user, session):
         abort(403)
     return session
 

@@ -60,6 +60,12 @@ def find_edition(year: int) -> MeetingEdition | None:
     return db.session.scalar(select(MeetingEdition).where(MeetingEdition.year == year))
 
 
+def may_see_edition(person: User, edition: MeetingEdition) -> bool:
+    """Whether the person may see the edition's page and its feed: everyone signed in (the
+    programme is for all who work with the card), others when it is open to guests."""
+    return person.is_authenticated or events.may_see_session(person, edition.session)
+
+
 def edition_of(registration: Registration) -> MeetingEdition | None:
     return db.session.scalar(select(MeetingEdition).where(MeetingEdition.session_id == registration.session_id))
 
@@ -494,10 +500,19 @@ def _meeting_data(edition: MeetingEdition, registration: Registration) -> dict:
 
 
 def erase_personal_data(person: User, **_event) -> None:
-    """Blank the person's free-text answers. Choice and consent answers stay, so that answer
-    counts stay the same. Runs while the person still has the email address that their guest
-    registrations are found by."""
-    registration_ids = [registration.id for registration in events.registrations_made_by(person)]
+    """Blank the person's free-text answers. Runs while the person still has the email address
+    that their guest registrations are found by."""
+    _blank_free_text(events.registrations_made_by(person))
+
+
+def erase_guest_answers(_sender, *, email: str, **_event) -> None:
+    """Blank the free-text answers a guest gave with this address."""
+    _blank_free_text(events.guest_registrations(email))
+
+
+def _blank_free_text(registrations: list[Registration]) -> None:
+    """Choice and consent answers stay, so that answer counts stay the same. The erasing service commits."""
     for answer in db.session.scalars(select(MeetingAnswer).join(MeetingQuestion).where(
-            MeetingAnswer.registration_id.in_(registration_ids), MeetingQuestion.kind.in_(TEXT_KINDS))):
+            MeetingAnswer.registration_id.in_([registration.id for registration in registrations]),
+            MeetingQuestion.kind.in_(TEXT_KINDS))):
         answer.value = ""

@@ -26,8 +26,8 @@ def _locale() -> str:
 
 
 def _edition_or_404(year: int):
-    edition = services.find_edition(year) or abort(404)
-    if not events.may_register(current_user, edition.session) and not current_user.is_authenticated:
+    edition = services.find_edition(year)
+    if edition is None or not services.may_see_edition(current_user, edition):
         abort(404)
     return edition
 

@@ -1,7 +1,7 @@
 """Queued email, delivered with retries by `flask outbox send`."""
 from flask import Flask
 
-from ..core.signals import person_erased, personal_data_requested
+from ..core.signals import guest_erased, person_erased, personal_data_requested
 
 
 def init_app(app: Flask) -> None:
@@ -9,3 +9,4 @@ def init_app(app: Flask) -> None:
 
     personal_data_requested.connect(services.personal_data)
     person_erased.connect(services.erase_personal_data)
+    guest_erased.connect(services.erase_personal_data)

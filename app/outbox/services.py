@@ -26,6 +26,7 @@ from flask_babel import force_locale
 from sqlalchemy import delete, func, or_, select, update
 
 from ..accounts.models import User
+from ..core.redaction import redactor
 from ..core.signals import staff_action_done
 from ..core.timeutil import utcnow
 from ..extensions import db
@@ -338,7 +339,18 @@ def personal_data(person: User) -> dict:
         for message in db.session.scalars(select(OutboxMessage).where(_sent_to(person.email)).order_by(OutboxMessage.id))]}
 
 
-def erase_personal_data(person: User, *, former_email: str, **_event) -> None:
+def erase_personal_data(person: User | None, *, former_email: str, former_name: str = "", **_event) -> None:
     """Delete every email to the erased person's former address, sent or not, including those
-    that erasing itself queued (cancellations). The erasing service commits."""
+    that erasing itself queued (cancellations). In emails to others (a trainer's message, an
+    invitation they sent), queued or kept, the site's name stands where theirs was, and no reply
+    goes to their address. The erasing service commits."""
     db.session.execute(delete(OutboxMessage).where(_sent_to(former_email)))
+    identity = [text for text in (former_email, former_name) if text]
+    unnamed = redactor(identity, current_app.config["SITE_NAME"])
+    for message in db.session.scalars(select(OutboxMessage).where(or_(
+            OutboxMessage.reply_to == former_email,
+            *(column.contains(text, autoescape=True) for column in (OutboxMessage.subject, OutboxMessage.body_text)
+              for text in identity)))):
+        message.subject, message.body_text = unnamed(message.subject), unnamed(message.body_text)
+        if message.reply_to == former_email:
+            message.reply_to = None

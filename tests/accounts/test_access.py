@@ -5,7 +5,7 @@ from app.accounts.models import Role
 from tests.factories import make_area, make_user
 
 ADMIN_PAGES = ["/admin/people", "/admin/people/invite", "/admin/people/import", "/admin/areas",
-               "/admin/areas/new", "/admin/outbox/", "/admin/audit/"]
+               "/admin/areas/new", "/admin/outbox/", "/admin/audit/", "/admin/guests/erase"]
 
 
 def _admin_rules(app):

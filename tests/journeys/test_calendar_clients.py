@@ -51,6 +51,7 @@ def test_k1_calendar_clients_poll_every_feed_and_see_each_change_once(app, brows
     events.register_person(open_session, person, "en")
     events.register_person(registered, person, "en")
     edition = _edition(SOON.year + 1)
+    edition.session.open_to_guests = True  # a calendar client has no cookie: its page must be public too
     item = meetings.save_item(edition, None, {
         "kind": "talk", "title": {"fi": "Avaus", "en": "Opening"}, "description": {}, "speakers": "",
         "starts_at": edition.session.starts_at, "ends_at": edition.session.starts_at + timedelta(hours=1)})

@@ -65,6 +65,7 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "/admin/areas/<int:area_id>": {"GET": admin_only(), "POST": admin_only()},
     "/admin/areas/new": {"GET": admin_only(), "POST": admin_only()},
     "/admin/audit/": {"GET": admin_only()},
+    "/admin/guests/erase": {"GET": admin_only(), "POST": admin_only()},
     "/admin/outbox/": {"GET": admin_only()},
     "/admin/outbox/<int:message_id>": {"GET": admin_only()},
     "/admin/outbox/<int:message_id>/retry": {"POST": admin_only(REDIRECT)},
