@@ -149,6 +149,8 @@ def flask_config(settings: dict, instance_path: str) -> dict:
         "BABEL_DEFAULT_TIMEZONE": settings["TIMEZONE"],
         "RATELIMIT_STORAGE_URI": settings["RATELIMIT_STORAGE_URI"],
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Always said: the limiter is one object, which otherwise keeps an earlier app's False.
+        "RATELIMIT_ENABLED": settings.get("RATELIMIT_ENABLED", True),
         # Redis down: each worker counts in its own memory until it is back, rather than a 500;
         # storage errors of any backend arrive as limits' StorageError (sign_in_limits.py).
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
