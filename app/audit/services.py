@@ -85,20 +85,21 @@ def _unquote(identity: list[str], person_id: int | None = None) -> None:
     about_them = (AuditEvent.subject_kind == User.__tablename__) & (AuditEvent.subject_id == person_id)
     quoting = or_(*(func.lower(cast(AuditEvent.details, Text)).contains(text.lower(), autoescape=True)
                     for text in identity if text.strip()))
-    redact = redactor(identity)
+    redact, exact = redactor(identity), {text.strip().lower() for text in identity if text.strip()}
     for event in db.session.scalars(select(AuditEvent).where(or_(about_them, quoting) if person_id else quoting)):
         own = person_id is not None and (event.subject_kind, event.subject_id) == (User.__tablename__, person_id)
-        event.details = {name: None if own and name in IDENTIFYING_DETAILS else _without(value, identity, redact)
+        event.details = {name: None if own and name in IDENTIFYING_DETAILS else _without(value, exact, redact)
                          for name, value in event.details.items()}
 
 
-def _without(value, identity: list[str], redact):
+def _without(value, exact: set[str], redact):
+    """The value with the identity taken out: None where it is exactly one of `exact` (folded)."""
     if isinstance(value, list):
-        return [item for item in (_without(item, identity, redact) for item in value) if item is not None]
+        return [item for item in (_without(item, exact, redact) for item in value) if item is not None]
     if isinstance(value, dict):
-        return {name: _without(item, identity, redact) for name, item in value.items()}
+        return {name: _without(item, exact, redact) for name, item in value.items()}
     if not isinstance(value, str):
         return value
-    if value.strip().lower() in {text.strip().lower() for text in identity if text.strip()}:
+    if value.strip().lower() in exact:
         return None
     return redact(value)
