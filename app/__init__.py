@@ -76,11 +76,11 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask, url_prefix: str) -> None:
+    from . import core
     from .accounts.admin_views import blueprint as accounts_admin
     from .accounts.views import blueprint as accounts
     from .audit.views import blueprint as audit_log
     from .calendar.views import blueprint as calendar
-    from .core.views import blueprint as core
     from .curriculum.staff_views import blueprint as curriculum_staff
     from .curriculum.views import blueprint as curriculum
     from .events.admin_views import blueprint as events_admin
@@ -91,23 +91,25 @@ def _register_blueprints(app: Flask, url_prefix: str) -> None:
     from .outbox.views import blueprint as outbox
     from .reports.views import blueprint as reports
 
-    blueprints = (core, accounts, accounts_admin, outbox, curriculum, curriculum_staff, events, events_manage,
+    core.init_app(app, url_prefix)
+    blueprints = (accounts, accounts_admin, outbox, curriculum, curriculum_staff, events, events_manage,
                   events_admin, meetings, meetings_manage, calendar, reports, audit_log)
-    app.extensions["kaiku_blueprints"] = frozenset(blueprint.name for blueprint in blueprints)
+    app.extensions["kaiku_blueprints"] = frozenset({"core", *(blueprint.name for blueprint in blueprints)})
     for blueprint in blueprints:
         own_prefix = blueprint.url_prefix or ""
         app.register_blueprint(blueprint, url_prefix=(url_prefix + own_prefix) or None)
 
 
 def _register_cli(app: Flask) -> None:
+    from . import demo
     from .accounts.cli import users_cli
-    from .core.cli import demo_cli
     from .curriculum.cli import courses_cli
     from .events.cli import reminders_cli
     from .outbox.cli import outbox_cli
 
-    for group in (users_cli, demo_cli, outbox_cli, courses_cli, reminders_cli):
+    for group in (users_cli, outbox_cli, courses_cli, reminders_cli):
         app.cli.add_command(group)
+    demo.init_app(app)
 
 
 def _init_features(app: Flask) -> None:

@@ -6,7 +6,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..core.i18n import LANGUAGE_COOKIE, SUPPORTED_LOCALES
 from ..core.urls import safe_next
+from ..core.views import remember_choice
 from ..extensions import limiter
 from . import privacy, services
 from .forms import ChangePasswordForm, ForgotPasswordForm, ProfileForm, SetPasswordForm, SignInForm
@@ -15,10 +17,23 @@ from .models import AreaKind, AreaStatus, Role, Sector, TokenPurpose
 blueprint = Blueprint("accounts", __name__)
 
 
+@blueprint.post("/language")
+def choose_language():
+    """The language switch: this browser remembers the choice, and a signed-in person's
+    pages and emails follow it from now on."""
+    locale = request.form.get("locale")
+    response = redirect(safe_next(request.form.get("next"), url_for("curriculum.home")))
+    if locale in SUPPORTED_LOCALES:
+        remember_choice(response, LANGUAGE_COOKIE, locale)
+        if current_user.is_authenticated:
+            services.set_preferred_locale(current_user, locale)
+    return response
+
+
 @blueprint.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+        return redirect(url_for("curriculum.home"))
     form = SignInForm()
     if form.validate_on_submit():
         try:
@@ -27,7 +42,7 @@ def sign_in():
             abort(429)
         if user is not None:
             login_user(user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next"), url_for("core.home")))
+            return redirect(safe_next(request.args.get("next"), url_for("curriculum.home")))
         form.password.errors.append(_("The email or password is wrong."))
     return render_template("accounts/sign_in.html", form=form)
 
@@ -38,7 +53,7 @@ def sign_out():
         services.sign_out_everywhere(current_user)
     logout_user()
     flash(_("You have signed out."), "success")
-    return redirect(url_for("core.home"))
+    return redirect(url_for("curriculum.home"))
 
 
 @blueprint.post("/account/sign-out-everywhere")
@@ -71,7 +86,7 @@ def _set_password_with_token(raw_token: str, purpose: TokenPurpose, template: st
         user = services.use_token_to_set_password(token, form.password.data)
         login_user(user)
         flash(done_message, "success")
-        return redirect(url_for("core.home"))
+        return redirect(url_for("curriculum.home"))
     return render_template(template, form=form, person=token.user)
 
 

@@ -1,0 +1,17 @@
+"""The ground floor every feature stands on: time, languages, forms, signals, error pages.
+It imports no feature (tests/core/test_layers.py keeps it so)."""
+from flask import Flask
+
+
+def init_app(app: Flask, url_prefix: str = "") -> None:
+    """Static files and the page-wide choices, error pages, and date and time filters."""
+    from .errors import register_error_handlers
+    from .i18n import format_datetime, format_time
+    from .views import blueprint
+
+    app.register_blueprint(blueprint, url_prefix=url_prefix or None)
+    register_error_handlers(app)
+    # Flask-Babel added its own filters of these names when it was initialised; these replace
+    # them everywhere, pages and emails alike, so core must be set up after Babel.
+    app.add_template_filter(format_datetime, "datetimeformat")
+    app.add_template_filter(format_time, "timeformat")

@@ -6,10 +6,19 @@ import flask_babel
 from flask import current_app, has_request_context, request
 from flask_login import current_user
 
+# The languages of the site, in the order a missing text falls back through them.
 SUPPORTED_LOCALES = ("fi", "sv", "en")
 # Each language named in itself, as language switches do.
 LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
 LANGUAGE_COOKIE = "kaiku_lang"
+
+
+def in_locale(texts: dict[str, str], locale: str) -> str:
+    """The text in `locale`, else the first of Finnish, Swedish, English that is there."""
+    for candidate in (locale, *SUPPORTED_LOCALES):
+        if texts.get(candidate):
+            return texts[candidate]
+    return ""
 
 
 def select_locale() -> str:

@@ -11,19 +11,9 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.enums import LabelledEnum
+from ..core.i18n import SUPPORTED_LOCALES, in_locale
 from ..core.timeutil import UTCDateTime, utcnow
 from ..extensions import db
-
-LOCALE_FALLBACK = ("fi", "sv", "en")
-
-
-def in_locale(texts: dict, locale: str) -> str:
-    """The text in `locale`, else Finnish, then Swedish, then English."""
-    for candidate in (locale, *LOCALE_FALLBACK):
-        if texts.get(candidate):
-            return texts[candidate]
-    return ""
-
 
 class Course(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -105,7 +95,7 @@ class Lesson(db.Model):
     def text_in(self, locale: str) -> "LessonText":
         """The text in `locale`, else the first of Finnish, Swedish, English that exists."""
         by_locale = {text.locale: text for text in self.texts}
-        for candidate in (locale, *LOCALE_FALLBACK):
+        for candidate in (locale, *SUPPORTED_LOCALES):
             if candidate in by_locale:
                 return by_locale[candidate]
         raise LookupError(f"lesson {self.key} has no text")

@@ -1,20 +1,39 @@
-"""What learners see: catalogue, course, lessons, knowledge checks, certificates, files."""
+"""What learners see: the home page with their training, catalogue, course, lessons, knowledge
+checks, certificates, files."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts.models import Role
+from ..core.i18n import SUPPORTED_LOCALES, in_locale
+from ..meetings.services import current_edition
 from . import services
-from .models import WithdrawalReason, in_locale
+from .models import WithdrawalReason
 
-blueprint = Blueprint("curriculum", __name__, url_prefix="/courses")
+# Without a URL prefix: the home page is the site's front page; everything else is under COURSES.
+blueprint = Blueprint("curriculum", __name__)
+COURSES = "/courses"
 
 
 @blueprint.before_request
-@login_required
 def signed_in_only():
-    """Course content is for signed-in people."""
+    """Course content is for signed-in people; the home page is for everyone."""
+    if request.endpoint != "curriculum.home":
+        return _signed_in()
+    return None
+
+
+@login_required
+def _signed_in() -> None:
+    return None
+
+
+@blueprint.route("/")
+def home():
+    signed_in = current_user.is_authenticated
+    return render_template("curriculum/home.html", training=services.dashboard(current_user) if signed_in else [],
+                           meeting=current_edition())
 
 
 blueprint.add_app_template_filter(lambda status: services.CourseStatus(status).label, "course_status_label")
@@ -30,15 +49,15 @@ def _course_or_404(key):
     return services.find_course(key) or abort(404)
 
 
-@blueprint.route("/")
+@blueprint.route(COURSES + "/")
 def catalogue():
     audience = request.args.get("audience") if request.args.get("audience") in set(Role) else None
-    language = request.args.get("language") if request.args.get("language") in ("fi", "sv", "en") else None
+    language = request.args.get("language") if request.args.get("language") in SUPPORTED_LOCALES else None
     return render_template("curriculum/catalogue.html", courses=services.catalogue(audience, language),
                            audience=audience, language=language, roles=list(Role))
 
 
-@blueprint.route("/<key>")
+@blueprint.route(COURSES + "/<key>")
 def course(key):
     course = _course_or_404(key)
     sessions = services.upcoming_sessions_of(course, current_user) if course.requires_live_session else []
@@ -46,7 +65,7 @@ def course(key):
                            progress=services.course_progress(current_user, course))
 
 
-@blueprint.post("/<key>/enrol")
+@blueprint.post(COURSES + "/<key>/enrol")
 def enrol(key):
     course = _course_or_404(key)
     services.enrol(current_user, course)
@@ -54,7 +73,7 @@ def enrol(key):
     return redirect(url_for("curriculum.course", key=course.key))
 
 
-@blueprint.post("/<key>/renew")
+@blueprint.post(COURSES + "/<key>/renew")
 def renew(key):
     course = _course_or_404(key)
     try:
@@ -65,7 +84,7 @@ def renew(key):
     return redirect(url_for("curriculum.course", key=course.key))
 
 
-@blueprint.route("/<key>/lessons/<lesson_key>")
+@blueprint.route(COURSES + "/<key>/lessons/<lesson_key>")
 def lesson(key, lesson_key):
     course = _course_or_404(key)
     lesson = services.find_lesson(course, lesson_key) or abort(404)
@@ -80,7 +99,7 @@ def lesson(key, lesson_key):
     )
 
 
-@blueprint.post("/<key>/lessons/<lesson_key>/complete")
+@blueprint.post(COURSES + "/<key>/lessons/<lesson_key>/complete")
 def complete_lesson(key, lesson_key):
     course = _course_or_404(key)
     lesson = services.find_lesson(course, lesson_key) or abort(404)
@@ -97,7 +116,7 @@ def complete_lesson(key, lesson_key):
     return redirect(url_for("curriculum.lesson", key=course.key, lesson_key=step.lesson.key))
 
 
-@blueprint.route("/<key>/checks/<module_key>", methods=["GET", "POST"])
+@blueprint.route(COURSES + "/<key>/checks/<module_key>", methods=["GET", "POST"])
 def knowledge_check(key, module_key):
     course = _course_or_404(key)
     module = services.find_module(course, module_key) or abort(404)
@@ -116,7 +135,7 @@ def knowledge_check(key, module_key):
     )
 
 
-@blueprint.route("/<key>/certificate")
+@blueprint.route(COURSES + "/<key>/certificate")
 def certificate(key):
     course = _course_or_404(key)
     progress = services.course_progress(current_user, course)
@@ -129,7 +148,7 @@ def certificate(key):
     return render_template("curriculum/certificate.html", course=course, completion=completion)
 
 
-@blueprint.route("/<key>/files/<path:filename>")
+@blueprint.route(COURSES + "/<key>/files/<path:filename>")
 def course_file(key, filename):
     path = services.course_file(_course_or_404(key), filename) or abort(404)
     return send_file(path, max_age=24 * 3600)

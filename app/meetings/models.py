@@ -12,8 +12,8 @@ from sqlalchemy import JSON, Column, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.enums import LabelledEnum
+from ..core.i18n import in_locale
 from ..core.timeutil import UTCDateTime, utcnow
-from ..curriculum.models import in_locale
 from ..extensions import db
 
 

@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 
 from ..accounts.models import Sector, User
 from ..core.collation import finnish_key
+from ..core.i18n import in_locale
 from ..core.signals import staff_action_done
 from ..core.timeutil import utcnow
-from ..curriculum.models import in_locale
 from ..events import services as events
 from ..events.models import ANNUAL_MEETING, Registration, RegistrationStatus, TrainingSession
 from ..events.notifications import notify_registrant

@@ -11,8 +11,9 @@ from sqlalchemy import select, true
 
 from ..accounts.models import Area, AreaKind, AreaStatus, Role, Sector, User
 from ..core.collation import finnish_key
+from ..core.i18n import in_locale
 from ..core.timeutil import utcnow
-from ..curriculum.models import CheckAttempt, Course, CourseCompletion, CourseModule, KnowledgeCheck, in_locale
+from ..curriculum.models import CheckAttempt, Course, CourseCompletion, CourseModule, KnowledgeCheck
 from ..curriculum.services import VALID_COMPLETION, CourseProgress, CourseStatus, dashboard, grade
 from ..events.models import SESSION, Attendance, Registration, RegistrationStatus, TrainingSession
 from ..extensions import db

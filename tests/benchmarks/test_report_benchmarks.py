@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from app.accounts.models import Role, User
-from app.core.synthetic import generate
+from app.demo.synthetic import generate
 from app.curriculum.services import assign, complete_lesson, find_course
 from app.curriculum.sync import sync_courses
 from app.extensions import db

@@ -20,7 +20,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.accounts import services
 from app.accounts.models import Role
-from app.core.demo import load_all_demo_data
+from app.demo.data import load_all_demo_data
 from app.curriculum.sync import sync_courses
 from app.extensions import db
 from app.outbox.models import OutboxMessage

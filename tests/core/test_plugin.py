@@ -5,7 +5,7 @@ import pytest
 from flask import Flask
 
 from app import init_app
-from app.accounts.demo import DEMO_PASSWORD, load_demo_data
+from app.demo.accounts import DEMO_PASSWORD, load_demo_data
 from app.extensions import db
 
 

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from ..accounts.models import Role
 from ..accounts.services import find_user_by_email
 from ..core.timeutil import utcnow
+from ..curriculum import services
+from ..curriculum.models import CourseAssignment
 from ..extensions import db
-from . import services
-from .models import CourseAssignment
 
 DEMO_COURSE = "kaikukortti-basics"
 DEMO_COMPLETED_COURSE = "issuer-staff-refresher"

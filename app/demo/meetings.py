@@ -7,8 +7,8 @@ from flask import current_app
 from ..accounts.services import find_user_by_email
 from ..core.timeutil import local_to_utc, utcnow
 from ..extensions import db
-from . import services
-from .models import ItemKind, QuestionForm
+from ..meetings import services
+from ..meetings.models import ItemKind, QuestionForm
 
 PROGRAMME = [
     (time(9, 0), time(9, 30), ItemKind.TALK, None, {"fi": "Avaus ja vuoden katsaus", "sv": "Öppning och årsöversikt",

@@ -2,9 +2,9 @@
 who give the reports something to show. Loading twice changes nothing."""
 from datetime import date
 
+from ..accounts import services
+from ..accounts.models import Area, AreaKind, AreaStatus, Role, Sector
 from ..extensions import db
-from . import services
-from .models import Area, AreaKind, AreaStatus, Role, Sector
 
 DEMO_PASSWORD = "kaiku-demo"
 

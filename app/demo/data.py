@@ -1,8 +1,8 @@
 """All demo data, in the order the features need it. Loading twice adds nothing."""
-from ..accounts.demo import load_demo_data
-from ..curriculum.demo import load_demo_assignments, load_demo_progress
-from ..events.demo import load_demo_sessions
-from ..meetings.demo import load_demo_meetings
+from .accounts import load_demo_data
+from .curriculum import load_demo_assignments, load_demo_progress
+from .events import load_demo_sessions
+from .meetings import load_demo_meetings
 
 
 def load_all_demo_data() -> dict[str, int]:

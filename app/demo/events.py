@@ -8,9 +8,9 @@ from sqlalchemy import select
 from ..accounts.services import find_user_by_email
 from ..core.timeutil import local_to_utc, utcnow
 from ..curriculum.services import find_course
+from ..events import services
+from ..events.models import TrainingSession
 from ..extensions import db
-from . import services
-from .models import TrainingSession
 
 DEMO_SESSIONS = [
     {"title": {"fi": "Kaikukortti tutuksi: avoin etäinfo", "sv": "Bekanta dig med Kaikukortet: öppen distansinfo",

@@ -5,7 +5,7 @@ import click
 from flask.cli import AppGroup
 
 from ..curriculum.services import catalogue
-from .demo import load_all_demo_data
+from .data import load_all_demo_data
 from .synthetic import generate as generate_synthetic
 
 demo_cli = AppGroup("demo", help="Demo data for trying the application.")

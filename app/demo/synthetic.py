@@ -20,15 +20,15 @@ from flask import current_app
 from sqlalchemy import func, insert, select, update
 
 from ..accounts.models import Area, AreaKind, AreaStatus, Role, Sector, User, UserRole
+from ..core.timeutil import local_to_utc, utcnow
 from ..curriculum.models import (CheckAttempt, Course, CourseAssignment, CourseCompletion, Enrolment, KnowledgeCheck,
                                  Lesson, LessonCompletion)
 from ..curriculum.services import RENEWAL_NOTICE, add_months, catalogue, grade
 from ..events.models import SESSION, Attendance, Registration, RegistrationStatus, TrainingSession, session_trainer
 from ..extensions import db
 from ..meetings import services as meetings
-from ..meetings.demo import edition_fields
 from ..meetings.models import MeetingAnswer, MeetingQuestion
-from .timeutil import local_to_utc, utcnow
+from .meetings import edition_fields
 
 EMAIL_DOMAIN = "synthetic.example"
 ROWS_PER_INSERT = 1000
