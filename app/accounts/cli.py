@@ -2,6 +2,7 @@
 import click
 from flask.cli import AppGroup
 
+from ..core.i18n import SUPPORTED_LOCALES
 from ..extensions import db
 from . import services
 from .models import Role, Sector
@@ -20,7 +21,7 @@ def _fail(message: str):
               help="Role; repeat for several.")
 @click.option("--area", help="Area name (Finnish, Swedish or English).")
 @click.option("--sector", type=click.Choice([s.value for s in Sector]))
-@click.option("--language", "locale", type=click.Choice(["fi", "sv", "en"]), default="fi", show_default=True)
+@click.option("--language", "locale", type=click.Choice(SUPPORTED_LOCALES), default="fi", show_default=True)
 @click.password_option(help="Password (asked if not given).")
 def create(email, name, roles, area, sector, locale, password):
     """Create a person who can sign in at once."""

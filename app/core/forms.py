@@ -1,15 +1,44 @@
 """Form pieces shared by every feature."""
 import re
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectMultipleField
-from wtforms.validators import Length, ValidationError
+from flask_wtf import FlaskForm
+from wtforms import Field, SelectMultipleField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from .i18n import SUPPORTED_LOCALES
 
 # Texts kept per language in JSON columns have no column limit; these keep them to what a page,
 # a calendar and an email subject can carry.
 TITLE_MAX_LENGTH = 200
 TEXT_MAX_LENGTH = 10000
+
+
+LANGUAGE_SUFFIX = {"fi": _l("in Finnish"), "sv": _l("in Swedish"), "en": _l("in English")}
+
+
+def per_language(field_class: type[Field], label: Any, max_length: int, required_fi: bool = False,
+                 **kwargs: Any) -> dict[str, Any]:
+    """One field per language; Finnish is required where the text is, the others fall back to it."""
+    return {
+        locale: field_class(label, validators=[DataRequired() if (required_fi and locale == "fi") else Optional(),
+                                               Length(max=max_length)],
+                            description=LANGUAGE_SUFFIX[locale], **kwargs)
+        for locale in SUPPORTED_LOCALES
+    }
+
+
+def texts_from(form: FlaskForm, prefix: str) -> dict[str, str]:
+    """The non-empty values of the per-language fields `<prefix>_fi/_sv/_en` as {locale: text}."""
+    texts = {locale: (getattr(form, f"{prefix}_{locale}").data or "").strip() for locale in SUPPORTED_LOCALES}
+    return {locale: text for locale, text in texts.items() if text}
+
+
+def texts_as_data(prefix: str, texts: dict[str, str]) -> dict[str, str]:
+    """{locale: text} as form data for the per-language fields `<prefix>_fi/_sv/_en`."""
+    return {f"{prefix}_{locale}": texts.get(locale, "") for locale in SUPPORTED_LOCALES}
 
 
 class MultiCheckboxField(SelectMultipleField):

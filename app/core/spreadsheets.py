@@ -5,22 +5,21 @@ import io
 import re
 import tempfile
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Response, send_file, stream_with_context
 
 from ..extensions import db
 from .signals import staff_action_done
+from .timeutil import local_zone
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-LOCAL_ZONE = ZoneInfo("Europe/Helsinki")
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _text_cell(value) -> str:
     """Text a spreadsheet will not run as a formula (a leading ' keeps it as text)."""
     if isinstance(value, datetime):
-        return value.astimezone(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M")
+        return value.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
     text = "" if value is None else str(value)
@@ -65,7 +64,7 @@ def _xlsx_cell(value):
     """Numbers and dates stay numbers and dates; Excel knows no time zones, so times are
     Helsinki wall time; text is neutralised as in CSV."""
     if isinstance(value, datetime):
-        return value.astimezone(LOCAL_ZONE).replace(tzinfo=None)
+        return value.astimezone(local_zone()).replace(tzinfo=None)
     if isinstance(value, (bool, int, float, date)):
         return value
     return _text_cell(value)

@@ -1,13 +1,20 @@
-"""UTC in the middle of the program; Europe/Helsinki only at the edges."""
+"""UTC in the middle of the program; the site's time zone (the TIMEZONE setting, Europe/Helsinki
+by default) only at the edges."""
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def local_zone() -> ZoneInfo:
+    """The site's time zone, the TIMEZONE setting: wall-clock times are read and shown in it."""
+    return ZoneInfo(current_app.config["TIMEZONE"])
 
 
 class UTCDateTime(TypeDecorator):

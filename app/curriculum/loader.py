@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from ..core.i18n import SUPPORTED_LOCALES
 from ..core.markdown import render_markdown
 
-LOCALES = ("fi", "sv", "en")
 ROLES = ("coordinator", "trainer", "admin")
 KEY_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LESSON_FILE = re.compile(r"^(?P<key>[^.]+)\.(?P<locale>[a-z]{2})\.md$")
@@ -89,7 +89,7 @@ class CourseSpec:
 
     @property
     def languages(self) -> list[str]:
-        return [locale for locale in LOCALES if all(locale in lesson.texts for lesson in self.lessons.values())]
+        return [locale for locale in SUPPORTED_LOCALES if all(locale in lesson.texts for lesson in self.lessons.values())]
 
 
 @dataclass
@@ -167,15 +167,15 @@ class _FileChecker:
                        near=name)
             return {}
         for locale, text in value.items():
-            if locale not in LOCALES:
+            if locale not in SUPPORTED_LOCALES:
                 self.error(f"{where}: unknown language '{locale}' in '{name}' (use fi, sv or en)", near=name)
             elif not isinstance(text, str) or not text.strip():
                 self.error(f"{where}: '{name}.{locale}' must be non-empty text", near=name)
-        missing = [locale for locale in LOCALES if locale not in value]
+        missing = [locale for locale in SUPPORTED_LOCALES if locale not in value]
         if missing:
             self.warning(f"{where}: '{name}' has no {', '.join(missing)} translation; Finnish is shown instead",
                          near=name)
-        return {locale: text.strip() for locale, text in value.items() if locale in LOCALES and isinstance(text, str)}
+        return {locale: text.strip() for locale, text in value.items() if locale in SUPPORTED_LOCALES and isinstance(text, str)}
 
     def integer(self, data: dict, name: str, default: int, minimum: int = 0, maximum: int = 100_000) -> int:
         value = data.get(name, default)
@@ -396,19 +396,19 @@ def _load_lessons(tree: ContentTree, root: Path, folder: Path) -> dict[str, Less
         if (folder / "files").is_dir() else set()
     for path in files:
         match = LESSON_FILE.match(path.name)
-        if not match or match["locale"] not in LOCALES or not KEY_PATTERN.match(match["key"]):
+        if not match or match["locale"] not in SUPPORTED_LOCALES or not KEY_PATTERN.match(match["key"]):
             tree.errors.append(Problem(str(path.relative_to(root.parent)), None,
                                        "a lesson file must be named <lesson-key>.<fi|sv|en>.md"))
             continue
         lessons.setdefault(match["key"], LessonSpec(key=match["key"]))
     for path in files:
         match = LESSON_FILE.match(path.name)
-        if match and match["key"] in lessons and match["locale"] in LOCALES:
+        if match and match["key"] in lessons and match["locale"] in SUPPORTED_LOCALES:
             text_spec = _load_lesson_text(tree, root, path, match["locale"], set(lessons), file_names)
             if text_spec:
                 lessons[match["key"]].texts[match["locale"]] = text_spec
     for key, lesson in lessons.items():
-        missing = [locale for locale in LOCALES if locale not in lesson.texts]
+        missing = [locale for locale in SUPPORTED_LOCALES if locale not in lesson.texts]
         if missing and lesson.texts:
             tree.warnings.append(Problem(f"{folder.name}/lessons/{key}", None,
                                          f"no {', '.join(missing)} version; readers see another language"))

@@ -11,36 +11,14 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, Hi
 from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
 
 from ..accounts.models import Role
-from ..core.forms import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, MultiCheckboxField, enum_choices, fits, no_web_address, strip
+from ..core.forms import (TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, MultiCheckboxField, enum_choices, fits, no_web_address,
+                          per_language, strip, texts_as_data, texts_from)
 from ..core.i18n import format_time
 from ..core.timeutil import AmbiguousLocalTime, NonexistentLocalTime, local_to_utc, utc_offset_hours, utc_to_local
 from .models import Registration, TrainingSession
 from .services import SeriesScope
 
-LOCALES = ("fi", "sv", "en")
 REPEATED_HOUR_FOLDS = {"first": 0, "second": 1}  # datetime's `fold` of each choice
-LANGUAGE_SUFFIX = {"fi": _l("in Finnish"), "sv": _l("in Swedish"), "en": _l("in English")}
-
-
-def per_language(field_class, label, max_length: int, required_fi=False, **kwargs):
-    """One field per language; Finnish is required where the text is, the others fall back to it."""
-    return {
-        locale: field_class(label, validators=[DataRequired() if (required_fi and locale == "fi") else Optional(),
-                                               Length(max=max_length)],
-                            description=LANGUAGE_SUFFIX[locale], **kwargs)
-        for locale in LOCALES
-    }
-
-
-def texts_from(form, prefix: str) -> dict:
-    """The non-empty values of the per-language fields `<prefix>_fi/_sv/_en` as {locale: text}."""
-    texts = {locale: (getattr(form, f"{prefix}_{locale}").data or "").strip() for locale in LOCALES}
-    return {locale: text for locale, text in texts.items() if text}
-
-
-def texts_as_data(prefix: str, texts: dict) -> dict:
-    """{locale: text} as form data for the per-language fields `<prefix>_fi/_sv/_en`."""
-    return {f"{prefix}_{locale}": texts.get(locale, "") for locale in LOCALES}
 
 
 class SessionForm(FlaskForm):

@@ -6,8 +6,8 @@ from wtforms import (BooleanField, DateField, IntegerField, SelectField, StringF
                      URLField)
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
-from ..core.forms import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, enum_choices, fits, strip
-from ..events.forms import SessionForm, per_language
+from ..core.forms import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, enum_choices, fits, per_language, strip
+from ..events.forms import SessionForm
 from .models import ItemKind, Material, MeetingEdition, ProgrammeItem, QuestionForm, QuestionKind
 
 QUESTION_MAX_LENGTH = 500

@@ -12,9 +12,10 @@ from ..accounts.models import Role, Sector
 from ..accounts.policy import require_roles
 from ..accounts.services import all_areas
 from ..core.collation import finnish_key
+from ..core.forms import texts_as_data, texts_from
 from ..core.spreadsheets import csv_download, record_export
 from ..core.timeutil import AmbiguousLocalTime, NonexistentLocalTime, local_to_utc, utc_to_local
-from ..events.forms import MessageForm, form_data_for, texts_as_data, texts_from
+from ..events.forms import MessageForm, form_data_for
 from ..events.models import Attendance, RegistrationStatus
 from ..events.services import CapacityRefused, EditConflict, message_registrants, update_session
 from ..extensions import db

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from ..accounts.models import Sector, User
 from ..core.collation import finnish_key
-from ..core.i18n import in_locale
+from ..core.i18n import SUPPORTED_LOCALES, in_locale
 from ..core.signals import staff_action_done
 from ..core.timeutil import utcnow
 from ..events import services as events
@@ -335,7 +335,7 @@ def parse_options(text: str, existing: list[dict]) -> list[dict]:
     lines = [(line_number, line) for line_number, line in enumerate(text.splitlines(), 1) if line.strip()]
     for number, (line_number, line) in enumerate(lines):
         labels = [part.strip() for part in line.split("|")]
-        label = {locale: text for locale, text in zip(("fi", "sv", "en"), labels) if text}
+        label = {locale: text for locale, text in zip(SUPPORTED_LOCALES, labels) if text}
         if not label:
             raise OptionWithoutText(_l("Line %(number)d has no text: write the option as Finnish | Swedish | "
                                        "English, or remove the line.", number=line_number))
@@ -345,7 +345,7 @@ def parse_options(text: str, existing: list[dict]) -> list[dict]:
 
 
 def options_text(question: MeetingQuestion) -> str:
-    return "\n".join(" | ".join(option["label"].get(locale, "") for locale in ("fi", "sv", "en")).rstrip(" |")
+    return "\n".join(" | ".join(option["label"].get(locale, "") for locale in SUPPORTED_LOCALES).rstrip(" |")
                      for option in question.options)
 
 

@@ -4,7 +4,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Iterable
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import select, true
@@ -12,7 +11,7 @@ from sqlalchemy import select, true
 from ..accounts.models import Area, AreaKind, AreaStatus, Role, Sector, User
 from ..core.collation import finnish_key
 from ..core.i18n import in_locale
-from ..core.timeutil import utcnow
+from ..core.timeutil import local_zone, utcnow
 from ..curriculum.models import CheckAttempt, Course, CourseCompletion, CourseModule, KnowledgeCheck
 from ..curriculum.services import VALID_COMPLETION, CourseProgress, CourseStatus, dashboard, grade
 from ..events.models import SESSION, Attendance, Registration, RegistrationStatus, TrainingSession
@@ -20,7 +19,6 @@ from ..extensions import db
 from ..meetings.models import MeetingEdition
 from .grid import Filters, Grid, cached_grid, people_query
 
-LOCAL_ZONE = ZoneInfo("Europe/Helsinki")
 MONTHS_SHOWN = 12
 
 
@@ -177,7 +175,7 @@ def totals_table(grid: Grid) -> Table:
 
 
 def _month_keys(now: datetime) -> list[tuple[int, int]]:
-    local = now.astimezone(LOCAL_ZONE)
+    local = now.astimezone(local_zone())
     months = []
     year, month = local.year, local.month
     for _step in range(MONTHS_SHOWN):
@@ -191,12 +189,12 @@ def _month_label(key: tuple[int, int]) -> str:
 
 
 def _local_month(moment: datetime) -> tuple[int, int]:
-    local = moment.astimezone(LOCAL_ZONE)
+    local = moment.astimezone(local_zone())
     return local.year, local.month
 
 
 def completions_by_month_table(filters: Filters, now: datetime) -> Table:
-    """Course completions per calendar month (Helsinki time), every round counted, withdrawn ones not."""
+    """Course completions per calendar month (in the site's time zone), every round counted, withdrawn ones not."""
     months = _month_keys(now)
     counts = Counter(_local_month(moment) for moment in db.session.scalars(select(CourseCompletion.completed_at).where(
         CourseCompletion.user_id.in_(people_query(filters)), CourseCompletion.withdrawn_at.is_(None),
@@ -208,7 +206,7 @@ def completions_by_month_table(filters: Filters, now: datetime) -> Table:
 
 
 def _month_start(key: tuple[int, int]) -> datetime:
-    return datetime(key[0], key[1], 1, tzinfo=LOCAL_ZONE)
+    return datetime(key[0], key[1], 1, tzinfo=local_zone())
 
 
 def _registrants(filters: Filters):
