@@ -69,7 +69,7 @@ def finnish_order(column) -> ColumnElement:
 
 
 def _has_icu_collation() -> bool:
-    url = str(db.session.get_bind().url)
+    url = str(db.session.get_bind().engine.url)
     if url not in _postgresql_has_icu:
         _postgresql_has_icu[url] = bool(db.session.scalar(text(
             "SELECT count(*) FROM pg_collation WHERE collname = :name"), {"name": POSTGRESQL_COLLATION}))

@@ -1,6 +1,6 @@
 """UTC in the middle of the program; the site's time zone (the TIMEZONE setting, Europe/Helsinki
 by default) only at the edges."""
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -82,4 +82,4 @@ def utc_to_local(moment: datetime, zone_name: str) -> datetime:
 
 def utc_offset_hours(moment: datetime, zone_name: str) -> float:
     """How many hours `zone_name` is ahead of UTC at `moment`, e.g. 2 in a Finnish winter."""
-    return utc_to_local(moment, zone_name).utcoffset().total_seconds() / 3600
+    return (utc_to_local(moment, zone_name).utcoffset() or timedelta(0)).total_seconds() / 3600

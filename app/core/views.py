@@ -1,8 +1,9 @@
 """Static files, the text-size choice, health check, and what every page of ours gets:
 the layout's context, security headers and paths and parameters without NUL."""
-from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
+from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_babel import get_locale
 from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.wrappers import Response
 
 from .. import PACKAGE_DIR
 from .i18n import LANGUAGE_NAMES

@@ -107,7 +107,7 @@ def _insert(model, rows: list[dict]) -> None:
 def _insert_returning_ids(model, rows: list[dict]) -> list[int]:
     """Insert and return the new ids in the order of `rows`."""
     statement = insert(model).returning(model.id, sort_by_parameter_order=True).execution_options(render_nulls=True)
-    ids = []
+    ids: list[int] = []
     for start in range(0, len(rows), ROWS_PER_INSERT):
         ids += db.session.scalars(statement, rows[start:start + ROWS_PER_INSERT]).all()
     return ids
@@ -132,7 +132,7 @@ class _Check:
 @dataclass
 class _Course:
     course: Course
-    steps: list  # Lesson or _Check, in the order a learner takes them
+    steps: list[Lesson | _Check]  # in the order a learner takes them
     enrolment_rate: float
 
 
@@ -160,7 +160,7 @@ class _Person:
 def _courses() -> list[_Course]:
     courses = []
     for position, course in enumerate(catalogue()):
-        steps = []
+        steps: list[Lesson | _Check] = []
         for module in course.active_modules:
             steps += module.active_lessons
             if module.active_check:
@@ -294,7 +294,7 @@ class _Generator:
         """Insert the areas; return their ids, their relative sizes and since when each is active."""
         taken = set(db.session.scalars(select(Area.name_fi)))
         names = _place_names(self.rng)
-        rows = []
+        rows: list[dict] = []
         while len(rows) < number:
             kind = _pick(self.rng, AREA_KINDS)
             row = {**_area_names(kind, *next(names)), "kind": kind, **self._area_history()}
@@ -440,7 +440,7 @@ class _Generator:
 
     def _add_activity(self, people: list[_Person]) -> None:
         """The people's enrolments and progress, and their registrations for sessions and meetings."""
-        written = defaultdict(list)
+        written: defaultdict[type, list[dict]] = defaultdict(list)
         meeting_rows = []
         for person in people:
             for shape in self.courses:
@@ -511,10 +511,10 @@ class _Generator:
         written[CourseCompletion].append(completion)
         return completion
 
-    def _events(self, steps: list, stuck_at) -> list[tuple]:
+    def _events(self, steps: list[Lesson | _Check], stuck_at: Lesson | _Check | None) -> list[tuple[Lesson | _Check, bool]]:
         """(lesson, True) per lesson and (check, passed) per attempt: failures before the pass, and
         for some who stopped part way, failed attempts at the check where they stopped."""
-        events = []
+        events: list[tuple[Lesson | _Check, bool]] = []
         for step in steps:
             if isinstance(step, Lesson):
                 events.append((step, True))
