@@ -31,7 +31,7 @@ NODE_MODULES = REPO_ROOT / "node_modules"
 AXE_SCRIPT = NODE_MODULES / "axe-core" / "axe.min.js"
 VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
 CHROMIUM = Path("/usr/bin/chromium")
-DEMO_PASSWORD = "kaiku-demo"  # every demo person's password (app/accounts/demo.py)
+DEMO_PASSWORD = "kaiku-demo"  # every demo person's password (app/demo/accounts.py)
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
