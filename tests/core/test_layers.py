@@ -1,4 +1,5 @@
-"""Core is the ground floor: the features stand on it, so it may not import any of them."""
+"""The floors of the house: core is the ground floor every feature stands on, so it imports none
+of them; demo stands on every feature, so nothing but the app factory imports it."""
 import ast
 from pathlib import Path
 
@@ -9,26 +10,32 @@ FEATURES = {"accounts", "audit", "calendar", "curriculum", "demo", "events", "me
 
 
 def _imported_packages(path: Path) -> set[str]:
-    """The first part under `app` of every module the file imports, relative or absolute."""
-    packages = set()
+    """The package right under `app` of every module the file imports, relative or absolute."""
+    package = ["app", *path.relative_to(APP_DIR).parent.parts]  # what `from .` means in the file
+    names = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
         if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
+            names += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
-            if node.level == 1:  # from .x: inside core itself
-                continue
-            if node.level == 2:  # from ..x import y, or from .. import x
-                names = [node.module] if node.module else [alias.name for alias in node.names]
-                names = [f"app.{name}" for name in names]
-            else:
-                names = [node.module or ""]
-        else:
-            continue
-        packages.update(name.split(".")[1] for name in names if name.startswith("app.") and "." in name)
-    return packages
+            base = package[:len(package) - node.level + 1] if node.level else []
+            if node.module:
+                names.append(".".join([*base, node.module]))
+            else:  # from .. import x: x may be a package
+                names += [".".join([*base, alias.name]) for alias in node.names]
+    return {name.split(".")[1] for name in names if name.startswith("app.")}
+
+
+def _python_files(*parts: str) -> list[Path]:
+    return sorted(APP_DIR.joinpath(*parts).rglob("*.py"))
 
 
 def test_core_imports_no_feature():
-    offending = {f"{path.relative_to(APP_DIR)}: {', '.join(sorted(_imported_packages(path) & FEATURES))}"
-                 for path in sorted((APP_DIR / "core").rglob("*.py")) if _imported_packages(path) & FEATURES}
-    assert not offending, "core imports features: " + "; ".join(sorted(offending))
+    offending = [f"{path.relative_to(APP_DIR)} imports {', '.join(sorted(_imported_packages(path) & FEATURES))}"
+                 for path in _python_files("core") if _imported_packages(path) & FEATURES]
+    assert not offending, "core must import no feature: " + "; ".join(offending)
+
+
+def test_only_the_app_factory_imports_demo():
+    offending = [str(path.relative_to(APP_DIR)) for path in _python_files()
+                 if path.parent.name != "demo" and path != APP_DIR / "__init__.py" and "demo" in _imported_packages(path)]
+    assert not offending, "only app/__init__.py may import app.demo: " + ", ".join(offending)
