@@ -76,23 +76,22 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask, url_prefix: str) -> None:
-    from .accounts.admin_views import blueprint as accounts_admin
+    from .accounts.manage import blueprint as accounts_manage
     from .accounts.views import blueprint as accounts
-    from .audit.views import blueprint as audit_log
+    from .audit.manage import blueprint as audit_manage
     from .calendar.views import blueprint as calendar
     from .core.views import blueprint as core
-    from .curriculum.staff_views import blueprint as curriculum_staff
+    from .curriculum.manage import blueprint as curriculum_manage
     from .curriculum.views import blueprint as curriculum
-    from .events.admin_views import blueprint as events_admin
-    from .events.manage_views import blueprint as events_manage
+    from .events.manage import blueprint as events_manage
     from .events.views import blueprint as events
-    from .meetings.manage_views import blueprint as meetings_manage
+    from .meetings.manage import blueprint as meetings_manage
     from .meetings.views import blueprint as meetings
-    from .outbox.views import blueprint as outbox
+    from .outbox.manage import blueprint as outbox_manage
     from .reports.views import blueprint as reports
 
-    blueprints = (core, accounts, accounts_admin, outbox, curriculum, curriculum_staff, events, events_manage,
-                  events_admin, meetings, meetings_manage, calendar, reports, audit_log)
+    blueprints = (core, accounts, accounts_manage, outbox_manage, curriculum, curriculum_manage, events, events_manage,
+                  meetings, meetings_manage, calendar, reports, audit_manage)
     app.extensions["kaiku_blueprints"] = frozenset(blueprint.name for blueprint in blueprints)
     for blueprint in blueprints:
         own_prefix = blueprint.url_prefix or ""
