@@ -51,7 +51,7 @@ def test_audit_events_recorded_before_the_services_reported_them_keep_their_mean
     with app.app_context():
         upgrade(revision="5461387bcea5")
         with db.engine.begin() as connection:
-            for action, subject, details in [("accounts_manage.set_active", "person_id=7", '{"active": "0"}'),
+            for action, subject, details in [("accounts_admin.set_active", "person_id=7", '{"active": "0"}'),
                                              ("meetings_manage.after", "year=2027", '{"action": "recording"}'),
                                              ("reports.export", "file_format=csv, report=matrix", "{}")]:
                 connection.execute(text("INSERT INTO audit_event (occurred_at, action, subject, details) "
