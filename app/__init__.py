@@ -2,13 +2,20 @@
 import os
 import sqlite3
 from pathlib import Path
+from types import ModuleType
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from . import accounts, audit, calendar, curriculum, events, meetings, outbox, reports
 from .config import flask_config, load_settings
+from .core.features import URL_PREFIX, register_blueprints
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+# Each feature mounts itself with its init_app(): blueprints, CLI groups, template filters and
+# signal subscribers. Subscribers run in this order: the audit log's before the others'.
+FEATURES: tuple[ModuleType, ...] = (accounts, audit, outbox, curriculum, events, meetings, calendar, reports)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MIGRATIONS_DIR = PACKAGE_DIR.parent / "migrations"
@@ -30,14 +37,16 @@ def init_app(app: Flask, url_prefix: str = "", overrides: dict | None = None) ->
     app.config.update(flask_config(settings, app.instance_path))
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PACKAGE_DIR / "translations")
 
+    app.config[URL_PREFIX] = url_prefix
     app.jinja_env.add_extension("jinja2.ext.do")
     _init_extensions(app)
     from .core.urls import DatabaseIntConverter
 
     app.url_map.converters["int"] = DatabaseIntConverter  # before any of our routes is added
-    _register_blueprints(app, url_prefix)
-    _register_cli(app)
-    _init_features(app)
+    _init_core(app)
+    for feature in FEATURES:
+        feature.init_app(app)
+    app.extensions["kaiku_blueprints"] = frozenset(app.extensions["kaiku_blueprints"])
 
     if app.config["PROXY_FIX"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -75,46 +84,12 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
 
 
-def _register_blueprints(app: Flask, url_prefix: str) -> None:
-    from .accounts.manage import blueprint as accounts_manage
-    from .accounts.views import blueprint as accounts
-    from .audit.manage import blueprint as audit_manage
-    from .calendar.views import blueprint as calendar
-    from .core.views import blueprint as core
-    from .curriculum.manage import blueprint as curriculum_manage
-    from .curriculum.views import blueprint as curriculum
-    from .events.manage import blueprint as events_manage
-    from .events.views import blueprint as events
-    from .meetings.manage import blueprint as meetings_manage
-    from .meetings.views import blueprint as meetings
-    from .outbox.manage import blueprint as outbox_manage
-    from .reports.views import blueprint as reports
-
-    blueprints = (core, accounts, accounts_manage, outbox_manage, curriculum, curriculum_manage, events, events_manage,
-                  meetings, meetings_manage, calendar, reports, audit_manage)
-    app.extensions["kaiku_blueprints"] = frozenset(blueprint.name for blueprint in blueprints)
-    for blueprint in blueprints:
-        own_prefix = blueprint.url_prefix or ""
-        app.register_blueprint(blueprint, url_prefix=(url_prefix + own_prefix) or None)
-
-
-def _register_cli(app: Flask) -> None:
-    from .accounts.cli import users_cli
+def _init_core(app: Flask) -> None:
     from .core.cli import demo_cli
-    from .curriculum.cli import courses_cli
-    from .events.cli import reminders_cli
-    from .outbox.cli import outbox_cli
+    from .core.views import blueprint as core
 
-    for group in (users_cli, demo_cli, outbox_cli, courses_cli, reminders_cli):
-        app.cli.add_command(group)
-
-
-def _init_features(app: Flask) -> None:
-    """Each feature connects its own subscribers to the domain events (app/core/signals.py)."""
-    from . import audit, calendar, curriculum, events, meetings, outbox, reports
-
-    for feature in (audit, outbox, curriculum, events, meetings, calendar, reports):
-        feature.init_app(app)
+    register_blueprints(app, core)
+    app.cli.add_command(demo_cli)
 
 
 @event.listens_for(Engine, "connect")

@@ -10,7 +10,7 @@ from ..core.urls import safe_next
 from ..extensions import limiter
 from . import privacy, services
 from .forms import ChangePasswordForm, ForgotPasswordForm, ProfileForm, SetPasswordForm, SignInForm
-from .models import AreaKind, AreaStatus, Role, Sector, TokenPurpose
+from .models import TokenPurpose
 
 blueprint = Blueprint("accounts", __name__)
 
@@ -131,8 +131,3 @@ def personal_data():
     return Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json",
                     headers={"Content-Disposition": 'attachment; filename="kaiku-training-data.json"',
                              "Cache-Control": "no-store"})
-
-
-for _filter_name, _enum in {"role_label": Role, "sector_label": Sector,
-                            "area_kind_label": AreaKind, "area_status_label": AreaStatus}.items():
-    blueprint.add_app_template_filter(lambda value, enum=_enum: enum(value).label, _filter_name)

@@ -123,7 +123,3 @@ def log():
     page = paginate(services.events_query(filters["action"], filters["actor"]), request.args.get("page", 1, type=int))
     return render_template("audit/log.html", page=page, actions=services.recorded_actions(), filters=filters,
                            subjects=subjects_of(page.items, str(get_locale())))
-
-
-blueprint.add_app_template_filter(action_label, "audit_action_label")
-blueprint.add_app_template_filter(detail_text, "audit_detail")

@@ -6,7 +6,6 @@ from flask_login import current_user, login_required
 
 from ..accounts.models import Role
 from . import services
-from .models import WithdrawalReason, in_locale
 
 blueprint = Blueprint("curriculum", __name__, url_prefix="/courses")
 
@@ -15,11 +14,6 @@ blueprint = Blueprint("curriculum", __name__, url_prefix="/courses")
 @login_required
 def signed_in_only():
     """Course content is for signed-in people."""
-
-
-blueprint.add_app_template_filter(lambda status: services.CourseStatus(status).label, "course_status_label")
-blueprint.add_app_template_filter(lambda reason: WithdrawalReason(reason).label, "withdrawal_reason_label")
-blueprint.add_app_template_global(lambda texts: in_locale(texts, str(get_locale())), "localized")
 
 
 def _locale() -> str:

@@ -40,6 +40,3 @@ def retry(message_id):
     if services.retry(message, retried_by=current_user):
         flash(_("The message will be sent on the next delivery run."), "success")
     return redirect(url_for("outbox_manage.show", message_id=message.id))
-
-
-blueprint.add_app_template_filter(lambda value: OutboxStatus(value).label, "outbox_status_label")
