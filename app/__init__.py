@@ -2,13 +2,22 @@
 import os
 import sqlite3
 from pathlib import Path
+from types import ModuleType
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from . import accounts, audit, calendar, core, curriculum, demo, events, meetings, outbox, reports
 from .config import flask_config, load_settings
+from .core.features import URL_PREFIX
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+# Each feature mounts itself with its init_app(): blueprints, CLI groups, template filters and
+# signal subscribers. Core comes first (it replaces Babel's date filters); subscribers run in
+# this order, the audit log's before the others'; demo data last, it stands on all of them.
+FEATURES: tuple[ModuleType, ...] = (core, accounts, audit, outbox, curriculum, events, meetings, calendar, reports,
+                                    demo)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MIGRATIONS_DIR = PACKAGE_DIR.parent / "migrations"
@@ -30,14 +39,15 @@ def init_app(app: Flask, url_prefix: str = "", overrides: dict | None = None) ->
     app.config.update(flask_config(settings, app.instance_path))
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PACKAGE_DIR / "translations")
 
+    app.config[URL_PREFIX] = url_prefix
     app.jinja_env.add_extension("jinja2.ext.do")
     _init_extensions(app)
     from .core.urls import DatabaseIntConverter
 
     app.url_map.converters["int"] = DatabaseIntConverter  # before any of our routes is added
-    _register_blueprints(app, url_prefix)
-    _register_cli(app)
-    _init_features(app)
+    for feature in FEATURES:
+        feature.init_app(app)
+    app.extensions["kaiku_blueprints"] = frozenset(app.extensions["kaiku_blueprints"])
 
     if app.config["PROXY_FIX"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -74,50 +84,6 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
 
-
-def _register_blueprints(app: Flask, url_prefix: str) -> None:
-    from . import core
-    from .accounts.admin_views import blueprint as accounts_admin
-    from .accounts.views import blueprint as accounts
-    from .audit.views import blueprint as audit_log
-    from .calendar.views import blueprint as calendar
-    from .curriculum.staff_views import blueprint as curriculum_staff
-    from .curriculum.views import blueprint as curriculum
-    from .events.admin_views import blueprint as events_admin
-    from .events.manage_views import blueprint as events_manage
-    from .events.views import blueprint as events
-    from .meetings.manage_views import blueprint as meetings_manage
-    from .meetings.views import blueprint as meetings
-    from .outbox.views import blueprint as outbox
-    from .reports.views import blueprint as reports
-
-    core.init_app(app, url_prefix)
-    blueprints = (accounts, accounts_admin, outbox, curriculum, curriculum_staff, events, events_manage,
-                  events_admin, meetings, meetings_manage, calendar, reports, audit_log)
-    app.extensions["kaiku_blueprints"] = frozenset({"core", *(blueprint.name for blueprint in blueprints)})
-    for blueprint in blueprints:
-        own_prefix = blueprint.url_prefix or ""
-        app.register_blueprint(blueprint, url_prefix=(url_prefix + own_prefix) or None)
-
-
-def _register_cli(app: Flask) -> None:
-    from . import demo
-    from .accounts.cli import users_cli
-    from .curriculum.cli import courses_cli
-    from .events.cli import reminders_cli
-    from .outbox.cli import outbox_cli
-
-    for group in (users_cli, outbox_cli, courses_cli, reminders_cli):
-        app.cli.add_command(group)
-    demo.init_app(app)
-
-
-def _init_features(app: Flask) -> None:
-    """Each feature connects its own subscribers to the domain events (app/core/signals.py)."""
-    from . import audit, calendar, curriculum, events, meetings, outbox, reports
-
-    for feature in (audit, outbox, curriculum, events, meetings, calendar, reports):
-        feature.init_app(app)
 
 
 @event.listens_for(Engine, "connect")

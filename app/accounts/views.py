@@ -12,7 +12,7 @@ from ..core.views import remember_choice
 from ..extensions import limiter
 from . import privacy, services
 from .forms import ChangePasswordForm, ForgotPasswordForm, ProfileForm, SetPasswordForm, SignInForm
-from .models import AreaKind, AreaStatus, Role, Sector, TokenPurpose
+from .models import TokenPurpose
 
 blueprint = Blueprint("accounts", __name__)
 
@@ -146,8 +146,3 @@ def personal_data():
     return Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json",
                     headers={"Content-Disposition": 'attachment; filename="kaiku-training-data.json"',
                              "Cache-Control": "no-store"})
-
-
-for _filter_name, _enum in {"role_label": Role, "sector_label": Sector,
-                            "area_kind_label": AreaKind, "area_status_label": AreaStatus}.items():
-    blueprint.add_app_template_filter(lambda value, enum=_enum: enum(value).label, _filter_name)

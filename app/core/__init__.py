@@ -3,13 +3,14 @@ It imports no feature (tests/core/test_layers.py keeps it so)."""
 from flask import Flask
 
 
-def init_app(app: Flask, url_prefix: str = "") -> None:
+def init_app(app: Flask) -> None:
     """Static files and the page-wide choices, error pages, and date and time filters."""
     from .errors import register_error_handlers
+    from .features import register_blueprints
     from .i18n import format_datetime, format_time
     from .views import blueprint
 
-    app.register_blueprint(blueprint, url_prefix=url_prefix or None)
+    register_blueprints(app, blueprint)
     register_error_handlers(app)
     # Flask-Babel added its own filters of these names when it was initialised; these replace
     # them everywhere, pages and emails alike, so core must be set up after Babel.

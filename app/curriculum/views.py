@@ -6,10 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts.models import Role
-from ..core.i18n import SUPPORTED_LOCALES, in_locale
+from ..core.i18n import SUPPORTED_LOCALES
 from ..meetings.services import current_edition
 from . import services
-from .models import WithdrawalReason
 
 # Without a URL prefix: the home page is the site's front page; everything else is under COURSES.
 blueprint = Blueprint("curriculum", __name__)
@@ -34,11 +33,6 @@ def home():
     signed_in = current_user.is_authenticated
     return render_template("curriculum/home.html", training=services.dashboard(current_user) if signed_in else [],
                            meeting=current_edition())
-
-
-blueprint.add_app_template_filter(lambda status: services.CourseStatus(status).label, "course_status_label")
-blueprint.add_app_template_filter(lambda reason: WithdrawalReason(reason).label, "withdrawal_reason_label")
-blueprint.add_app_template_global(lambda texts: in_locale(texts, str(get_locale())), "localized")
 
 
 def _locale() -> str:

@@ -1,13 +1,23 @@
 """Live remote sessions: scheduling, registration with seats and a waiting list, attendance."""
 from flask import Flask
 
+from ..core.features import label_of, register_blueprints
 from ..core.signals import (course_sessions_asked, live_session_attendance_asked, person_deactivated, person_erased,
                             person_erasing, personal_data_requested)
 
 
 def init_app(app: Flask) -> None:
     from . import services
+    from .cli import reminders_cli
+    from .manage import blueprint as manage
+    from .models import RegistrationStatus
+    from .views import blueprint as views
+    from .views import my_upcoming_registrations
 
+    register_blueprints(app, views, manage)
+    app.cli.add_command(reminders_cli)
+    app.add_template_filter(label_of(RegistrationStatus), "registration_status_label")
+    app.add_template_global(my_upcoming_registrations, "my_upcoming_registrations")
     personal_data_requested.connect(services.personal_data)
     person_deactivated.connect(services.leave_upcoming_sessions)
     person_erasing.connect(services.cancel_registrations_of_erased)

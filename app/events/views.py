@@ -219,13 +219,9 @@ def session_ics(session_id):
                        "Content-Disposition": f'attachment; filename="session-{session.id}.ics"'}
 
 
-def _my_upcoming_registrations() -> list[dict]:
+def my_upcoming_registrations() -> list[dict]:
     """For the dashboard: the signed-in person's upcoming registrations, waiting positions and offers."""
     if not current_user.is_authenticated:
         return []
     return [{"registration": registration, "position": services.waiting_position(registration),
              "offer": services.offer_state(registration)} for registration in services.registrations_of(current_user)]
-
-
-blueprint.add_app_template_filter(lambda value: RegistrationStatus(value).label, "registration_status_label")
-blueprint.add_app_template_global(_my_upcoming_registrations, "my_upcoming_registrations")

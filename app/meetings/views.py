@@ -7,7 +7,6 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from markupsafe import Markup
 
 from ..core.markdown import render_markdown
 from ..events import services as events
@@ -16,7 +15,7 @@ from ..events.links import GUEST_CONFIRMATION_HOURS, join_url, registration_from
 from ..events.models import RegistrationStatus
 from ..extensions import db, limiter
 from . import services
-from .models import ItemKind, Material, QuestionForm
+from .models import Material, QuestionForm
 
 blueprint = Blueprint("meetings", __name__, url_prefix="/meetings")
 
@@ -244,7 +243,3 @@ def registration_material(token, material_id):
 @blueprint.context_processor
 def confirmation_hours():
     return {"confirmation_hours": GUEST_CONFIRMATION_HOURS}
-
-
-blueprint.add_app_template_filter(lambda value: ItemKind(value).label, "item_kind_label")
-blueprint.add_app_template_filter(lambda text: Markup(render_markdown(text).html), "markdown")

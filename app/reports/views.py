@@ -10,7 +10,6 @@ from ..core.pagination import paginate_list
 from ..core.spreadsheets import csv_download, record_export, xlsx_download
 from ..core.urls import database_int
 from ..curriculum.services import CourseStatus, find_course
-from ..events.models import Attendance
 from ..extensions import db
 from . import services
 from .charts import bar_chart
@@ -139,6 +138,3 @@ def person(person_id):
         if scope is not None and person.area_id != scope:
             abort(403)
     return render_template("reports/person.html", report=services.person_report(person))
-
-
-blueprint.add_app_template_filter(lambda value: Attendance(value).label, "attendance_label")

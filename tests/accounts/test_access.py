@@ -4,12 +4,15 @@ import pytest
 from app.accounts.models import Role
 from tests.factories import make_area, make_user
 
-ADMIN_PAGES = ["/admin/people", "/admin/people/invite", "/admin/people/import", "/admin/areas",
-               "/admin/areas/new", "/admin/outbox/", "/admin/audit/", "/admin/guests/erase"]
+ADMIN_PAGES = ["/manage/people", "/manage/people/invite", "/manage/people/import", "/manage/areas",
+               "/manage/areas/new", "/manage/outbox/", "/manage/audit/", "/manage/guests/erase"]
+
+
+ADMIN_PREFIXES = ("/manage/people", "/manage/areas", "/manage/outbox", "/manage/audit", "/manage/guests")
 
 
 def _admin_rules(app):
-    return [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/admin")]
+    return [rule for rule in app.url_map.iter_rules() if rule.rule.startswith(ADMIN_PREFIXES)]
 
 
 def test_every_admin_route_is_listed_or_parametrised(app):
@@ -42,6 +45,6 @@ def test_forbidden_page_is_localized(client, auth, app):
     make_user("person@example.org")
     auth.sign_in("person@example.org")
     client.set_cookie("kaiku_lang", "en")
-    page = client.get("/admin/people")
+    page = client.get("/manage/people")
     assert page.status_code == 403
     assert "You do not have access to this page" in page.get_data(as_text=True)

@@ -22,7 +22,7 @@ def test_invitation_to_reset_end_to_end(client, auth, app, smtp_server, locale):
     make_admin(email="admin@example.org")
     area = make_area()
     auth.sign_in("admin@example.org")
-    response = client.post("/admin/people/invite", data={
+    response = client.post("/manage/people/invite", data={
         "email": "uusi@example.org", "name": "Uusi Koordinaattori", "roles": ["coordinator"],
         "area_id": area.id, "sector": "culture", "locale": locale,
     })
@@ -105,11 +105,11 @@ def test_tokens_are_stored_hashed_and_newest_link_wins(client, app, smtp_server)
 def test_reinvite_replaces_the_earlier_link(client, auth, app, smtp_server):
     make_admin(email="admin@example.org")
     auth.sign_in("admin@example.org")
-    client.post("/admin/people/invite", data={"email": "new@example.org", "name": "New Person",
+    client.post("/manage/people/invite", data={"email": "new@example.org", "name": "New Person",
                                               "roles": ["trainer"], "area_id": 0, "sector": "", "locale": "en"})
     person = db.session.scalar(select(User).where(User.email == "new@example.org"))
     assert person.roles == {Role.TRAINER} and person.password_hash is None
-    client.post(f"/admin/people/{person.id}/reinvite")
+    client.post(f"/manage/people/{person.id}/reinvite")
     deliver_due()
     first, second = (link_in(m.get_content()) for m in smtp_server.messages)
     auth.sign_out()

@@ -165,11 +165,11 @@ def test_admin_erases_identity_and_every_figure_stays(client, auth, people):
     auth.sign_in("admin@example.org")
     client.set_cookie("kaiku_lang", "en")
 
-    response = client.post(f"/admin/people/{aino.id}/erase", data={"confirm_email": " Aino@Example.org "})
+    response = client.post(f"/manage/people/{aino.id}/erase", data={"confirm_email": " Aino@Example.org "})
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "personal data has been erased" in page and "was erased on" in page
-    assert "Erased person" in page and "Aino" not in page and 'action="/admin/people/' not in page
+    assert "Erased person" in page and "Aino" not in page and 'action="/manage/people/' not in page
 
     db.session.expire_all()
     person = db.session.get(User, aino.id)
@@ -188,7 +188,7 @@ def test_admin_erases_identity_and_every_figure_stays(client, auth, people):
     assert (_answers_of(olli.id), _count(OutboxMessage, OutboxMessage.recipient == "olli@example.org")) == olli_before
     assert _count(FeedToken, FeedToken.user_id == olli.id) == 1
 
-    listing = client.get("/admin/people?status=all").get_data(as_text=True)
+    listing = client.get("/manage/people?status=all").get_data(as_text=True)
     assert "Erased person" in listing and "Aino Virtanen" not in listing
 
 
@@ -220,7 +220,7 @@ def test_wrong_confirmation_changes_nothing(client, auth, people):
     before = (_figures(), _count(OutboxMessage))
     auth.sign_in("admin@example.org")
     client.set_cookie("kaiku_lang", "en")
-    page = client.post(f"/admin/people/{aino.id}/erase", data={"confirm_email": "olli@example.org"})
+    page = client.post(f"/manage/people/{aino.id}/erase", data={"confirm_email": "olli@example.org"})
     assert page.status_code == 200
     assert "Nothing was erased: type the person's email address exactly" in page.get_data(as_text=True)
     db.session.expire_all()
@@ -228,16 +228,16 @@ def test_wrong_confirmation_changes_nothing(client, auth, people):
     assert (_figures(), _count(OutboxMessage)) == before
     assert _answers_of(aino.id)["long_text"] == "Tarvitsen tekstityksen"
     assert _count(FeedToken, FeedToken.user_id == aino.id) == 1
-    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "accounts_admin.erase")) is None
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "accounts_manage.erase")) is None
 
 
 def test_admin_cannot_erase_themselves(client, auth, app):
     admin = make_admin(email="admin@example.org", name="Admin Person")
     auth.sign_in("admin@example.org")
     client.set_cookie("kaiku_lang", "en")
-    page = client.get(f"/admin/people/{admin.id}").get_data(as_text=True)
+    page = client.get(f"/manage/people/{admin.id}").get_data(as_text=True)
     assert "Erase personal data" not in page
-    page = client.post(f"/admin/people/{admin.id}/erase", data={"confirm_email": "admin@example.org"})
+    page = client.post(f"/manage/people/{admin.id}/erase", data={"confirm_email": "admin@example.org"})
     assert "You cannot erase your own personal data." in page.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(User, admin.id).erased_at is None and db.session.get(User, admin.id).active
@@ -248,7 +248,7 @@ def test_erase_form_explains_what_goes_and_what_stays(client, auth, app):
     make_admin(email="admin@example.org")
     auth.sign_in("admin@example.org")
     client.set_cookie("kaiku_lang", "en")
-    page = client.get(f"/admin/people/{person.id}/erase").get_data(as_text=True)
+    page = client.get(f"/manage/people/{person.id}/erase").get_data(as_text=True)
     assert "Erasing cannot be undone" in page and "area, sector and roles" in page
     assert 'name="confirm_email"' in page and "Type aino@example.org to confirm." in page
 
@@ -259,7 +259,7 @@ def test_erased_person_cannot_be_changed_any_more(client, auth, app):
     privacy.erase(person, erased_by=admin)
     auth.sign_in("admin@example.org")
     for action, data in (("active", {"active": "1"}), ("reinvite", {}), ("erase", {"confirm_email": person.email})):
-        assert client.post(f"/admin/people/{person.id}/{action}", data=data).status_code == 404
+        assert client.post(f"/manage/people/{person.id}/{action}", data=data).status_code == 404
     db.session.expire_all()
     assert not db.session.get(User, person.id).active
 
@@ -269,7 +269,7 @@ def test_only_admins_can_erase(client, auth, app, role):
     target = make_user("aino@example.org", name="Aino Virtanen")
     make_user("staff@example.org", roles=[role])
     auth.sign_in("staff@example.org")
-    response = client.post(f"/admin/people/{target.id}/erase", data={"confirm_email": "aino@example.org"})
+    response = client.post(f"/manage/people/{target.id}/erase", data={"confirm_email": "aino@example.org"})
     assert response.status_code == 403
     db.session.expire_all()
     assert db.session.get(User, target.id).name == "Aino Virtanen"

@@ -30,45 +30,45 @@ def _events() -> list[AuditEvent]:
 
 def test_an_admin_action_appears_in_the_log_without_secrets(client, admin):
     person = make_user("aino@example.org", name="Aino Virtanen")
-    client.post(f"/admin/people/{person.id}/active",
+    client.post(f"/manage/people/{person.id}/active",
                 data={"active": "0", "csrf_token": "csrf-value", "new_password": "hunter2-secret"})
     [event] = _events()
     assert (event.actor_id, event.action) == (admin.id, "person.deactivated")
     assert (event.subject_kind, event.subject_id) == ("user", person.id)
     assert event.details == {}
 
-    page = client.get("/admin/audit/").get_data(as_text=True)
-    assert "Deactivated a person" in page and f'<a href="/admin/people/{person.id}">Aino Virtanen</a>' in page
+    page = client.get("/manage/audit/").get_data(as_text=True)
+    assert "Deactivated a person" in page and f'<a href="/manage/people/{person.id}">Aino Virtanen</a>' in page
     assert "Admin Person" in page and "admin@example.org" in page
     assert "csrf-value" not in page and "hunter2-secret" not in page
 
 
 def test_inviting_is_recorded_with_what_was_submitted(client, admin):
-    client.post("/admin/people/invite",
+    client.post("/manage/people/invite",
                 data={**PERSON_FORM, "email": "aino@example.org", "roles": ["coordinator", "trainer"]})
     [event] = _events()
     assert event.action == "person.invited" and event.subject_kind == "user"
     assert event.details["email"] == "aino@example.org" and event.details["roles"] == ["coordinator", "trainer"]
-    assert "Invited a person" in client.get("/admin/audit/").get_data(as_text=True)
+    assert "Invited a person" in client.get("/manage/audit/").get_data(as_text=True)
 
 
 def test_refused_and_read_only_requests_are_not_recorded(client, admin):
-    client.post("/admin/people/invite", data={**PERSON_FORM, "email": "not an address"})
-    client.get("/admin/people")
+    client.post("/manage/people/invite", data={**PERSON_FORM, "email": "not an address"})
+    client.get("/manage/people")
     client.post("/language", data={"locale": "sv"})  # a redirect, but not a staff page
     assert _events() == []
 
 
 def test_erasing_is_recorded_without_the_typed_confirmation_and_forgets_the_persons_identity(client, admin):
-    client.post("/admin/people/invite", data={**PERSON_FORM, "email": "aino@example.org"}, follow_redirects=True)
+    client.post("/manage/people/invite", data={**PERSON_FORM, "email": "aino@example.org"}, follow_redirects=True)
     person_id = db.session.scalar(select(User.id).where(User.email == "aino@example.org"))
-    client.post(f"/admin/people/{person_id}", data=PERSON_FORM, follow_redirects=True)
-    client.post(f"/admin/people/{person_id}/erase", data={"confirm_email": "aino@example.org"}, follow_redirects=True)
+    client.post(f"/manage/people/{person_id}", data=PERSON_FORM, follow_redirects=True)
+    client.post(f"/manage/people/{person_id}/erase", data={"confirm_email": "aino@example.org"}, follow_redirects=True)
     invited, edited, erased = _events()
     assert erased.action == "person.erased" and erased.details == {}
     assert invited.details["email"] is None and invited.details["name"] is None
     assert edited.details["name"] is None and edited.details["roles"] == ["coordinator"]
-    page = client.get("/admin/audit/").get_data(as_text=True)
+    page = client.get("/manage/audit/").get_data(as_text=True)
     assert "Erased a person's personal data" in page and "Aino" not in page and "aino@" not in page
 
 
@@ -80,7 +80,7 @@ def test_personal_data_download_is_listed(client, auth, app):
     make_admin(email="admin@example.org")
     auth.sign_in("admin@example.org")
     client.set_cookie("kaiku_lang", "en")
-    page = client.get("/admin/audit/").get_data(as_text=True)
+    page = client.get("/manage/audit/").get_data(as_text=True)
     assert "Downloaded own personal data" in page and "Aino Virtanen" in page and "aino@example.org" in page
 
 
@@ -94,7 +94,7 @@ def test_exports_show_in_helsinki_time_with_their_details(client, admin):
     [event] = _events()
     event.occurred_at = datetime(2027, 1, 15, 10, 0, tzinfo=timezone.utc)
     db.session.commit()
-    page = client.get("/admin/audit/").get_data(as_text=True)
+    page = client.get("/manage/audit/").get_data(as_text=True)
     assert "Exported a report" in page and "12:00" in page  # UTC+2 in winter
     assert "format</code>: xlsx" in page and "rows</code>: 12" in page
 
@@ -111,9 +111,9 @@ def test_log_filters_by_action_and_actor(client, admin):
     _record(admin, "report.exported")
     _record(other, "area.saved", subject=area)
 
-    by_action = client.get("/admin/audit/?action=report.exported").get_data(as_text=True)
+    by_action = client.get("/manage/audit/?action=report.exported").get_data(as_text=True)
     assert "Exported a report" in by_action and "Åland test" not in by_action
-    by_actor = client.get("/admin/audit/?actor=OTHER.admin").get_data(as_text=True)
+    by_actor = client.get("/manage/audit/?actor=OTHER.admin").get_data(as_text=True)
     assert "Åland test" in by_actor and "Exported a report</td>" not in by_actor
     assert '<option value="area.saved">Saved an area</option>' in by_actor
 
@@ -122,7 +122,7 @@ def test_log_filters_by_action_and_actor(client, admin):
 def test_only_admins_see_the_log(client, auth, app, role):
     make_user("staff@example.org", roles=[role])
     auth.sign_in("staff@example.org")
-    assert client.get("/admin/audit/").status_code == 403
+    assert client.get("/manage/audit/").status_code == 403
 
 
 def test_recorded_details_keep_no_secrets_and_short_values(app):
@@ -145,7 +145,7 @@ def test_erased_actor_shows_as_erased_person(client, admin):
     former = make_admin(email="former@example.org", name="Former Admin")
     _record(former, "report.exported")
     privacy.erase(former, erased_by=admin)
-    page = client.get("/admin/audit/").get_data(as_text=True)
+    page = client.get("/manage/audit/").get_data(as_text=True)
     assert "Erased person" in page and "Former Admin" not in page
 
 

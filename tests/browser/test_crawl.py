@@ -309,11 +309,11 @@ class Crawl:
         self.open("/account", "a page that needs signing in")
 
     def _extra_admin(self) -> None:
-        self.open("/admin/people/invite", "invite")
+        self.open("/manage/people/invite", "invite")
         self.send_back("invite with nothing filled in")
-        self.open("/admin/areas/new", "new area")
+        self.open("/manage/areas/new", "new area")
         self.send_back("new area with nothing filled in")
-        self.open("/admin/people/import", "import")
+        self.open("/manage/people/import", "import")
         self.page.set_input_files('input[type="file"]', files=[{
             "name": "people.csv", "mimeType": "text/csv",
             "buffer": "email;name;area;sector;language\nnot-an-email;;Nowhere;arts;de\n".encode(),
@@ -321,14 +321,14 @@ class Crawl:
         self.send_back("import a CSV file with a bad row", expect_errors=False)
         if not self.page.query_selector("#import-errors"):
             self.pages[-1].problems.append("the import of a bad file showed no list of errors")
-        self.open("/admin/people/999999", "a person who does not exist", expected_status=404)
+        self.open("/manage/people/999999", "a person who does not exist", expected_status=404)
         self.open("/reports/matrix?sort=course:kaikukortti-basics&order=desc", "the matrix sorted by a course")
 
     def _extra_trainer(self) -> None:
         self.open("/account", "my account")
         self.page.fill('input[name="profile-name"]', "")
         self.send_back("save my details with an empty name")
-        self.open("/admin/people", "an admin page", expected_status=403)
+        self.open("/manage/people", "an admin page", expected_status=403)
 
     def _extra_area_lead(self) -> None:
         self.open("/reports/national", "the national summary, for staff only", expected_status=403)

@@ -79,5 +79,5 @@ def test_dates_are_shown_in_helsinki_time(client, auth, app):
     admin.last_sign_in_at = datetime(2026, 7, 1, 9, 30, tzinfo=timezone.utc)
     db.session.commit()
     client.set_cookie("kaiku_lang", "fi")
-    page = client.get(f"/admin/people/{admin.id}").get_data(as_text=True)
+    page = client.get(f"/manage/people/{admin.id}").get_data(as_text=True)
     assert "12.30" in page  # 09:30 UTC is 12:30 in Helsinki in summer

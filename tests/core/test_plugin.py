@@ -42,7 +42,7 @@ def test_host_serves_our_pages_under_the_prefix_with_working_links(host):
             assert client.get(link).status_code == 200, link
     response = client.post("/training/sign-in", data={"email": "admin@example.org", "password": DEMO_PASSWORD})
     assert response.headers["Location"] == "/training/"
-    admin_page = client.get("/training/admin/people")
+    admin_page = client.get("/training/manage/people")
     assert admin_page.status_code == 200
-    assert 'href="/training/admin/people/' in admin_page.get_data(as_text=True)
-    assert client.get("/admin/people").status_code == 404  # nothing leaks outside the prefix
+    assert 'href="/training/manage/people/' in admin_page.get_data(as_text=True)
+    assert client.get("/manage/people").status_code == 404  # nothing leaks outside the prefix

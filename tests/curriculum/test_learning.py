@@ -133,7 +133,7 @@ def test_area_assignment_reaches_people_who_join_later(client, auth, app, synced
     area = make_area("Esimerkkilä")
     auth.sign_in("trainer@example.org")
     due = date.today() + timedelta(days=30)
-    response = client.post("/staff/assignments", data={"course_id": synced_course.id, "target": "area",
+    response = client.post("/manage/assignments", data={"course_id": synced_course.id, "target": "area",
                                                        "area_id": area.id, "role": "coordinator",
                                                        "due_on": due.isoformat()})
     assert response.status_code == 302
@@ -157,12 +157,12 @@ def test_assignment_form_errors(client, auth, app, synced_course):
     auth.sign_in("trainer@example.org")
     client.set_cookie("kaiku_lang", "en")
     make_user("aino@example.org")
-    page = client.post("/staff/assignments", data={"course_id": synced_course.id, "target": "person",
+    page = client.post("/manage/assignments", data={"course_id": synced_course.id, "target": "person",
                                                    "emails": "aino@example.org, ghost@example.org", "area_id": 0,
                                                    "role": "coordinator"}).get_data(as_text=True)
     assert 'id="emails-error"' in page and "ghost@example.org. Nothing was assigned." in page
     assert services.all_assignments() == []
-    response = client.post("/staff/assignments", data={"course_id": synced_course.id, "target": "person",
+    response = client.post("/manage/assignments", data={"course_id": synced_course.id, "target": "person",
                                                        "emails": "aino@example.org\ntrainer@example.org",
                                                        "area_id": 0, "role": "coordinator"})
     assert response.status_code == 302 and len(services.all_assignments()) == 2
@@ -171,7 +171,7 @@ def test_assignment_form_errors(client, auth, app, synced_course):
 def test_coordinators_cannot_assign(client, auth, app, synced_course):
     make_user("aino@example.org")
     auth.sign_in("aino@example.org")
-    assert client.get("/staff/assignments").status_code == 403
+    assert client.get("/manage/assignments").status_code == 403
 
 
 def test_course_pages_need_sign_in(client, app, synced_course):

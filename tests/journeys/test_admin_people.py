@@ -37,7 +37,7 @@ def _emailed_link(smtp_server, recipient) -> str:
 def test_a1_invited_person_sets_a_password_signs_in_and_resets_a_forgotten_one(browser, new_browser, smtp_server):
     area = make_area("Kuopio", name_sv="Kuopio", name_en="Kuopio")
     _admin_signed_in(browser)
-    form = browser.get("/admin/people").follow("Invite a person").form(button="Send the invitation")
+    form = browser.get("/manage/people").follow("Invite a person").form(button="Send the invitation")
     form.fill(email="Maija.Meikalainen@Example.org", name="Maija Meikäläinen", locale="en",
               area_id=form.option_value("area_id", "Kuopio"), sector=Sector.CULTURE)
     page = form.check("roles", "Coordinator").submit()
@@ -91,7 +91,7 @@ def test_a2_import_refuses_a_file_with_bad_rows_and_imports_the_corrected_one(br
     aanekoski = make_area("Äänekoski", name_sv="Äänekoski", name_en="Äänekoski")
     aland = make_area("Ahvenanmaa", name_sv="Åland", name_en="Åland Islands")
     _admin_signed_in(browser)
-    form = browser.get("/admin/people").follow("Import coordinators from a CSV file").form(button="Import")
+    form = browser.get("/manage/people").follow("Import coordinators from a CSV file").form(button="Import")
     page = form.fill(file=(BAD_CSV.encode(), "people.csv")).submit()
     assert "Nothing was imported. Fix these rows:" in page.text
     for problem in ("not-an-email is not a valid email address.", "ok@example.org appears twice in the file.",
@@ -121,7 +121,7 @@ def test_a3_admin_edits_roles_area_and_sector_and_deactivates_a_person(browser, 
     sign_in(theirs, "kalle@example.org")
     _admin_signed_in(browser)
 
-    page = browser.get("/admin/people", query={"q": "kalle"}).follow("Kalle Koordinaattori")
+    page = browser.get("/manage/people", query={"q": "kalle"}).follow("Kalle Koordinaattori")
     form = page.form(button="Save")
     assert form.values.getlist("roles") == [Role.COORDINATOR]
     form.check("roles", "Trainer").fill(area_id=form.option_value("area_id", "Oulu"), sector=Sector.WELLBEING)
@@ -134,9 +134,9 @@ def test_a3_admin_edits_roles_area_and_sector_and_deactivates_a_person(browser, 
     page = page.form(button="Deactivate").submit()
     assert "Kalle Koordinaattori has been deactivated; their history is kept." in page.text
     assert _person("kalle@example.org").active is False
-    page = browser.get("/admin/people", query={"status": "inactive"})
+    page = browser.get("/manage/people", query={"status": "inactive"})
     assert "Kalle Koordinaattori" in page.text and "Deactivated" in page.text
-    assert "Kalle" not in browser.get("/admin/people").text  # the list shows active people by default
+    assert "Kalle" not in browser.get("/manage/people").text  # the list shows active people by default
     # Their open session ends, and they can no longer sign in.
     assert "/sign-in" in theirs.get("/account").url
     assert "The email or password is wrong." in sign_in(theirs, "kalle@example.org").text
@@ -148,17 +148,17 @@ def test_people_search_folds_case_of_every_letter_and_sorts_as_in_finnish(browse
     _admin_signed_in(browser)
     for query, name in (("åke", "Åke Åberg"), ("ÅBERG", "Åke Åberg"), ("äijä", "Ärmi Äijälä"),
                         ("örn", "Östen Örn"), ("ürgen", "Üla Ürgen")):
-        page = browser.get("/admin/people", query={"q": query})
+        page = browser.get("/manage/people", query={"q": query})
         assert name in page.text, (query, page.text[-600:])
         assert "1 person" in page.text
-    page = browser.get("/admin/people")
+    page = browser.get("/manage/people")
     names = [link.get_text(strip=True) for link in page.soup.select("tbody td:first-child a")]
     assert names == ["Ada Admin", "Aino Aalto", "Üla Ürgen", "Zeta Zoo", "Åke Åberg", "Ärmi Äijälä", "Östen Örn"]
 
 
 def test_a6_admin_reads_the_outbox_retries_a_failed_email_and_reads_the_audit_log(app, browser, smtp_server):
     _admin_signed_in(browser)
-    form = browser.get("/admin/people/invite").form(button="Send the invitation")
+    form = browser.get("/manage/people/invite").form(button="Send the invitation")
     form.fill(email="late@example.org", name="Liisa Myöhäinen", locale="fi").check("roles", "Coordinator").submit()
     # The mail server cannot be reached: after the last attempt the email is marked failed.
     working_port = app.config["MAIL_PORT"]
@@ -167,7 +167,7 @@ def test_a6_admin_reads_the_outbox_retries_a_failed_email_and_reads_the_audit_lo
     message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == "late@example.org"))
     assert message.status == OutboxStatus.FAILED and not smtp_server.messages
 
-    page = browser.get("/admin/outbox/").follow("Failed (1)")
+    page = browser.get("/manage/outbox/").follow("Failed (1)")
     assert "late@example.org" in page.text
     page = page.follow("Kutsu")  # the subject, in the invitee's language
     assert "ConnectionRefusedError" in page.text
@@ -181,9 +181,9 @@ def test_a6_admin_reads_the_outbox_retries_a_failed_email_and_reads_the_audit_lo
     db.session.expire_all()
     assert message.status == OutboxStatus.SENT
     assert [m["To"] for m in smtp_server.messages] == ["late@example.org"]
-    assert "Sent" in browser.get(f"/admin/outbox/{message.id}").text
+    assert "Sent" in browser.get(f"/manage/outbox/{message.id}").text
 
-    page = browser.get("/admin/audit/")
+    page = browser.get("/manage/audit/")
     assert "Invited a person" in page.text and "Retried an email" in page.text
     assert "admin@example.org" in page.text
 
@@ -199,7 +199,7 @@ def test_a7_admin_erases_a_person_whose_figures_stay_in_the_reports(browser, pop
     before = _areas_figures(browser)
     assert "Aino Valmis" in browser.get("/reports/matrix").text
 
-    page = browser.get(f"/admin/people/{population.done.id}").follow("Erase personal data")
+    page = browser.get(f"/manage/people/{population.done.id}").follow("Erase personal data")
     assert "Erase the personal data of Aino Valmis?" in page.text and "cannot be undone" in page.text
     assert "Kept without a name" in page.text and "course progress and completions" in page.text
     page = page.form(button="Erase personal data").fill(confirm_email="someone@else.org").submit()

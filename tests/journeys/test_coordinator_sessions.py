@@ -83,7 +83,7 @@ def test_a3_deactivating_a_person_passes_their_seat_on(browser, smtp_server):
 
     sign_in(browser, "admin@example.org")
     set_language(browser, "en")
-    page = browser.get(f"/admin/people/{leaving.id}").form(button="Deactivate").submit()
+    page = browser.get(f"/manage/people/{leaving.id}").form(button="Deactivate").submit()
     assert "has been deactivated" in page.text
 
     assert _registration(leaving, session).status == RegistrationStatus.CANCELLED

@@ -174,7 +174,7 @@ def test_t3_trainer_assigns_a_course_to_a_person_an_area_and_a_role(browser, new
     for target, values in (("People by email", {"emails": "aino@example.org"}),
                            ("Everyone in an area", {"area_id": str(area.id)}),
                            ("Everyone with a role", {"role": "coordinator"})):
-        form = browser.get("/staff/assignments").form(button="Assign")
+        form = browser.get("/manage/assignments").form(button="Assign")
         form.fill(course_id=str(synced_course.id), due_on=due.isoformat(), **values)
         page = form.check("target", target).submit()
         assert "Course assigned to 1 target." in page.text
@@ -191,7 +191,7 @@ def test_t3_trainer_assigns_a_course_to_a_person_an_area_and_a_role(browser, new
 
     # The role assignment was a mistake: the trainer removes it, the others stay
     role_assignment = next(a for a in assignments if a.role)
-    page = browser.get("/staff/assignments").form(f"/assignments/{role_assignment.id}/remove").submit()
+    page = browser.get("/manage/assignments").form(f"/assignments/{role_assignment.id}/remove").submit()
     assert "Assignment removed." in page.text
     db.session.expire_all()
     assert len(db.session.scalars(select(CourseAssignment)).all()) == 2

@@ -80,11 +80,11 @@ def test_failed_messages_are_visible_to_admins_and_can_be_retried(client, auth, 
     assert message.status == OutboxStatus.FAILED
     auth.sign_in("admin@example.org")
     client.set_cookie("kaiku_lang", "en")
-    listing = client.get("/admin/outbox/?status=failed").get_data(as_text=True)
+    listing = client.get("/manage/outbox/?status=failed").get_data(as_text=True)
     assert "person0@example.org" in listing and "Failed (1)" in listing
-    detail = client.get(f"/admin/outbox/{message.id}").get_data(as_text=True)
+    detail = client.get(f"/manage/outbox/{message.id}").get_data(as_text=True)
     assert "ConnectionRefusedError" in detail
-    client.post(f"/admin/outbox/{message.id}/retry")
+    client.post(f"/manage/outbox/{message.id}/retry")
     server = SmtpServer(smtp_port)
     server.start()
     try:

@@ -166,7 +166,7 @@ def _accepted_by_sync(body: Field, probe_root: Path, data: HostileData) -> list[
 
 def _areas(data: HostileData, admin: Browser) -> None:
     name = data.fields.add("area name", multiline=False)
-    form = admin.get("/admin/areas/new").form("/admin/areas/new", button="")
+    form = admin.get("/manage/areas/new").form("/manage/areas/new", button="")
     form.fill(kind="municipality", status="permanent", permanent_since="2024-01-01")
     for number in range(len(name.chunks())):
         assert send(form.fill(**{f"name_{locale}": name.value(number) for locale in ("fi", "sv", "en")}))
@@ -174,14 +174,14 @@ def _areas(data: HostileData, admin: Browser) -> None:
 
 def _people(data: HostileData, admin: Browser, home) -> None:
     invited = data.fields.add("person name (admin's invitation)", multiline=False)
-    form = admin.get("/admin/people/invite").form("/admin/people/invite", button="")
+    form = admin.get("/manage/people/invite").form("/manage/people/invite", button="")
     form.fill(area_id=str(home.id)).check("roles", "Coordinator")
     for number in range(len(invited.chunks())):
         assert send(form.fill(name=invited.value(number), email=f"invited{number}@example.org"))
     imported = data.fields.add("person name (CSV import)", multiline=False)
     rows = "".join(f"imported{number}@example.org;\"{imported.value(number).replace(chr(34), chr(34) * 2)}\";"
                    f"Kotikunta;;en\n" for number in range(len(imported.chunks())))
-    form = admin.get("/admin/people/import").form("/admin/people/import", button="")
+    form = admin.get("/manage/people/import").form("/manage/people/import", button="")
     page = form.fill(file=(f"email;name;area;sector;language\n{rows}".encode(), "people.csv")).submit()
     assert not page.soup.select("#import-errors"), page.text[:2000]
 
@@ -244,7 +244,7 @@ def _sessions(data: HostileData, trainer: Browser, registrants: list[Browser], a
                     f"/manage/sessions/{data.session_ids[number % len(data.session_ids)]}/message")
     first = db.session.scalars(select(OutboxMessage.id).where(
         OutboxMessage.subject.startswith(subject.value(0), autoescape=True))).first()
-    data.outbox_paths = [f"/admin/outbox/{first}"]
+    data.outbox_paths = [f"/manage/outbox/{first}"]
 
 
 def _with_csrf(form: Form, browser: Browser) -> Form:

@@ -53,7 +53,7 @@ def test_huge_numbers_in_paths_are_not_found(client, app, admin):
     assert tried >= 20
 
 
-@pytest.mark.parametrize("path", ["/admin/people", "/admin/outbox/", "/admin/audit/", "/manage/sessions/",
+@pytest.mark.parametrize("path", ["/manage/people", "/manage/outbox/", "/manage/audit/", "/manage/sessions/",
                                   "/reports/matrix"])
 def test_a_huge_page_number_is_not_found(client, admin, path):
     assert client.get(f"{path}?page={10 ** 30}").status_code == 404
@@ -63,7 +63,7 @@ def test_a_huge_page_number_is_not_found(client, admin, path):
 
 @pytest.mark.parametrize("query", [f"area={HUGE}", f"year={HUGE}", f"round={HUGE}", f"area=-{HUGE}"])
 def test_huge_numbers_in_filters_are_ignored(client, admin, query):
-    for path in ("/admin/people", "/reports/matrix", "/reports/areas", "/reports/national"):
+    for path in ("/manage/people", "/reports/matrix", "/reports/areas", "/reports/national"):
         assert client.get(f"{path}?{query}").status_code == 200, path
 
 
@@ -87,10 +87,10 @@ def test_a_year_in_the_query_string_of_the_registrations_page(client, admin):
 
 def test_nul_bytes_are_taken_out_of_every_parameter(client, app, admin):
     """PostgreSQL refuses NUL in any text; a browser never sends one where a person typed."""
-    for path in ("/admin/people?q=a%00b", "/admin/audit/?actor=a%00b&action=x%00", "/admin/outbox/?status=%00",
+    for path in ("/manage/people?q=a%00b", "/manage/audit/?actor=a%00b&action=x%00", "/manage/outbox/?status=%00",
                  "/reports/course?course=a%00", "/courses/?audience=%00", "/manage/meetings/2027/registrations?area=%00"):
         assert client.get(path).status_code < 500, path
-    response = client.post(f"/admin/people/{admin.id}", data={
+    response = client.post(f"/manage/people/{admin.id}", data={
         "name": "Anna\x00 Admin", "roles": ["admin", "trainer"], "area_id": "0", "sector": "", "locale": "fi"})
     assert response.status_code == 302
     assert db.session.get(User, admin.id).name == "Anna Admin"
@@ -191,11 +191,11 @@ def test_an_import_row_with_an_over_long_name_or_a_nul_is_refused_with_its_line(
     from io import BytesIO
 
     rows = "email;name;area\n" + f"eka@example.org;{'N' * 201};\n" + "toka@example.org;To\x00ka;\n"
-    response = client.post("/admin/people/import", data={"file": (BytesIO(rows.encode()), "people.csv")})
+    response = client.post("/manage/people/import", data={"file": (BytesIO(rows.encode()), "people.csv")})
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "200" in page
     assert db.session.query(User).count() == 1  # the admin only
-    response = client.post("/admin/people/import", data={"file": (BytesIO(b"email;name;area\ntoka@example.org;To\x00ka;\n"),
+    response = client.post("/manage/people/import", data={"file": (BytesIO(b"email;name;area\ntoka@example.org;To\x00ka;\n"),
                                                                   "people.csv")})
     assert response.status_code == 302
     assert db.session.scalars(select(User.name).where(User.email == "toka@example.org")).one() == "Toka"

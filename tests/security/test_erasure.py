@@ -52,7 +52,7 @@ def trainer_history(app, client, auth, courses_dir, smtp_server):
                            locale="fi", changed_by=admin)
     make_user("olli@example.org", name="Olli Osallistuja")
     auth.sign_in("admin@example.org")
-    response = client.post("/staff/assignments", data={"course_id": course.id, "target": "person", "area_id": 0,
+    response = client.post("/manage/assignments", data={"course_id": course.id, "target": "person", "area_id": 0,
                                                        "role": "coordinator", "emails": "olli@example.org, Tiina@Example.org"})
     assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
     accounts.invite("uusi@example.org", "Uusi Ihminen", [Role.COORDINATOR], None, None, "fi", invited_by=tiina)
@@ -71,7 +71,7 @@ FORMER = ("tiina@example.org", "Tiina Kouluttaja", "Tiina Uusinimi")
 def test_erasing_a_trainer_leaves_her_name_and_address_nowhere(client, auth, trainer_history, smtp_server):
     admin, tiina = trainer_history
     assert rows_holding(*FORMER)  # the search finds what is there
-    response = client.post(f"/admin/people/{tiina.id}/erase", data={"confirm_email": "tiina@example.org"})
+    response = client.post(f"/manage/people/{tiina.id}/erase", data={"confirm_email": "tiina@example.org"})
     assert response.status_code == 302
     db.session.expire_all()
     left = rows_holding(*FORMER)

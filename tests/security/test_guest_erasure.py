@@ -48,7 +48,7 @@ def test_admin_erases_a_guest_by_email_address(browser, smtp_server):  # noqa: F
     set_language(browser, "en")
     assert rows_holding(*GUEST)
 
-    page = browser.get("/admin/people").follow("Erase a guest's data")
+    page = browser.get("/manage/people").follow("Erase a guest's data")
     page = page.form(button="Find the registrations").fill(email="nobody@example.org").submit()
     assert page.errors() == ["No registration made as a guest has this address."]
     page = page.form(button="Find the registrations").fill(email=" Guest@Example.org ").submit()

@@ -109,8 +109,8 @@ def _world(app, courses_dir):
                            manage_url(guest).removeprefix(SITE), manage_url(meeting_guest).removeprefix(SITE)],
              "coordinator": ["/", "/account", "/calendar/", f"/meetings/{edition.year}", "/courses/test-course"],
              "trainer": ["/", "/manage/sessions/", f"/manage/sessions/{session.id}"],
-             "admin": ["/", "/admin/people", f"/admin/people/{people['coordinator'].id}", "/manage/meetings/",
-                       "/staff/assignments", "/reports/"]}
+             "admin": ["/", "/manage/people", f"/manage/people/{people['coordinator'].id}", "/manage/meetings/",
+                       "/manage/assignments", "/reports/"]}
     return people, seeds
 
 
@@ -231,8 +231,8 @@ def test_no_query_string_answers_5xx(site):
     actions = {_pattern(form.action) for form in forms}
     assert roles == {"anonymous", "coordinator", "trainer", "admin"}
     assert {"/sign-in", "/password/forgot", "/sessions/N/guest", "/account", "/calendar/", "/manage/sessions/new",
-            "/admin/people/invite", "/admin/areas/new", "/manage/meetings/N/questions", "/manage/meetings/N/after",
-            "/staff/assignments", "/meetings/N/answers"} <= actions, actions
+            "/manage/people/invite", "/manage/areas/new", "/manage/meetings/N/questions", "/manage/meetings/N/after",
+            "/manage/assignments", "/meetings/N/answers"} <= actions, actions
     assert len(forms) >= 40 and len(pages) >= 60 and len(QUERY_PARAMETERS) >= 15
     for role, page in pages:
         for value in WORST_VALUES:

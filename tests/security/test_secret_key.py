@@ -32,7 +32,7 @@ def test_a_session_cookie_signed_with_the_published_key_is_refused(app, app_sett
     keyless = app_in(tmp_path / "instance", app_settings)
     client = keyless.test_client()
     client.set_cookie("session", forged_session_cookie(admin.get_id(), PUBLISHED_KEY))
-    response = client.get("/admin/people")
+    response = client.get("/manage/people")
     assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
     assert keyless.secret_key != PUBLISHED_KEY
 

@@ -100,9 +100,9 @@ def test_deactivation_ends_sessions_for_good(app, person):
     phone = signed_in_browser(app, remember=True)
     phone_cookies = {name: captured(phone, name) for name in ("session", "remember_token")}
     staff = signed_in_browser(app, "admin@example.org")
-    staff.get(f"/admin/people/{person.id}").form(button="Deactivate").submit()
+    staff.get(f"/manage/people/{person.id}").form(button="Deactivate").submit()
     assert "/sign-in" in phone.get("/account").path
-    staff.get(f"/admin/people/{person.id}").form(button="Reactivate").submit()
+    staff.get(f"/manage/people/{person.id}").form(button="Reactivate").submit()
     assert not signs_in(app, **phone_cookies)  # reactivating does not bring old sessions back
     assert admin.active
 

@@ -21,7 +21,7 @@ from ..events.services import CapacityRefused, EditConflict, message_registrants
 from ..extensions import db
 from . import services
 from .forms import EditionForm, ItemForm, MaterialForm, QuestionEditForm, RecordingForm
-from .models import Material, MeetingQuestion, ProgrammeItem, QuestionForm, QuestionKind
+from .models import Material, MeetingQuestion, ProgrammeItem, QuestionForm
 
 blueprint = Blueprint("meetings_manage", __name__, url_prefix="/manage/meetings")
 require_roles(blueprint, Role.ADMIN)
@@ -302,7 +302,3 @@ def remove_material(year, material_id):
         flash(_("The material was removed."), "success")
         return redirect(url_for("meetings_manage.after", year=year))
     return render_template("meetings/manage/remove_material.html", edition=edition, material=material)
-
-
-blueprint.add_app_template_filter(lambda value: QuestionForm(value).label, "question_form_label")
-blueprint.add_app_template_filter(lambda value: QuestionKind(value).label, "question_kind_label")

@@ -13,7 +13,7 @@ from ..extensions import db
 from . import services
 from .models import AuditEvent
 
-blueprint = Blueprint("audit", __name__, url_prefix="/admin/audit")
+blueprint = Blueprint("audit_manage", __name__, url_prefix="/manage/audit")
 require_roles(blueprint, Role.ADMIN)
 
 ACTION_LABELS = {
@@ -52,8 +52,8 @@ ACTION_LABELS = {
 # How the log names and links what an event was about, by table: (its name, the page about it).
 SUBJECTS = {
     "user": (lambda person, _locale: person.display_name,
-             lambda person: url_for("accounts_admin.edit_person", person_id=person.id)),
-    "area": (lambda area, locale: area.name(locale), lambda area: url_for("accounts_admin.edit_area", area_id=area.id)),
+             lambda person: url_for("accounts_manage.edit_person", person_id=person.id)),
+    "area": (lambda area, locale: area.name(locale), lambda area: url_for("accounts_manage.edit_area", area_id=area.id)),
     "training_session": (lambda session, locale: session.title_in(locale),
                          lambda session: url_for("events_manage.roster", session_id=session.id)),
     "meeting_edition": (lambda edition, locale: edition.title_in(locale),
@@ -61,7 +61,7 @@ SUBJECTS = {
     "course": (lambda course, locale: course.title_in(locale),
                lambda course: url_for("curriculum.course", key=course.key)),
     "outbox_message": (lambda message, _locale: message.subject,
-                       lambda message: url_for("outbox.show", message_id=message.id)),
+                       lambda message: url_for("outbox_manage.show", message_id=message.id)),
 }
 
 
@@ -123,7 +123,3 @@ def log():
     page = paginate(services.events_query(filters["action"], filters["actor"]), request.args.get("page", 1, type=int))
     return render_template("audit/log.html", page=page, actions=services.recorded_actions(), filters=filters,
                            subjects=subjects_of(page.items, str(get_locale())))
-
-
-blueprint.add_app_template_filter(action_label, "audit_action_label")
-blueprint.add_app_template_filter(detail_text, "audit_detail")

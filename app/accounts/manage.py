@@ -12,7 +12,7 @@ from .forms import AreaForm, EraseForm, ImportForm, InviteForm, PersonForm
 from .models import Area, Role, User
 from .policy import require_roles
 
-blueprint = Blueprint("accounts_admin", __name__, url_prefix="/admin")
+blueprint = Blueprint("accounts_manage", __name__, url_prefix="/manage")
 require_roles(blueprint, Role.ADMIN)
 
 
@@ -68,7 +68,7 @@ def invite():
             form.email.errors.append(str(error))
         else:
             flash(_("Invitation queued for %(email)s.", email=person.email), "success")
-            return redirect(url_for("accounts_admin.people"))
+            return redirect(url_for("accounts_manage.people"))
     return render_template("accounts/admin/invite.html", form=form)
 
 
@@ -82,7 +82,7 @@ def edit_person(person_id):
         else:
             services.update_person(person, **_person_fields(form), changed_by=current_user)
             flash(_("Saved."), "success")
-            return redirect(url_for("accounts_admin.edit_person", person_id=person.id))
+            return redirect(url_for("accounts_manage.edit_person", person_id=person.id))
     return render_template("accounts/admin/person.html", form=form, person=person)
 
 
@@ -96,7 +96,7 @@ def set_active(person_id):
         services.set_active(person, activate, actor=current_user)
         flash(_("%(name)s can sign in again.", name=person.name) if activate
               else _("%(name)s has been deactivated; their history is kept.", name=person.name), "success")
-    return redirect(url_for("accounts_admin.edit_person", person_id=person.id))
+    return redirect(url_for("accounts_manage.edit_person", person_id=person.id))
 
 
 @blueprint.post("/people/<int:person_id>/reinvite")
@@ -105,7 +105,7 @@ def reinvite(person_id):
     services.reinvite(person, current_user)
     flash(_("A new invitation has been queued for %(email)s; earlier links no longer work.", email=person.email),
           "success")
-    return redirect(url_for("accounts_admin.edit_person", person_id=person.id))
+    return redirect(url_for("accounts_manage.edit_person", person_id=person.id))
 
 
 @blueprint.route("/people/<int:person_id>/erase", methods=["GET", "POST"])
@@ -120,7 +120,7 @@ def erase(person_id):
             form.confirm_email.errors.append(str(error))
         else:
             flash(_("The person's personal data has been erased; their figures are kept."), "success")
-            return redirect(url_for("accounts_admin.edit_person", person_id=person.id))
+            return redirect(url_for("accounts_manage.edit_person", person_id=person.id))
     return render_template("accounts/admin/erase.html", form=form, person=person)
 
 
@@ -132,7 +132,7 @@ def import_people():
         report = services.import_coordinators(form.file.data.read(), current_user)
         if not report.errors:
             flash(_("%(count)d coordinators imported and invited.", count=len(report.created)), "success")
-            return redirect(url_for("accounts_admin.people"))
+            return redirect(url_for("accounts_manage.people"))
     return render_template("accounts/admin/import.html", form=form, report=report)
 
 
@@ -154,5 +154,5 @@ def edit_area(area_id):
             form.populate_obj(area)
             services.save_area(area, saved_by=current_user)
             flash(_("Saved."), "success")
-            return redirect(url_for("accounts_admin.areas"))
+            return redirect(url_for("accounts_manage.areas"))
     return render_template("accounts/admin/area.html", form=form, area=area)

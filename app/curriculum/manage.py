@@ -15,7 +15,7 @@ from . import services
 from .forms import AssignmentForm
 from .models import Course, CourseAssignment
 
-blueprint = Blueprint("curriculum_staff", __name__, url_prefix="/staff")
+blueprint = Blueprint("curriculum_manage", __name__, url_prefix="/manage")
 require_roles(blueprint, Role.ADMIN, Role.TRAINER)
 
 
@@ -30,7 +30,7 @@ def assignments():
             services.assign_to_all(course, form.due_on.data, current_user, targets)
             flash(ngettext("Course assigned to %(num)d target.", "Course assigned to %(num)d targets.", len(targets)),
                   "success")
-            return redirect(url_for("curriculum_staff.assignments"))
+            return redirect(url_for("curriculum_manage.assignments"))
     return render_template("curriculum/assignments.html", form=form, assignments=services.all_assignments())
 
 
@@ -61,4 +61,4 @@ def remove_assignment(assignment_id):
     assignment = db.session.get(CourseAssignment, assignment_id) or abort(404)
     services.remove_assignment(assignment, removed_by=current_user)
     flash(_("Assignment removed. Progress already made is kept."), "success")
-    return redirect(url_for("curriculum_staff.assignments"))
+    return redirect(url_for("curriculum_manage.assignments"))

@@ -11,7 +11,7 @@ from ..extensions import db
 from . import services
 from .models import OutboxMessage, OutboxStatus
 
-blueprint = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
+blueprint = Blueprint("outbox_manage", __name__, url_prefix="/manage/outbox")
 require_roles(blueprint, Role.ADMIN)
 
 
@@ -39,7 +39,4 @@ def retry(message_id):
     message = db.session.get(OutboxMessage, message_id) or abort(404)
     if services.retry(message, retried_by=current_user):
         flash(_("The message will be sent on the next delivery run."), "success")
-    return redirect(url_for("outbox.show", message_id=message.id))
-
-
-blueprint.add_app_template_filter(lambda value: OutboxStatus(value).label, "outbox_status_label")
+    return redirect(url_for("outbox_manage.show", message_id=message.id))

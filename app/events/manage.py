@@ -1,4 +1,5 @@
-"""Trainers and admins: schedule, edit and cancel sessions, see rosters, mark attendance."""
+"""Trainers and admins: schedule, edit and cancel sessions, see rosters, mark attendance.
+Admins also erase a guest's data by email address: guests have no account to erase."""
 from functools import partial
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -9,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..accounts.models import Role, User
-from ..accounts.policy import require_roles
+from ..accounts.policy import require_roles, roles_required
 from ..accounts.services import all_areas
 from ..core.pagination import paginate
 from ..core.spreadsheets import csv_download, record_export
@@ -17,10 +18,10 @@ from ..core.timeutil import utcnow
 from ..curriculum.services import catalogue
 from ..extensions import db
 from . import services
-from .forms import CancelForm, MessageForm, SessionEditForm, SessionForm, form_data_for
+from .forms import CancelForm, GuestErasureForm, MessageForm, SessionEditForm, SessionForm, form_data_for
 from .models import Attendance, RegistrationStatus, TrainingSession
 
-blueprint = Blueprint("events_manage", __name__, url_prefix="/manage/sessions")
+blueprint = Blueprint("events_manage", __name__, url_prefix="/manage")
 require_roles(blueprint, Role.ADMIN, Role.TRAINER)
 
 PAST_PER_PAGE = 20
@@ -53,13 +54,13 @@ def _flash_repeated_times(form: SessionForm) -> None:
         flash(note, "info")
 
 
-@blueprint.route("/")
+@blueprint.route("/sessions/")
 def index():
     past = paginate(services.past_sessions_for_staff(), request.args.get("page", 1, type=int), PAST_PER_PAGE)
     return render_template("events/manage/index.html", upcoming=services.upcoming_sessions_for_staff(), past=past)
 
 
-@blueprint.route("/new", methods=["GET", "POST"])
+@blueprint.route("/sessions/new", methods=["GET", "POST"])
 def create():
     form = _form()
     if request.method == "GET":
@@ -73,7 +74,7 @@ def create():
     return render_template("events/manage/edit.html", form=form, session=None)
 
 
-@blueprint.route("/<int:session_id>/edit", methods=["GET", "POST"])
+@blueprint.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
 def edit(session_id):
     session = _session_or_404(session_id)
     form = _edit_form(session, data=form_data_for(session)) if request.method == "GET" else _edit_form(session)
@@ -99,7 +100,7 @@ def edit(session_id):
     return render_template("events/manage/edit.html", form=form, session=session)
 
 
-@blueprint.route("/<int:session_id>/cancel", methods=["GET", "POST"])
+@blueprint.route("/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
 def cancel(session_id):
     """Cancelling emails everyone registered: first say to whom, and for a series which sessions."""
     session = _session_or_404(session_id)
@@ -120,7 +121,7 @@ def cancel(session_id):
     return render_template("events/manage/cancel.html", session=session, form=form, choices=choices, told=told)
 
 
-@blueprint.post("/<int:session_id>/message")
+@blueprint.post("/sessions/<int:session_id>/message")
 def message(session_id):
     session = _session_or_404(session_id)
     form = MessageForm()
@@ -131,7 +132,7 @@ def message(session_id):
     return _roster_page(session, form)
 
 
-@blueprint.route("/<int:session_id>", methods=["GET", "POST"])
+@blueprint.route("/sessions/<int:session_id>", methods=["GET", "POST"])
 def roster(session_id):
     session = _session_or_404(session_id)
     if request.method == "POST":
@@ -163,7 +164,7 @@ def _roster_csv_header() -> list[str]:
             _("Attendance"), _("Joined")]
 
 
-@blueprint.route("/<int:session_id>/roster.csv")
+@blueprint.route("/sessions/<int:session_id>/roster.csv")
 def roster_csv(session_id):
     """The roster in the reader's language; times are Finnish time (csv_download converts)."""
     session = _session_or_404(session_id)
@@ -180,3 +181,25 @@ def roster_csv(session_id):
             registration.first_joined_at,
         ])
     return csv_download(_roster_csv_header(), rows, f"roster-{session.starts_at:%Y-%m-%d}-{session.id}.csv")
+
+
+@blueprint.route("/guests/erase", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def erase_guest():
+    """The address finds the guest's registrations; the page that lists them asks before
+    anything is erased."""
+    form = GuestErasureForm()
+    if form.validate_on_submit():
+        registrations = services.guest_registrations(form.email.data)
+        if not registrations:
+            form.email.errors.append(_("No registration made as a guest has this address."))
+        elif form.confirmed.data == "yes":
+            erased = services.erase_guest(form.email.data, erased_by=current_user)
+            flash(ngettext("The guest's data has been erased from %(num)d registration; the figures are kept.",
+                           "The guest's data has been erased from %(num)d registrations; the figures are kept.",
+                           erased), "success")
+            return redirect(url_for("events_manage.erase_guest"))
+        else:
+            form.email.data, form.confirmed.data = form.email.data.lower(), "yes"  # as the registrations hold it
+            return render_template("events/admin/erase_guest_confirm.html", form=form, registrations=registrations)
+    return render_template("events/admin/erase_guest.html", form=form)
