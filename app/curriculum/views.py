@@ -29,7 +29,7 @@ def _signed_in() -> None:
 
 
 @blueprint.route("/")
-def home():
+def home() -> str:
     signed_in = current_user.is_authenticated
     return render_template("curriculum/home.html", training=services.dashboard(current_user) if signed_in else [],
                            meeting=current_edition())
