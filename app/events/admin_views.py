@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from ..accounts.models import Role
 from ..accounts.policy import require_roles
-from . import services
+from . import privacy
 from .forms import GuestErasureForm
 
 blueprint = Blueprint("events_admin", __name__, url_prefix="/admin/guests")
@@ -19,11 +19,11 @@ def erase_guest():
     anything is erased."""
     form = GuestErasureForm()
     if form.validate_on_submit():
-        registrations = services.guest_registrations(form.email.data)
+        registrations = privacy.guest_registrations(form.email.data)
         if not registrations:
             form.email.errors.append(_("No registration made as a guest has this address."))
         elif form.confirmed.data == "yes":
-            erased = services.erase_guest(form.email.data, erased_by=current_user)
+            erased = privacy.erase_guest(form.email.data, erased_by=current_user)
             flash(ngettext("The guest's data has been erased from %(num)d registration; the figures are kept.",
                            "The guest's data has been erased from %(num)d registrations; the figures are kept.",
                            erased), "success")

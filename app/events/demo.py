@@ -9,7 +9,7 @@ from ..accounts.services import find_user_by_email
 from ..core.timeutil import local_to_utc, utcnow
 from ..curriculum.services import find_course
 from ..extensions import db
-from . import services
+from . import registrations, services
 from .models import TrainingSession
 
 DEMO_SESSIONS = [
@@ -58,6 +58,6 @@ def load_demo_sessions() -> int:
                                              [(starts_at, starts_at + timedelta(minutes=demo["minutes"]))])
         coordinator = find_user_by_email("coordinator@example.org")
         if coordinator is not None:
-            services.register_person(session, coordinator, "fi")
+            registrations.register_person(session, coordinator, "fi")
         added += 1
     return added

@@ -16,6 +16,8 @@ from ..core.timeutil import UTCDateTime, utcnow
 from ..curriculum.models import in_locale
 from ..extensions import db
 
+ANNUAL_MEETING = "annual_meeting"  # the kind of an edition's TrainingSession (app.meetings.kinds)
+
 
 class MeetingEdition(db.Model):
     __tablename__ = "meeting_edition"
