@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from app.accounts.models import Role
 from app.core.timeutil import utcnow
-from app.events.registrations import accept_offer, cancel_registration, offer_state, register_person, registrations_of, waiting_position
+from app.events.registrations import (accept_offer, cancel_registration, offer_state, register_person, registrations_of,
+                                      waiting_position)
 from app.events.services import CapacityRefused, update_session
 from app.events.models import Registration, RegistrationStatus
 from app.extensions import db
@@ -206,6 +207,37 @@ def test_a_capacity_below_the_confirmed_count_is_refused_on_the_session_and_edit
     browser.get("/manage/meetings/2027/edit").form(button="Save").fill(capacity="2").submit()
     db.session.expire_all()
     assert edition.session.capacity == 2
+
+
+def test_an_edition_without_a_seat_limit_has_no_capacity_and_still_refuses_one_below_the_confirmed(client, auth, app):
+    """No limit is no capacity at all (not a large number): everyone gets a seat, the forms show
+    no number, and a limit set later may not drop below those confirmed, on the edition's form too."""
+    from app.meetings.services import create_edition
+    from tests.events.conftest import FUTURE
+    from tests.web import Browser
+
+    edition = create_edition(2027, {"title": {"fi": "Tapaaminen", "en": "Meeting"}, "description": {},
+                                    "starts_at": FUTURE, "ends_at": FUTURE + timedelta(hours=6),
+                                    "meeting_url": "https://meet.example.org/m"})
+    session = edition.session
+    assert session.capacity is None and session.seats_left is None
+    registrations = [register_person(session, person, "fi") for person in _people(3)]
+    assert {registration.status for registration in registrations} == {RegistrationStatus.CONFIRMED}
+    make_user("admin@example.org", roles=[Role.ADMIN])
+    auth.sign_in("admin@example.org")
+    client.set_cookie("kaiku_lang", "en")
+    browser = Browser(client)
+
+    form = browser.get("/manage/meetings/2027/edit").form(button="Save")
+    page = form.fill(capacity="2").submit()
+    assert "3 people are already confirmed" in " ".join(page.errors()) and page.soup.find(id="capacity-error")
+    db.session.expire_all()
+    assert session.capacity is None
+    browser.get("/manage/meetings/2027/edit").form(button="Save").fill(capacity="").submit()
+    db.session.expire_all()
+    assert session.capacity is None
+    roster = browser.get(f"/manage/sessions/{session.id}").soup.get_text(" ", strip=True)
+    assert "Confirmed registrations: 3" in roster and "100000" not in roster
 
 
 def test_while_anyone_waits_a_free_seat_is_not_taken_by_a_newcomer(app):
