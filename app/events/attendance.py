@@ -51,7 +51,7 @@ class RosterRow:
 def roster(session: TrainingSession) -> list[RosterRow]:
     """Confirmed first, then the waiting list in order, then unconfirmed and cancelled; within
     each group but the waiting list, by name in the Finnish order."""
-    order = {RegistrationStatus.CONFIRMED: 0, RegistrationStatus.WAITING: 1,
+    order: dict[str, int] = {RegistrationStatus.CONFIRMED: 0, RegistrationStatus.WAITING: 1,
              RegistrationStatus.UNCONFIRMED: 2, RegistrationStatus.CANCELLED: 3}
     rows, waiting = [], 0
     for registration in sorted(registrations_with(session, list(RegistrationStatus)),
@@ -90,6 +90,6 @@ def _mark(registration: Registration, mark: str | None, actor: User | None) -> N
 def attended_live_session(person: User, *, course: Course, **_event: object) -> bool:
     """Subscriber of live_session_attendance_asked: whether the person attended a session of
     the course (which satisfies its live-session step)."""
-    return db.session.scalar(select(func.count()).select_from(Registration).join(TrainingSession).where(
+    return (db.session.scalar(select(func.count()).select_from(Registration).join(TrainingSession).where(
         Registration.user_id == person.id, TrainingSession.course_id == course.id,
-        Registration.attendance == Attendance.ATTENDED)) > 0
+        Registration.attendance == Attendance.ATTENDED)) or 0) > 0

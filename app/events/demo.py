@@ -1,6 +1,7 @@
 """Demo live sessions: an open introduction, the pilot course's live session and a small
 workshop, with the demo coordinator registered. Idempotent."""
 from datetime import time, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from ..extensions import db
 from . import registrations, services
 from .models import TrainingSession
 
-DEMO_SESSIONS = [
+DEMO_SESSIONS: list[dict[str, Any]] = [
     {"title": {"fi": "Kaikukortti tutuksi: avoin etäinfo", "sv": "Bekanta dig med Kaikukortet: öppen distansinfo",
                "en": "Getting to know Kaikukortti: an open remote briefing"},
      "description": {"fi": "Lyhyt esittely Kaikukortista kaikille kiinnostuneille. Lopuksi kysymyksiä ja keskustelua.",

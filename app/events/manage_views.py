@@ -46,7 +46,7 @@ def _edit_form(session: TrainingSession, **kwargs) -> SessionEditForm:
 
 
 def _chosen_trainers(form: SessionForm) -> list[User]:
-    return [db.session.get(User, person_id) for person_id in form.trainer_ids.data]
+    return [person for person_id in form.trainer_ids.data if (person := db.session.get(User, person_id)) is not None]
 
 
 def _flash_repeated_times(form: SessionForm) -> None:

@@ -125,7 +125,7 @@ def _lapse_unconfirmed(*conditions: ColumnElement[bool]) -> int:
             Registration.status == RegistrationStatus.UNCONFIRMED,
             Registration.confirmation_sent_at <= _unconfirmed_lapse_before(now), *conditions)
         .values(status=RegistrationStatus.CANCELLED, cancelled_at=now)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
 
 
 def lapse_unconfirmed_registrations() -> int:

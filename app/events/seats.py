@@ -121,7 +121,7 @@ def fill_free_seats(session: TrainingSession) -> list[Registration]:
     person is emailed. Inside the promotion cutoff, when a late seat needs a quick answer, they
     are offered instead to the first OFFERS_PER_FREE_SEAT waiting people per seat, and the first
     to accept gets it. Returns the people promoted."""
-    now, promoted = utcnow(), []
+    now, promoted = utcnow(), list[Registration]()
     if session.is_cancelled or now >= session.starts_at:
         return promoted
     if now >= _promotion_cutoff(session):

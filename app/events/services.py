@@ -6,7 +6,7 @@ update_session, so the rules here (the form's version, capacity not below the co
 count) hold for them as well.
 """
 import uuid
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
@@ -142,7 +142,7 @@ def create_sessions(template: dict, trainers: list[User], starts: list[tuple[dat
 
 
 def update_session(session: TrainingSession, fields: dict, trainers: list[User], form_version: int,
-                   series_times: list[tuple[TrainingSession, datetime, datetime]] = (), actor: User | None = None) -> None:
+                   series_times: Sequence[tuple[TrainingSession, datetime, datetime]] = (), actor: User | None = None) -> None:
     """Save the changes made on a form opened at `form_version`; with `series_times`, the same
     changes go to those other sessions of its series, each at its own (start, end), all in one
     transaction. For each session, a change of time or meeting link raises SEQUENCE and sends
@@ -187,7 +187,8 @@ def _cancellation_recipients(session: TrainingSession) -> list[Registration]:
 
 def people_told_of_cancelling(sessions: list[TrainingSession]) -> int:
     """How many people (distinct addresses) cancelling `sessions` sends an email."""
-    return len({registration.email.lower() for session in sessions for registration in _cancellation_recipients(session)})
+    return len({(registration.email or "").lower()
+                for session in sessions for registration in _cancellation_recipients(session)})
 
 
 def cancel_session(session: TrainingSession, scope: str = SeriesScope.ONE,
