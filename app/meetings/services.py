@@ -20,11 +20,11 @@ from ..core.collation import finnish_key
 from ..core.signals import staff_action_done
 from ..core.timeutil import utcnow
 from ..curriculum.models import in_locale
+from ..events import registrations as registering
 from ..events.models import Registration, RegistrationStatus, TrainingSession
 from ..events.notifications import notify_registrant
 from ..events.policy import may_see_session
 from ..events.privacy import guest_registrations, registrations_made_by
-from ..events.registrations import register_guest, register_person, registration_state
 from ..events.services import MESSAGED, new_session
 from ..extensions import db
 from .models import (ANNUAL_MEETING, Material, MeetingAnswer, MeetingEdition, MeetingQuestion, ProgrammeItem,
@@ -199,12 +199,12 @@ def answers_of(registration: Registration) -> dict[str, object]:
 
 
 def answers_editable(edition: MeetingEdition) -> bool:
-    return registration_state(edition.session) in ("open", "not_yet_open")
+    return registering.registration_state(edition.session) in ("open", "not_yet_open")
 
 
 def register(edition: MeetingEdition, person: User, locale: str, answers: dict) -> Registration:
     """Register with answers, all or nothing."""
-    registration = register_person(edition.session, person, locale, commit=False)
+    registration = registering.register_person(edition.session, person, locale, commit=False)
     _store_answers(registration, edition, QuestionForm.REGISTRATION, answers)
     db.session.commit()
     return registration
@@ -212,7 +212,7 @@ def register(edition: MeetingEdition, person: User, locale: str, answers: dict) 
 
 def register_guest(edition: MeetingEdition, guest: dict, locale: str, answers: dict) -> Registration:
     """A guest's registration with answers, all or nothing; it waits for the email confirmation."""
-    registration = register_guest(edition.session, locale=locale, commit=False, **guest)
+    registration = registering.register_guest(edition.session, locale=locale, commit=False, **guest)
     _store_answers(registration, edition, QuestionForm.REGISTRATION, answers)
     db.session.commit()
     return registration
