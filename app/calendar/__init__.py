@@ -1,4 +1,5 @@
-"""Calendars: iCalendar feeds with personal tokens, and email invitations."""
+"""Calendars: iCalendar feeds (published and personal, with their tokens) and the builder of
+email invitations; what they list, the features that own the events register (sources.py)."""
 from flask import Flask
 
 from ..core.features import register_blueprints

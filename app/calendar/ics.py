@@ -49,8 +49,8 @@ def _event_component(event: CalendarEvent, dtstamp: datetime, organizer: Organiz
     component.add("uid", event.uid)
     component.add("dtstamp", _utc(dtstamp))
     all_day = not isinstance(event.start, datetime)
-    component.add("dtstart", event.start if all_day else _utc(event.start))
-    component.add("dtend", event.end if all_day else _utc(event.end))
+    component.add("dtstart", _utc(event.start) if isinstance(event.start, datetime) else event.start)
+    component.add("dtend", _utc(event.end) if isinstance(event.end, datetime) else event.end)
     component.add("summary", event.summary)
     if event.description:
         component.add("description", event.description)
@@ -70,7 +70,7 @@ def _event_component(event: CalendarEvent, dtstamp: datetime, organizer: Organiz
             attendee = vCalAddress(f"mailto:{email}")
             attendee.params.update({"cn": vText(name), "role": vText("REQ-PARTICIPANT"),
                                     "partstat": vText("ACCEPTED"), "rsvp": vText("FALSE")})
-            component.add("attendee", attendee, encode=0)
+            component.add("attendee", attendee, encode=False)
     if alarm_minutes and not event.cancelled and not all_day:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")

@@ -1,5 +1,7 @@
-"""Calendars from sessions and registrations: email invitations, published feeds, personal
-feeds with their tokens, and the ETags that let polling clients get a 304."""
+"""Calendars: published feeds and personal feeds with their tokens, the ETags that let
+polling clients get a 304, and the organiser of email invitations.
+
+What the feeds list comes from the features that own the events (app.calendar.sources)."""
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -7,20 +9,15 @@ from email.utils import parseaddr
 
 from flask import current_app
 from sqlalchemy import delete, select
-from sqlalchemy.orm import contains_eager
 
 from ..accounts.models import User
+from ..core.cache import TimedCache, app_cache
 from ..core.timeutil import utcnow
 from ..core.tokens import hash_token, new_token
-from ..core.cache import TimedCache, app_cache
-from ..core.urls import absolute_url
-from ..curriculum.services import dashboard
-from ..events.links import join_url
-from ..events.models import ANNUAL_MEETING, SESSION, Registration, RegistrationStatus, TrainingSession
-from ..meetings.models import MeetingEdition, ProgrammeItem, agenda_pick
 from ..extensions import db
 from .ics import CalendarEvent, Organizer, build_calendar
 from .models import FeedToken
+from .sources import personal_events, published_listing
 
 FEED_HISTORY = timedelta(days=180)  # how far back feeds keep past and cancelled events
 
@@ -49,132 +46,35 @@ def personal_feed_key(token_hash: str) -> tuple:
     return ("personal", token_hash)
 
 
-def _last_change(moment: datetime, registration: Registration | None) -> datetime:
-    """When an event last changed for this person: the session's or item's own change, or a
-    change of their registration (confirmed, promoted, cancelled), whichever is later, so that
-    clients that poll with If-Modified-Since see their own cancellation too."""
-    if registration is None:
-        return moment
-    return max(filter(None, (moment, registration.created_at, registration.confirmed_at, registration.cancelled_at)))
-
-
-def session_event(session: TrainingSession, locale: str, registration: Registration | None = None) -> CalendarEvent:
-    """The calendar event of a session. For a confirmed registration it carries the person's
-    join link; otherwise the session page. The meeting link itself never appears."""
-    page = absolute_url("events.session_page", session_id=session.id)
-    personal_join = registration is not None and registration.status == RegistrationStatus.CONFIRMED
-    link = join_url(registration) if personal_join else page
-    description = session.description_in(locale)
-    if personal_join:
-        description = f"{description}\n\n{session.instructions_in(locale)}\n\n{link}".strip()
-    else:
-        description = f"{description}\n\n{page}".strip()
-    return CalendarEvent(
-        uid=session.uid, summary=session.title_in(locale), start=session.starts_at, end=session.ends_at,
-        last_modified=_last_change(session.updated_at, registration), sequence=session.sequence,
-        description=description, url=page,
-        location=link, cancelled=session.is_cancelled or (registration is not None and not registration.is_active),
-        tentative=registration is not None and registration.status == RegistrationStatus.WAITING,
-        attendees=[(registration.email, registration.name)] if registration is not None else [],
-    )
-
-
-def item_event(edition: MeetingEdition, item: ProgrammeItem, locale: str,
-               registration: Registration | None = None) -> CalendarEvent:
-    """One programme item of an annual meeting as its own event (never one multi-day block)."""
-    page = absolute_url("meetings.edition", year=edition.year)
-    personal_join = registration is not None and registration.status == RegistrationStatus.CONFIRMED
-    link = join_url(registration) if personal_join else page
-    description = "\n\n".join(part for part in (item.speakers, item.description_in(locale), link) if part)
-    return CalendarEvent(
-        uid=item.uid, summary=f"{item.title_in(locale)} – {edition.title_in(locale)}", start=item.starts_at,
-        end=item.ends_at, last_modified=_last_change(item.updated_at, registration), sequence=item.sequence,
-        description=description, url=page, location=link,
-        cancelled=edition.session.is_cancelled or (registration is not None and not registration.is_active),
-    )
-
-
-def meeting_feed(edition: MeetingEdition, locale: str) -> Feed:
-    return _feed([item_event(edition, item, locale) for item in edition.items], edition.title_in(locale))
-
-
-def _agenda_events(registration: Registration, locale: str) -> list[CalendarEvent]:
-    """The programme items the registrant picked, or the whole programme if none."""
-    edition = db.session.scalar(select(MeetingEdition).where(MeetingEdition.session_id == registration.session_id))
-    picked = set(db.session.scalars(select(agenda_pick.c.item_id).where(
-        agenda_pick.c.registration_id == registration.id)))
-    return [item_event(edition, item, locale, registration) for item in edition.items
-            if not picked or item.id in picked]
-
-
 def organizer() -> Organizer:
+    """Who sends email invitations: the site's sender address."""
     name, email = parseaddr(current_app.config["MAIL_SENDER"])
     return Organizer(email=email, name=name or current_app.config["SITE_NAME"])
 
 
-def invitation(registration: Registration, method: str) -> bytes:
-    """An iTIP message for one registrant: REQUEST to add or update, CANCEL to remove."""
-    event = session_event(registration.session, registration.locale, registration)
-    if method == "CANCEL":
-        event.cancelled = True
-    return build_calendar([event], method=method, organizer=organizer(), dtstamp=utcnow())
+def feed_history_start() -> datetime:
+    return utcnow() - FEED_HISTORY
 
 
-# --- published feeds -----------------------------------------------------------------------------
+# --- feeds -----------------------------------------------------------------------------------------
 
 def _refresh() -> timedelta:
     return timedelta(minutes=current_app.config["FEED_REFRESH_MINUTES"])
 
 
-def _recent_sessions(*conditions):
-    return db.session.scalars(select(TrainingSession).where(
-        TrainingSession.kind == SESSION, TrainingSession.ends_at >= utcnow() - FEED_HISTORY, *conditions
-    ).order_by(TrainingSession.starts_at))
-
-
-def public_feed(locale: str, name: str) -> Feed:
-    """Sessions open to anyone with the link, cancelled ones included as cancelled."""
-    return _feed([session_event(session, locale)
-                  for session in _recent_sessions(TrainingSession.open_to_guests.is_(True))], name)
-
-
-def course_feed(course, viewer: User, locale: str, name: str) -> Feed:
-    """The course's sessions that the viewer may see, as on the session pages."""
-    from ..events.services import may_see_session  # not at the top: events.services imports this module
-    return _feed([session_event(session, locale) for session in _recent_sessions(TrainingSession.course_id == course.id)
-                  if may_see_session(viewer, session)], name)
+def published_feed(name: str, key: str | int | None, viewer: User, locale: str) -> Feed | None:
+    """A published feed (open sessions, a course's sessions, a meeting's programme) as its
+    owner lists it for the viewer; None when there is no such feed or the viewer may not see it."""
+    listing = published_listing(name, key, viewer, locale, feed_history_start())
+    return None if listing is None else _feed(listing.events, listing.name)
 
 
 def personal_feed(token: FeedToken, name: str) -> Feed:
     """Everything the person is registered for, and the due dates of their unfinished courses
-    as all-day events."""
+    as all-day events, as the features that own them list them."""
     person = token.user
     locale = person.locale or current_app.config["DEFAULT_LOCALE"]
-    registrations = db.session.scalars(select(Registration).join(TrainingSession).options(
-        contains_eager(Registration.session)).where(
-        Registration.user_id == person.id, Registration.status != RegistrationStatus.UNCONFIRMED,
-        TrainingSession.ends_at >= utcnow() - FEED_HISTORY).order_by(TrainingSession.starts_at))
-    events = []
-    for registration in registrations:
-        if registration.session.kind == ANNUAL_MEETING:  # a cancelled registration's items show as cancelled
-            events += _agenda_events(registration, locale)
-        else:
-            events.append(session_event(registration.session, locale, registration))
-    events += _due_date_events(person, locale)
-    return _feed(events, name, token.alarm_minutes)
-
-
-def _due_date_events(person: User, locale: str) -> list[CalendarEvent]:
-    events = []
-    for progress in dashboard(person):
-        if progress.due_on and progress.completion is None:
-            course = progress.course
-            events.append(CalendarEvent(
-                uid=f"due-{course.key}-{person.id}@kaiku-training", summary=course.title_in(locale),
-                start=progress.due_on, end=progress.due_on + timedelta(days=1),
-                last_modified=course.updated_at, url=absolute_url("curriculum.course", key=course.key),
-            ))
-    return events
+    return _feed(personal_events(person, locale, feed_history_start()), name, token.alarm_minutes)
 
 
 # --- personal feed tokens ------------------------------------------------------------------------------
@@ -237,7 +137,7 @@ def personal_data(person: User) -> dict:
                                         .order_by(FeedToken.created_at))]}
 
 
-def erase_personal_data(person: User, **_event) -> None:
+def erase_personal_data(person: User, **_event: object) -> None:
     """Stop the person's feed at once and delete every feed token they had."""
     revoke_feed_token(person, commit=False)
     db.session.execute(delete(FeedToken).where(FeedToken.user_id == person.id))

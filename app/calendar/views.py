@@ -7,9 +7,8 @@ from flask_login import current_user, login_required
 
 from ..core.tokens import hash_token
 from ..core.urls import absolute_url
-from ..curriculum.services import find_course
-from ..meetings.services import find_edition, may_see_edition
 from . import services
+from .services import Feed
 
 blueprint = Blueprint("calendar", __name__, url_prefix="/calendar")
 
@@ -43,35 +42,28 @@ def _viewer() -> tuple[int | None, str]:
     return None, _public_cache()
 
 
+def _published(name: str, key: str | int | None, locale: str) -> Feed:
+    """The published feed as its owner lists it for the person looking, or 404 (as its page)."""
+    return services.published_feed(name, key, current_user, locale) or abort(404)
+
+
 @blueprint.route("/sessions.ics")
 def public_feed():
+    """The same for everyone (its owner lists it without looking at who asks)."""
     locale = str(get_locale())
-    name = _("%(site)s: open sessions", site=current_app.config["SITE_NAME"])
-    return _feed_response(("public", locale), lambda: services.public_feed(locale, name), _public_cache())
+    return _feed_response(("public", locale), lambda: _published("open_sessions", None, locale), _public_cache())
 
 
 @blueprint.route("/courses/<key>.ics")
 def course_feed(key):
     locale, (viewer, cache_control) = str(get_locale()), _viewer()
-
-    def build():
-        course = find_course(key) or abort(404)
-        return services.course_feed(course, current_user, locale, course.title_in(locale))
-
-    return _feed_response(("course", key, locale, viewer), build, cache_control)
+    return _feed_response(("course", key, locale, viewer), lambda: _published("course", key, locale), cache_control)
 
 
 @blueprint.route("/meetings/<int:year>.ics")
 def meeting_feed(year):
     locale, (viewer, cache_control) = str(get_locale()), _viewer()
-
-    def build():
-        edition = find_edition(year)
-        if edition is None or not may_see_edition(current_user, edition):
-            abort(404)  # as its page
-        return services.meeting_feed(edition, locale)
-
-    return _feed_response(("meeting", year, locale, viewer), build, cache_control)
+    return _feed_response(("meeting", year, locale, viewer), lambda: _published("meeting", year, locale), cache_control)
 
 
 @blueprint.route("/feed/<token>.ics")

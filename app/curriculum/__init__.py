@@ -8,10 +8,11 @@ from ..core.signals import attendance_marked, content_synced, personal_data_requ
 
 def init_app(app: Flask) -> None:
     """The curriculum decides completion whenever a requirement changes outside it."""
+    from ..core.i18n import in_locale
     from . import services
+    from .calendar import register_calendar_sources
     from .cli import courses_cli
     from .manage import blueprint as manage
-    from ..core.i18n import in_locale
     from .models import WithdrawalReason
     from .views import blueprint as views
 
@@ -23,3 +24,4 @@ def init_app(app: Flask) -> None:
     personal_data_requested.connect(services.personal_data)
     attendance_marked.connect(services.settle_after_attendance)
     content_synced.connect(services.settle_after_sync)
+    register_calendar_sources()

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ..accounts.services import find_user_by_email
 from ..core.timeutil import local_to_utc, utcnow
 from ..curriculum.services import find_course
-from ..events import services
+from ..events import registrations, services
 from ..events.models import TrainingSession
 from ..extensions import db
 
@@ -59,6 +59,6 @@ def load_demo_sessions() -> int:
                                              [(starts_at, starts_at + timedelta(minutes=demo["minutes"]))])
         coordinator = find_user_by_email("coordinator@example.org")
         if coordinator is not None:
-            services.register_person(session, coordinator, "fi")
+            registrations.register_person(session, coordinator, "fi")
         added += 1
     return added

@@ -7,7 +7,8 @@ from ..core.signals import (course_sessions_asked, live_session_attendance_asked
 
 
 def init_app(app: Flask) -> None:
-    from . import services
+    from . import attendance, privacy, registrations, services
+    from .calendar import register_calendar_sources
     from .cli import reminders_cli
     from .manage import blueprint as manage
     from .models import RegistrationStatus
@@ -18,10 +19,11 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(reminders_cli)
     app.add_template_filter(label_of(RegistrationStatus), "registration_status_label")
     app.add_template_global(my_upcoming_registrations, "my_upcoming_registrations")
-    personal_data_requested.connect(services.personal_data)
-    person_deactivated.connect(services.leave_upcoming_sessions)
-    person_erasing.connect(services.cancel_registrations_of_erased)
-    person_erased.connect(services.forget_guest_identity)
+    personal_data_requested.connect(privacy.personal_data)
+    person_deactivated.connect(registrations.leave_upcoming_sessions)
+    person_erasing.connect(privacy.cancel_registrations_of_erased)
+    person_erased.connect(privacy.forget_guest_identity)
     # The curriculum's questions about a course's live sessions:
-    live_session_attendance_asked.connect(services.attended_live_session)
+    live_session_attendance_asked.connect(attendance.attended_live_session)
     course_sessions_asked.connect(services.sessions_of_course)
+    register_calendar_sources()

@@ -2,7 +2,8 @@
 import click
 from flask.cli import AppGroup
 
-from .services import lapse_unconfirmed_registrations, send_due_reminders
+from .registrations import lapse_unconfirmed_registrations
+from .reminders import send_due_reminders
 
 reminders_cli = AppGroup("reminders", help="Session reminders by email, and tidying registrations.")
 

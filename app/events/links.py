@@ -41,7 +41,7 @@ def guest_confirmation_token(registration: Registration) -> str:
 
 def registration_from_confirmation(token: str) -> Registration | None:
     """The registration a genuine confirmation link is for, also once the link has expired: the
-    registration's own confirmation time decides whether it still works (events.services
+    registration's own confirmation time decides whether it still works (events.registrations
     confirmation_lapsed), so that the page can say it has expired."""
     try:
         registration_id = _timed_serializer().loads(token)

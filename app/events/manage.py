@@ -17,8 +17,9 @@ from ..core.spreadsheets import csv_download, record_export
 from ..core.timeutil import utcnow
 from ..curriculum.services import catalogue
 from ..extensions import db
-from . import services
+from . import attendance, privacy, services
 from .forms import CancelForm, GuestErasureForm, MessageForm, SessionEditForm, SessionForm, form_data_for
+from .kinds import kind_of
 from .models import Attendance, RegistrationStatus, TrainingSession
 
 blueprint = Blueprint("events_manage", __name__, url_prefix="/manage")
@@ -46,7 +47,7 @@ def _edit_form(session: TrainingSession, **kwargs) -> SessionEditForm:
 
 
 def _chosen_trainers(form: SessionForm) -> list[User]:
-    return [db.session.get(User, person_id) for person_id in form.trainer_ids.data]
+    return [person for person_id in form.trainer_ids.data if (person := db.session.get(User, person_id)) is not None]
 
 
 def _flash_repeated_times(form: SessionForm) -> None:
@@ -89,7 +90,6 @@ def edit(session_id):
         except services.EditConflict:
             flash(_("Someone else saved this session while you were editing it. Your changes were not saved: "
                     "the form now shows the saved version, so make your changes again."), "error")
-            db.session.rollback()
             return redirect(url_for("events_manage.edit", session_id=session.id))
         except services.CapacityRefused as refusal:
             form.capacity.errors.append(str(refusal))
@@ -144,8 +144,8 @@ def roster(session_id):
         if bulk in set(Attendance):
             marks = {int(value): bulk for value in request.form.getlist("selected") if value.isdigit()}
         try:
-            changed = services.set_attendance(session, marks, actor=current_user)
-        except services.AttendanceRefused as refusal:
+            changed = attendance.set_attendance(session, marks, actor=current_user)
+        except attendance.AttendanceRefused as refusal:
             flash(str(refusal), "error")
         else:
             flash(_("Attendance saved (%(count)d changed).", count=changed), "success")
@@ -154,7 +154,8 @@ def roster(session_id):
 
 
 def _roster_page(session: TrainingSession, message: MessageForm):
-    return render_template("events/manage/roster.html", session=session, rows=services.roster(session),
+    return render_template("events/manage/roster.html", session=session, kind=kind_of(session),
+                           rows=attendance.roster(session),
                            attendance_choices=list(Attendance), message=message,
                            started=utcnow() >= session.starts_at)
 
@@ -171,7 +172,7 @@ def roster_csv(session_id):
     record_export(current_user, "roster.exported", session)
     locale = str(get_locale())
     rows = []
-    for row in services.roster(session):
+    for row in attendance.roster(session):
         registration, person = row.registration, row.registration.user
         rows.append([
             registration.name, registration.email, registration.guest_organisation or "",
@@ -190,11 +191,11 @@ def erase_guest():
     anything is erased."""
     form = GuestErasureForm()
     if form.validate_on_submit():
-        registrations = services.guest_registrations(form.email.data)
+        registrations = privacy.guest_registrations(form.email.data)
         if not registrations:
             form.email.errors.append(_("No registration made as a guest has this address."))
         elif form.confirmed.data == "yes":
-            erased = services.erase_guest(form.email.data, erased_by=current_user)
+            erased = privacy.erase_guest(form.email.data, erased_by=current_user)
             flash(ngettext("The guest's data has been erased from %(num)d registration; the figures are kept.",
                            "The guest's data has been erased from %(num)d registrations; the figures are kept.",
                            erased), "success")

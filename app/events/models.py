@@ -21,14 +21,15 @@ session_trainer = Table(
 )
 
 
-SESSION, ANNUAL_MEETING = "session", "annual_meeting"  # the kinds of TrainingSession
+SESSION = "session"  # the kind of a live training session; other kinds are registered in app.events.kinds
 
 
 class TrainingSession(db.Model):
     __tablename__ = "training_session"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # "session": a live training session; "annual_meeting": the registration of a meeting edition.
+    # What kind of session this is (app.events.kinds): a live training session, or e.g. the
+    # registration of an annual meeting edition.
     kind: Mapped[str] = mapped_column(String(20), default=SESSION, server_default=SESSION, index=True)
     uid: Mapped[str] = mapped_column(String(100), unique=True)  # iCalendar UID, never changes
     series_key: Mapped[str | None] = mapped_column(String(40), index=True)
@@ -39,7 +40,7 @@ class TrainingSession(db.Model):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     meeting_url: Mapped[str] = mapped_column(String(500))
     joining_instructions: Mapped[dict] = mapped_column(JSON)
-    capacity: Mapped[int]
+    capacity: Mapped[int | None]  # None: no limit
     confirmed_count: Mapped[int] = mapped_column(default=0)  # seats taken; changed only by atomic UPDATEs
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -71,8 +72,9 @@ class TrainingSession(db.Model):
         return self.cancelled_at is not None
 
     @property
-    def seats_left(self) -> int:
-        return max(0, self.capacity - self.confirmed_count)
+    def seats_left(self) -> int | None:
+        """Free seats; None when the session has no limit."""
+        return None if self.capacity is None else max(0, self.capacity - self.confirmed_count)
 
 
 class RegistrationStatus(LabelledEnum):

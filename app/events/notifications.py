@@ -1,6 +1,6 @@
 """Emails to registrants, in their language, through the outbox, with calendar invitations."""
-from ..calendar.services import invitation
 from ..outbox.services import queue_email
+from .calendar import invitation
 from .links import join_url, manage_url
 from .models import Registration
 

@@ -8,10 +8,13 @@ from ..core.signals import guest_erasing, person_erasing, personal_data_requeste
 
 
 def init_app(app: Flask) -> None:
+    from ..events.kinds import register_kind
     from . import services
     from .manage import blueprint as manage
     from .models import ItemKind, QuestionForm, QuestionKind
     from .views import blueprint as views
+    from .calendar import register_calendar_sources
+    from .kinds import ANNUAL_MEETING_KIND
 
     register_blueprints(app, views, manage)
     app.add_template_filter(label_of(ItemKind), "item_kind_label")
@@ -21,3 +24,5 @@ def init_app(app: Flask) -> None:
     personal_data_requested.connect(services.personal_data)
     person_erasing.connect(services.erase_personal_data)
     guest_erasing.connect(services.erase_guest_answers)
+    register_kind(ANNUAL_MEETING_KIND)
+    register_calendar_sources()

@@ -64,13 +64,12 @@ def edit(year):
     if request.method == "GET":
         data = form_data_for(session)
         data.update(year=edition.year, last_day=utc_to_local(session.ends_at, current_app.config["TIMEZONE"]).date(),
-                    capacity=session.capacity if session.capacity < 100_000 else None)
+                    capacity=session.capacity)
         form = EditionForm(all_areas(), _locale(), data=data)
     else:
         form = EditionForm(all_areas(), _locale())
     if form.validate_on_submit():
         fields = form.session_fields()
-        fields["capacity"] = fields["capacity"] or 100_000
         fields["starts_at"], fields["ends_at"] = form.times_utc[0]
         try:
             update_session(session, fields, [], form.opened_at_version(), actor=current_user)

@@ -16,6 +16,8 @@ from ..core.i18n import in_locale
 from ..core.timeutil import UTCDateTime, utcnow
 from ..extensions import db
 
+ANNUAL_MEETING = "annual_meeting"  # the kind of an edition's TrainingSession (app.meetings.kinds)
+
 
 class MeetingEdition(db.Model):
     __tablename__ = "meeting_edition"

@@ -1,7 +1,7 @@
 """The annual meeting: editions, programme, answers, personal agendas, organiser views.
 
 Registrations are ordinary registrations of the edition's TrainingSession (kind
-"annual_meeting"), made and cancelled by app.events.services.
+"annual_meeting", app.meetings.kinds), made and cancelled by app.events.registrations.
 """
 import os
 import re
@@ -20,12 +20,15 @@ from ..core.collation import finnish_key
 from ..core.i18n import SUPPORTED_LOCALES, in_locale
 from ..core.signals import staff_action_done
 from ..core.timeutil import utcnow
-from ..events import services as events
-from ..events.models import ANNUAL_MEETING, Registration, RegistrationStatus, TrainingSession
+from ..events import registrations as registering
+from ..events.models import Registration, RegistrationStatus, TrainingSession
 from ..events.notifications import notify_registrant
+from ..events.policy import may_see_session
+from ..events.privacy import guest_registrations, registrations_made_by
+from ..events.services import MESSAGED, new_session
 from ..extensions import db
-from .models import (Material, MeetingAnswer, MeetingEdition, MeetingQuestion, ProgrammeItem, QuestionForm, QuestionKind,
-                     agenda_pick)
+from .models import (ANNUAL_MEETING, Material, MeetingAnswer, MeetingEdition, MeetingQuestion, ProgrammeItem,
+                     QuestionForm, QuestionKind, agenda_pick)
 
 ANSWERING = (RegistrationStatus.UNCONFIRMED, RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING)
 
@@ -63,7 +66,7 @@ def find_edition(year: int) -> MeetingEdition | None:
 def may_see_edition(person: User, edition: MeetingEdition) -> bool:
     """Whether the person may see the edition's page and its feed: everyone signed in (the
     programme is for all who work with the card), others when it is open to guests."""
-    return person.is_authenticated or events.may_see_session(person, edition.session)
+    return person.is_authenticated or may_see_session(person, edition.session)
 
 
 def edition_of(registration: Registration) -> MeetingEdition | None:
@@ -79,10 +82,10 @@ def current_edition() -> MeetingEdition | None:
 
 def create_edition(year: int, session_fields: dict, actor: User | None = None) -> MeetingEdition:
     """A new edition with its registration (coordinators by default) and default questions."""
-    session = events.new_session()
+    session = new_session()
     session.kind = ANNUAL_MEETING
     session.audience_roles = ["coordinator"]
-    session.capacity = session_fields.pop("capacity", None) or 100_000  # no limit given: practically none
+    session.capacity = session_fields.pop("capacity", None)  # None: no limit
     for name, value in session_fields.items():
         setattr(session, name, value)
     db.session.add(session)
@@ -196,12 +199,12 @@ def answers_of(registration: Registration) -> dict[str, object]:
 
 
 def answers_editable(edition: MeetingEdition) -> bool:
-    return events.registration_state(edition.session) in ("open", "not_yet_open")
+    return registering.registration_state(edition.session) in ("open", "not_yet_open")
 
 
 def register(edition: MeetingEdition, person: User, locale: str, answers: dict) -> Registration:
     """Register with answers, all or nothing."""
-    registration = events.register_person(edition.session, person, locale, commit=False)
+    registration = registering.register_person(edition.session, person, locale, commit=False)
     _store_answers(registration, edition, QuestionForm.REGISTRATION, answers)
     db.session.commit()
     return registration
@@ -209,7 +212,7 @@ def register(edition: MeetingEdition, person: User, locale: str, answers: dict) 
 
 def register_guest(edition: MeetingEdition, guest: dict, locale: str, answers: dict) -> Registration:
     """A guest's registration with answers, all or nothing; it waits for the email confirmation."""
-    registration = events.register_guest(edition.session, locale=locale, commit=False, **guest)
+    registration = registering.register_guest(edition.session, locale=locale, commit=False, **guest)
     _store_answers(registration, edition, QuestionForm.REGISTRATION, answers)
     db.session.commit()
     return registration
@@ -300,7 +303,7 @@ def registrant_rows(edition: MeetingEdition, locale: str, area: str = "", sector
 
 def message_recipients(rows: list[RegistrantRow]) -> list[Registration]:
     """Who of the registrants shown gets a message: the confirmed and the waiting."""
-    return [row.registration for row in rows if row.registration.status in events.MESSAGED]
+    return [row.registration for row in rows if row.registration.status in MESSAGED]
 
 
 def counts(rows: list[RegistrantRow]) -> dict[str, Counter]:
@@ -481,7 +484,7 @@ def feedback_summary(edition: MeetingEdition, locale: str) -> list[dict]:
 
 def personal_data(person: User) -> dict:
     """The person's answers and agenda picks at each meeting registration, for their data download."""
-    registrations = events.registrations_made_by(person)
+    registrations = registrations_made_by(person)
     editions = {edition.session_id: edition for edition in db.session.scalars(select(MeetingEdition).where(
         MeetingEdition.session_id.in_({registration.session_id for registration in registrations})))}
     return {"annual_meetings": [_meeting_data(editions[registration.session_id], registration)
@@ -502,12 +505,12 @@ def _meeting_data(edition: MeetingEdition, registration: Registration) -> dict:
 def erase_personal_data(person: User, **_event) -> None:
     """Blank the person's free-text answers. Runs while the person still has the email address
     that their guest registrations are found by."""
-    _blank_free_text(events.registrations_made_by(person))
+    _blank_free_text(registrations_made_by(person))
 
 
 def erase_guest_answers(_sender, *, email: str, **_event) -> None:
     """Blank the free-text answers a guest gave with this address."""
-    _blank_free_text(events.guest_registrations(email))
+    _blank_free_text(guest_registrations(email))
 
 
 def _blank_free_text(registrations: list[Registration]) -> None:

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..core.markdown import render_markdown
-from ..events import services as events
+from ..events import registrations
 from ..events.forms import GuestRegistrationForm, ResendConfirmationForm
 from ..events.links import GUEST_CONFIRMATION_HOURS, join_url, registration_from_link
 from ..events.models import RegistrationStatus
@@ -32,7 +32,7 @@ def _edition_or_404(year: int):
 
 
 def _my_registration(edition):
-    return events.registration_of(current_user, edition.session) if current_user.is_authenticated else None
+    return registrations.registration_of(current_user, edition.session) if current_user.is_authenticated else None
 
 
 def _raw_answers(edition, form: str) -> dict:
@@ -59,7 +59,7 @@ def _render_edition(edition, guest_form=None, answers=None, problems=None, confi
     is_registrant = services.is_participant(registration)
     return render_template(
         "meetings/edition.html", edition=edition, registration=registration, is_registrant=is_registrant,
-        state=events.registration_state(edition.session),
+        state=registrations.registration_state(edition.session),
         days=services.programme_by_day(edition, ZoneInfo(current_app.config["TIMEZONE"])),
         description_html=render_markdown(edition.session.description_in(_locale())).html,
         questions=services.questions(edition, QuestionForm.REGISTRATION),
@@ -86,7 +86,7 @@ def register(year):
         services.register(edition, current_user, _locale(), answers)
     except services.AnswerProblems as problems:
         return _render_edition(edition, answers=raw, problems=problems.problems)
-    except events.RegistrationRefused as refusal:
+    except registrations.RegistrationRefused as refusal:
         flash(str(refusal), "error")
     else:
         flash(_("You are registered for the meeting. Choose the parts you will attend in your personal agenda."),
@@ -110,7 +110,7 @@ def register_guest(year):
             services.register_guest(edition, {"name": form.name.data, "email": form.email.data,
                                               "organisation": form.organisation.data or "",
                                               "area": form.area.data or ""}, _locale(), answers)
-        except events.RegistrationRefused as refusal:
+        except registrations.RegistrationRefused as refusal:
             form.email.errors.append(str(refusal))
         else:
             return render_template("events/guest_check_email.html", session=edition.session, email=form.email.data)
@@ -125,7 +125,7 @@ def request_confirmation(year):
     form = ResendConfirmationForm(prefix="confirmation")
     if not form.validate_on_submit():
         return _render_edition(edition, confirmation_form=form)
-    events.resend_guest_confirmation(edition.session, form.email.data)
+    registrations.resend_guest_confirmation(edition.session, form.email.data)
     return render_template("meetings/confirmation_sent.html", edition=edition, email=form.email.data)
 
 
@@ -222,7 +222,7 @@ def registration_page(token):
     edition, registration = _registration_by_link(token)
     return render_template(
         "meetings/registration.html", edition=edition, registration=registration, token=token,
-        session=edition.session, position=events.waiting_position(registration),
+        session=edition.session, position=registrations.waiting_position(registration),
         is_participant=services.is_participant(registration),
         may_give_feedback=services.may_give_feedback(edition, registration),
         materials=services.materials_of(edition), join_link=join_url(registration))

@@ -14,7 +14,8 @@ from ..core.i18n import in_locale
 from ..core.timeutil import local_zone, utcnow
 from ..curriculum.models import CheckAttempt, Course, CourseCompletion, CourseModule, KnowledgeCheck
 from ..curriculum.services import VALID_COMPLETION, CourseProgress, CourseStatus, dashboard, grade
-from ..events.models import SESSION, Attendance, Registration, RegistrationStatus, TrainingSession
+from ..events.kinds import listed_kinds
+from ..events.models import Attendance, Registration, RegistrationStatus, TrainingSession
 from ..extensions import db
 from ..meetings.models import MeetingEdition
 from .grid import Filters, Grid, cached_grid, people_query
@@ -221,7 +222,7 @@ def sessions_by_month_table(filters: Filters, now: datetime) -> Table:
     for session_id, starts_at, attendance in db.session.execute(
             select(TrainingSession.id, TrainingSession.starts_at, Registration.attendance)
             .join(Registration, Registration.session_id == TrainingSession.id)
-            .where(TrainingSession.kind == SESSION, TrainingSession.cancelled_at.is_(None),
+            .where(TrainingSession.kind.in_(listed_kinds()), TrainingSession.cancelled_at.is_(None),
                    TrainingSession.starts_at >= _month_start(months[0]), TrainingSession.starts_at <= now,
                    Registration.status == RegistrationStatus.CONFIRMED, _registrants(filters))):
         month = _local_month(starts_at)

@@ -15,7 +15,8 @@ from app.core.timeutil import utcnow
 from app.curriculum import services as curriculum
 from app.curriculum.models import CheckAttempt, CourseCompletion, LessonCompletion
 from app.curriculum.sync import sync_courses
-from app.events import services as events
+from app.events.attendance import roster, set_attendance
+from app.events.registrations import register_guest, register_person
 from app.events.models import Attendance, Registration, RegistrationStatus
 from app.extensions import db
 from app.meetings import services as meetings
@@ -51,7 +52,7 @@ def _history(person, course, meeting, past_session, accessibility_need):
     """Progress, an attended past session, a meeting registration with answers, a feed link."""
     edition, diet = meeting
     _complete_course(person, course)
-    events.register_person(past_session, person, "fi")
+    register_person(past_session, person, "fi")
     meetings.register(edition, person, "fi", {"accessibility": accessibility_need, "show-name": True, diet: "veg"})
     calendar.issue_feed_token(person)
 
@@ -70,10 +71,10 @@ def people(app, courses_dir):
     _history(olli, course, meeting, past_session, "Olli tarvitsee tulkkauksen")
     past_session.starts_at = utcnow() - timedelta(days=2)
     past_session.ends_at = past_session.starts_at + timedelta(hours=2)
-    events.set_attendance(past_session, {row.registration.id: Attendance.ATTENDED
-                                         for row in events.roster(past_session)})
+    set_attendance(past_session, {row.registration.id: Attendance.ATTENDED
+                                         for row in roster(past_session)})
     open_session = make_session(open_to_guests=True, starts_at=utcnow() + timedelta(days=10))
-    events.register_guest(open_session, name="Aino V.", email="aino@example.org", organisation="Kirjasto",
+    register_guest(open_session, name="Aino V.", email="aino@example.org", organisation="Kirjasto",
                           area="Esimerkkilä", locale="fi")
     return aino, olli
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from app.calendar.services import issue_feed_token
 from app.core.timeutil import utcnow
-from app.events import services
+from app.events.registrations import register_person
 from app.extensions import db
 from tests.benchmarks.harness import benchmark_app, gunicorn, record, requests_per_second
 from tests.events.conftest import make_session
@@ -28,7 +28,7 @@ def _measure_feed(app, database_url):
         person = make_user("feed@example.org", locale="fi")
         for number in range(50):
             session = make_session(starts_at=utcnow() + timedelta(days=number + 1), capacity=5)
-            services.register_person(session, person, "fi")
+            register_person(session, person, "fi")
         token = issue_feed_token(person, alarm_minutes=60)
     env = {"KAIKU_DATABASE_URL": database_url, "KAIKU_SECRET_KEY": "test-secret"}
     with gunicorn(env) as base_url:
@@ -62,7 +62,7 @@ def _measure_registrations(app, database_url):
 
         with app.app_context():
             for person_id in person_ids:
-                services.register_person(db.session.get(TrainingSession, session_id),
+                register_person(db.session.get(TrainingSession, session_id),
                                          db.session.get(User, person_id), "fi")
                 db.session.remove()
 

@@ -20,7 +20,7 @@ from app.accounts.services import find_user_by_email
 from app.core.timeutil import utcnow
 from app.curriculum import services as curriculum
 from app.curriculum.models import CourseCompletion
-from app.events import services as events
+from app.events.registrations import register_person
 from app.events.models import Attendance, Registration, RegistrationStatus, TrainingSession
 from app.extensions import db
 from app.meetings.models import MeetingEdition
@@ -181,7 +181,7 @@ def test_c5_a_waiting_person_is_promoted_when_someone_cancels(open_page, live_se
         waiting = new_person("Wilma Waiting")
         holder = new_person("Hannu Holder")
         session_id = training_session("Full session C5", capacity=1)
-        events.register_person(db.session.get(TrainingSession, session_id), find_user_by_email(holder), "en")
+        register_person(db.session.get(TrainingSession, session_id), find_user_by_email(holder), "en")
 
     page = open_page()
     sign_in(page, live_server, waiting, PASSWORD, "en")
@@ -322,7 +322,7 @@ def test_t2_a_trainer_marks_attendance_downloads_the_roster_and_messages_everyon
         session_id = training_session("Roster session T2")
         session = db.session.get(TrainingSession, session_id)
         for email in people.values():
-            events.register_person(session, find_user_by_email(email), "en")
+            register_person(session, find_user_by_email(email), "en")
     session_took_place(live_server, session_id)
 
     page = open_page()

@@ -7,7 +7,8 @@ from sqlalchemy import select
 from app.calendar.models import FeedToken
 from app.curriculum import services as curriculum
 from app.curriculum.sync import sync_courses
-from app.events import services
+from app.events.registrations import register_person
+from app.events.services import cancel_session
 from app.extensions import db
 from tests.calendars import all_day, calendar_properties, helsinki, parse_both
 from tests.curriculum.content import write_course
@@ -75,11 +76,11 @@ def test_personal_feed_with_registrations_due_dates_alarms_and_cancellations(cli
     curriculum.assign(course, date(2027, 1, 31), person, person=person)
     confirmed_session, full_session, cancelled_session = (make_session(capacity=1, starts_at=start)
                                                          for start in DST_DAYS[:3])
-    services.register_person(confirmed_session, person, "en")
-    services.register_person(full_session, make_user(), "fi")
-    services.register_person(full_session, person, "en")
-    services.register_person(cancelled_session, person, "en")
-    services.cancel_session(cancelled_session)
+    register_person(confirmed_session, person, "en")
+    register_person(full_session, make_user(), "fi")
+    register_person(full_session, person, "en")
+    register_person(cancelled_session, person, "en")
+    cancel_session(cancelled_session)
 
     auth.sign_in("aino@example.org")
     feed_path = _make_feed(client)

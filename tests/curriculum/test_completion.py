@@ -12,7 +12,8 @@ from app.core.timeutil import utcnow
 from app.curriculum import services
 from app.curriculum.models import CourseCompletion
 from app.curriculum.sync import sync_courses
-from app.events import services as events
+from app.events.attendance import AttendanceRefused, set_attendance
+from app.events.registrations import register_person
 from app.events.models import Attendance
 from app.extensions import db
 from app.reports.grid import Filters, build_grid
@@ -33,7 +34,7 @@ def live_course(app, courses_dir):
 def _held_session(course, *people):
     """A session of the course the people registered for, which has now started."""
     session = make_session(course_id=course.id, starts_at=utcnow() + timedelta(days=1))
-    registrations = [events.register_person(session, person, "fi") for person in people]
+    registrations = [register_person(session, person, "fi") for person in people]
     session.starts_at = utcnow() - timedelta(minutes=5)
     db.session.commit()
     return session, registrations
@@ -84,7 +85,7 @@ def test_attendance_marked_last_completes_the_course(live_course):
     session, [registration] = _held_session(live_course, person)
     assert _completions(person) == []
     with _heard(signals.attendance_marked, signals.course_completed) as heard:
-        events.set_attendance(session, {registration.id: Attendance.ATTENDED})
+        set_attendance(session, {registration.id: Attendance.ATTENDED})
     [completion] = _completions(person)
     assert services.course_progress(person, live_course).status == "completed"
     sent = {name: kwargs for name, _sender, kwargs in heard}
@@ -97,7 +98,7 @@ def test_attendance_in_bulk_completes_everyone_who_had_only_the_session_left(liv
     _finish_lessons_and_check(first, live_course)
     _finish_lessons_and_check(second, live_course)
     session, registrations = _held_session(live_course, first, second, unfinished)
-    events.set_attendance(session, {registration.id: Attendance.ATTENDED for registration in registrations})
+    set_attendance(session, {registration.id: Attendance.ATTENDED for registration in registrations})
     assert (len(_completions(first)), len(_completions(second)), len(_completions(unfinished))) == (1, 1, 0)
 
 
@@ -105,9 +106,9 @@ def test_no_show_after_attended_withdraws_the_completion_and_attending_again_com
     person = make_user()
     _finish_lessons_and_check(person, live_course)
     session, [registration] = _held_session(live_course, person)
-    events.set_attendance(session, {registration.id: Attendance.ATTENDED})
+    set_attendance(session, {registration.id: Attendance.ATTENDED})
     with _heard(signals.completion_withdrawn) as heard:
-        events.set_attendance(session, {registration.id: Attendance.NO_SHOW})
+        set_attendance(session, {registration.id: Attendance.NO_SHOW})
     [withdrawn] = _completions(person)
     assert withdrawn.withdrawn_at is not None and withdrawn.withdrawal_reason == "attendance_removed"
     assert [kwargs["reason"] for _name, _sender, kwargs in heard] == ["attendance_removed"]
@@ -115,7 +116,7 @@ def test_no_show_after_attended_withdraws_the_completion_and_attending_again_com
     assert progress.completion is None and progress.status == "awaiting_live_session"
     assert [row.id for row in progress.history] == [withdrawn.id]
 
-    events.set_attendance(session, {registration.id: Attendance.ATTENDED})
+    set_attendance(session, {registration.id: Attendance.ATTENDED})
     assert [row.withdrawn_at is None for row in _completions(person)] == [False, True]
     assert services.course_progress(person, live_course).status == "completed"
 
@@ -124,9 +125,9 @@ def test_a_withdrawn_completion_counts_as_none_in_the_reports(live_course, clien
     person = make_user()
     _finish_lessons_and_check(person, live_course)
     session, [registration] = _held_session(live_course, person)
-    events.set_attendance(session, {registration.id: Attendance.ATTENDED})
+    set_attendance(session, {registration.id: Attendance.ATTENDED})
     assert build_grid(Filters()).rows[0].cells[0].status == "completed"
-    events.set_attendance(session, {registration.id: None})
+    set_attendance(session, {registration.id: None})
     [row] = build_grid(Filters()).rows
     assert row.cells[0].status == services.course_progress(person, live_course).status == "awaiting_live_session"
 
@@ -140,9 +141,9 @@ def test_a_withdrawn_completion_counts_as_none_in_the_reports(live_course, clien
 def test_attendance_before_the_start_is_refused_and_nothing_changes(live_course):
     person = make_user()
     session = make_session(course_id=live_course.id, starts_at=utcnow() + timedelta(hours=1))
-    registration = events.register_person(session, person, "fi")
-    with pytest.raises(events.AttendanceRefused):
-        events.set_attendance(session, {registration.id: Attendance.ATTENDED})
+    registration = register_person(session, person, "fi")
+    with pytest.raises(AttendanceRefused):
+        set_attendance(session, {registration.id: Attendance.ATTENDED})
     db.session.refresh(registration)
     assert registration.attendance is None
 

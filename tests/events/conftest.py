@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from app.accounts.models import Role
-from app.events import services
+from app.events.services import create_sessions
 from tests.factories import make_user
 
 FUTURE = datetime(2027, 2, 10, 8, 0, tzinfo=timezone.utc)  # 10:00 in Helsinki
@@ -14,7 +14,7 @@ def make_session(capacity=20, starts_at=FUTURE, hours=2, **fields):
                 "description": {"fi": "Kuvaus", "en": "About it"}, "meeting_url": "https://meet.example.org/abc",
                 "joining_instructions": {"fi": "Liity ajoissa.", "en": "Join on time."}, "capacity": capacity,
                 **fields}
-    [session] = services.create_sessions(template, [], [(starts_at, starts_at + timedelta(hours=hours))])
+    [session] = create_sessions(template, [], [(starts_at, starts_at + timedelta(hours=hours))])
     return session
 
 

@@ -3,7 +3,8 @@ from datetime import timedelta
 
 
 from app.core.timeutil import utcnow
-from app.events import services
+from app.events.registrations import register_person
+from app.events.reminders import send_due_reminders
 from app.events.models import ReminderSent
 from app.extensions import db
 from app.outbox.services import deliver_due
@@ -15,7 +16,7 @@ from tests.factories import make_user
 
 def test_a_time_change_sends_an_update_with_a_higher_sequence(client, auth, app, trainer, smtp_server):
     session = make_session()
-    services.register_person(session, make_user("aino@example.org", locale="en"), "en")
+    register_person(session, make_user("aino@example.org", locale="en"), "en")
     deliver_due()
     first_sequence = parse_both(ics_attachment(smtp_server.messages[0])[1])[0]["sequence"]
     auth.sign_in("trainer@example.org")
@@ -32,7 +33,7 @@ def test_a_time_change_sends_an_update_with_a_higher_sequence(client, auth, app,
 
 def test_a_title_change_does_not_email_anyone(client, auth, app, trainer, smtp_server):
     session = make_session()
-    services.register_person(session, make_user("aino@example.org"), "fi")
+    register_person(session, make_user("aino@example.org"), "fi")
     deliver_due()
     auth.sign_in("trainer@example.org")
     client.post(f"/manage/sessions/{session.id}/edit", data={**FORM, "title_fi": "Uusi nimi", "day": "2027-02-10",
@@ -46,8 +47,8 @@ def test_a_title_change_does_not_email_anyone(client, auth, app, trainer, smtp_s
 
 def test_cancelling_a_session_sends_method_cancel_and_keeps_it_in_feeds(client, auth, app, trainer, smtp_server):
     session = make_session(capacity=1, open_to_guests=True)
-    services.register_person(session, make_user("aino@example.org"), "fi")
-    services.register_person(session, make_user("eero@example.org"), "fi")
+    register_person(session, make_user("aino@example.org"), "fi")
+    register_person(session, make_user("eero@example.org"), "fi")
     deliver_due()
     smtp_server.messages.clear()
     auth.sign_in("trainer@example.org")
@@ -64,13 +65,13 @@ def test_cancelling_a_session_sends_method_cancel_and_keeps_it_in_feeds(client, 
 def test_reminders_are_sent_once_per_offset_and_late_registrants_get_only_the_nearest(app, smtp_server):
     now = utcnow()
     session = make_session(starts_at=now + timedelta(hours=30))
-    services.register_person(session, make_user("early@example.org"), "fi")
-    assert services.send_due_reminders(now) == 0
-    assert services.send_due_reminders(now + timedelta(hours=7)) == 1  # 23 h before: the 24 h reminder
-    assert services.send_due_reminders(now + timedelta(hours=7, minutes=5)) == 0
-    services.register_person(session, make_user("late@example.org"), "fi")
-    assert services.send_due_reminders(now + timedelta(hours=29, minutes=30)) == 2  # both: the 1 h reminder
-    assert services.send_due_reminders(now + timedelta(hours=29, minutes=40)) == 0
+    register_person(session, make_user("early@example.org"), "fi")
+    assert send_due_reminders(now) == 0
+    assert send_due_reminders(now + timedelta(hours=7)) == 1  # 23 h before: the 24 h reminder
+    assert send_due_reminders(now + timedelta(hours=7, minutes=5)) == 0
+    register_person(session, make_user("late@example.org"), "fi")
+    assert send_due_reminders(now + timedelta(hours=29, minutes=30)) == 2  # both: the 1 h reminder
+    assert send_due_reminders(now + timedelta(hours=29, minutes=40)) == 0
     deliver_due()
     recipients = sorted(message["To"] for message in smtp_server.messages if "Muistutus" in message["Subject"]
                         or "Reminder" in message["Subject"])
@@ -80,15 +81,15 @@ def test_reminders_are_sent_once_per_offset_and_late_registrants_get_only_the_ne
 
 def test_reminders_command(app, runner):
     session = make_session(starts_at=utcnow() + timedelta(minutes=30))
-    services.register_person(session, make_user("aino@example.org"), "fi")
+    register_person(session, make_user("aino@example.org"), "fi")
     assert "1 reminder(s) queued" in runner.invoke(args=["reminders", "send"]).output
     assert "0 reminder(s) queued" in runner.invoke(args=["reminders", "send"]).output
 
 
 def test_trainer_messages_everyone_registered(client, auth, app, trainer, smtp_server):
     session = make_session(capacity=1)
-    services.register_person(session, make_user("aino@example.org", locale="en"), "en")
-    services.register_person(session, make_user("eero@example.org", locale="en"), "en")
+    register_person(session, make_user("aino@example.org", locale="en"), "en")
+    register_person(session, make_user("eero@example.org", locale="en"), "en")
     deliver_due()
     smtp_server.messages.clear()
     auth.sign_in("trainer@example.org")

@@ -5,7 +5,7 @@ import re
 from datetime import timedelta
 
 from app.core.timeutil import utcnow
-from app.events import services
+from app.events.registrations import register_person
 from app.events.links import join_url
 from app.extensions import db
 from tests.events.conftest import make_session
@@ -18,7 +18,7 @@ def _path(url):
 
 def test_join_link_opens_shortly_before_the_start_and_follows_link_changes(client, app):
     session = make_session(starts_at=utcnow() + timedelta(minutes=10))
-    registration = services.register_person(session, make_user(), "fi")
+    registration = register_person(session, make_user(), "fi")
     link = _path(join_url(registration))
     response = client.get(link)
     assert response.status_code == 302 and response.headers["Location"] == "https://meet.example.org/abc"
@@ -31,8 +31,8 @@ def test_join_link_opens_shortly_before_the_start_and_follows_link_changes(clien
 
 def test_join_link_before_opening_waiting_or_cancelled_gives_a_clear_page(client, app):
     session = make_session(capacity=1, starts_at=utcnow() + timedelta(days=2))
-    confirmed = services.register_person(session, make_user(), "fi")
-    waiting = services.register_person(session, make_user(), "fi")
+    confirmed = register_person(session, make_user(), "fi")
+    waiting = register_person(session, make_user(), "fi")
     client.set_cookie("kaiku_lang", "en")
     early = client.get(_path(join_url(confirmed)))
     assert early.status_code == 403 and "The meeting opens at" in early.get_data(as_text=True)
@@ -51,8 +51,8 @@ def test_attendance_in_bulk_satisfies_the_course_live_session(client, auth, app,
     course = curriculum.find_course("live-course")
     session = make_session(course_id=course.id)
     learner, other = make_user("aino@example.org", name="Aino"), make_user("eero@example.org", name="Eero")
-    first = services.register_person(session, learner, "fi")
-    second = services.register_person(session, other, "fi")
+    first = register_person(session, learner, "fi")
+    second = register_person(session, other, "fi")
     assert curriculum.course_progress(learner, course).live_session_pending
     session.starts_at = utcnow() - timedelta(minutes=10)  # attendance is marked once it has started
     db.session.commit()
@@ -70,8 +70,8 @@ def test_attendance_in_bulk_satisfies_the_course_live_session(client, auth, app,
 
 def test_roster_csv_opens_cleanly_in_excel(client, auth, app, trainer):
     session = make_session(capacity=1, open_to_guests=True)
-    services.register_person(session, make_user("aino@example.org", name="Äijä Öljynen"), "fi")
-    services.register_person(session, make_user("eero@example.org", name="Eero"), "fi")
+    register_person(session, make_user("aino@example.org", name="Äijä Öljynen"), "fi")
+    register_person(session, make_user("eero@example.org", name="Eero"), "fi")
     auth.sign_in("trainer@example.org")
     client.set_cookie("kaiku_lang", "en")
     response = client.get(f"/manage/sessions/{session.id}/roster.csv")
@@ -85,8 +85,8 @@ def test_roster_csv_opens_cleanly_in_excel(client, auth, app, trainer):
 
 def test_roster_page_lists_everyone_with_status(client, auth, app, trainer):
     session = make_session(capacity=1)
-    services.register_person(session, make_user(name="Aino"), "fi")
-    services.register_person(session, make_user(name="Eero"), "fi")
+    register_person(session, make_user(name="Aino"), "fi")
+    register_person(session, make_user(name="Eero"), "fi")
     auth.sign_in("trainer@example.org")
     client.set_cookie("kaiku_lang", "en")
     page = client.get(f"/manage/sessions/{session.id}").get_data(as_text=True)
@@ -95,7 +95,7 @@ def test_roster_page_lists_everyone_with_status(client, auth, app, trainer):
 
 def test_exported_cells_cannot_run_as_formulas(client, auth, app, trainer):
     session = make_session()
-    services.register_person(session, make_user(name="=HYPERLINK(\"http://evil.example\")"), "fi")
+    register_person(session, make_user(name="=HYPERLINK(\"http://evil.example\")"), "fi")
     auth.sign_in("trainer@example.org")
     rows = list(csv.reader(io.StringIO(client.get(f"/manage/sessions/{session.id}/roster.csv").data.decode("utf-8-sig")),
                            delimiter=";"))
@@ -104,10 +104,10 @@ def test_exported_cells_cannot_run_as_formulas(client, auth, app, trainer):
 
 def test_joining_an_annual_meeting_records_attendance_and_announces_it(client, app):
     from app.core.signals import attendance_marked
-    from app.events.models import ANNUAL_MEETING
+    from app.meetings.models import ANNUAL_MEETING
 
     session = make_session(kind=ANNUAL_MEETING, starts_at=utcnow() + timedelta(minutes=10))
-    registration = services.register_person(session, make_user(), "fi")
+    registration = register_person(session, make_user(), "fi")
     heard = []
     receiver = lambda sender, **event: heard.append((sender.id, event["previous"]))  # noqa: E731
     attendance_marked.connect(receiver)

@@ -6,7 +6,9 @@ from sqlalchemy import select
 
 from app.accounts.models import Role
 from app.core.timeutil import utcnow
-from app.events import services
+from app.events.registrations import (accept_offer, cancel_registration, offer_state, register_person, registrations_of,
+                                      waiting_position)
+from app.events.services import CapacityRefused, update_session
 from app.events.models import Registration, RegistrationStatus
 from app.extensions import db
 from app.outbox.services import deliver_due
@@ -44,17 +46,17 @@ def test_one_click_registration_confirms_and_emails_an_invitation(client, auth, 
 def test_the_21st_goes_on_the_waiting_list_and_a_cancellation_promotes_them(app, smtp_server):
     session = make_session(capacity=20)
     people = _people(22)
-    registrations = [services.register_person(session, person, "fi") for person in people]
+    registrations = [register_person(session, person, "fi") for person in people]
     assert [r.status for r in registrations].count(RegistrationStatus.CONFIRMED) == 20
-    assert [services.waiting_position(r) for r in registrations[20:]] == [1, 2]
+    assert [waiting_position(r) for r in registrations[20:]] == [1, 2]
     deliver_due()
     smtp_server.messages.clear()
 
-    services.cancel_registration(registrations[3])
+    cancel_registration(registrations[3])
     db.session.refresh(registrations[20])
     db.session.refresh(registrations[21])
     assert registrations[20].status == RegistrationStatus.CONFIRMED
-    assert services.waiting_position(registrations[21]) == 1
+    assert waiting_position(registrations[21]) == 1
     db.session.refresh(session)
     assert session.confirmed_count == 20
     deliver_due()
@@ -66,7 +68,7 @@ def test_the_21st_goes_on_the_waiting_list_and_a_cancellation_promotes_them(app,
 
 def test_a_capacity_increase_promotes_at_once(client, auth, app, trainer):
     session = make_session(capacity=1)
-    first, second, third = (services.register_person(session, person, "fi") for person in _people(3))
+    first, second, third = (register_person(session, person, "fi") for person in _people(3))
     from tests.events.test_scheduling import FORM
 
     auth.sign_in("trainer@example.org")
@@ -80,8 +82,8 @@ def test_a_capacity_increase_promotes_at_once(client, auth, app, trainer):
 
 def test_no_promotion_close_to_the_start(app):
     session = make_session(capacity=1, starts_at=utcnow() + timedelta(hours=1))
-    first, second = (services.register_person(session, person, "fi") for person in _people(2))
-    services.cancel_registration(first)
+    first, second = (register_person(session, person, "fi") for person in _people(2))
+    cancel_registration(first)
     db.session.refresh(second)
     assert second.status == RegistrationStatus.WAITING
 
@@ -171,7 +173,7 @@ def test_demo_sessions_load_once(app, runner):
     assert "0 live sessions" in runner.invoke(args=["demo", "load"]).output
     from app.accounts.services import find_user_by_email
 
-    assert len(services.registrations_of(find_user_by_email("coordinator@example.org"))) == 3
+    assert len(registrations_of(find_user_by_email("coordinator@example.org"))) == 3
 
 
 def test_a_capacity_below_the_confirmed_count_is_refused_on_the_session_and_edition_forms(client, auth, app):
@@ -184,8 +186,8 @@ def test_a_capacity_below_the_confirmed_count_is_refused_on_the_session_and_edit
                                     "ends_at": FUTURE + timedelta(hours=6), "meeting_url": "https://meet.example.org/m",
                                     "capacity": 3})
     for person in _people(2):
-        services.register_person(session, person, "fi")
-        services.register_person(edition.session, person, "fi")
+        register_person(session, person, "fi")
+        register_person(edition.session, person, "fi")
     make_user("admin@example.org", roles=[Role.ADMIN])
     auth.sign_in("admin@example.org")
     client.set_cookie("kaiku_lang", "en")
@@ -199,22 +201,53 @@ def test_a_capacity_below_the_confirmed_count_is_refused_on_the_session_and_edit
     db.session.expire_all()
     assert session.capacity == 3 and edition.session.capacity == 3
 
-    with pytest.raises(services.CapacityRefused):  # the service itself refuses, whoever calls it
-        services.update_session(session, {"capacity": 1}, [], session.version)
+    with pytest.raises(CapacityRefused):  # the service itself refuses, whoever calls it
+        update_session(session, {"capacity": 1}, [], session.version)
     assert db.session.get(type(session), session.id).capacity == 3
     browser.get("/manage/meetings/2027/edit").form(button="Save").fill(capacity="2").submit()
     db.session.expire_all()
     assert edition.session.capacity == 2
 
 
+def test_an_edition_without_a_seat_limit_has_no_capacity_and_still_refuses_one_below_the_confirmed(client, auth, app):
+    """No limit is no capacity at all (not a large number): everyone gets a seat, the forms show
+    no number, and a limit set later may not drop below those confirmed, on the edition's form too."""
+    from app.meetings.services import create_edition
+    from tests.events.conftest import FUTURE
+    from tests.web import Browser
+
+    edition = create_edition(2027, {"title": {"fi": "Tapaaminen", "en": "Meeting"}, "description": {},
+                                    "starts_at": FUTURE, "ends_at": FUTURE + timedelta(hours=6),
+                                    "meeting_url": "https://meet.example.org/m"})
+    session = edition.session
+    assert session.capacity is None and session.seats_left is None
+    registrations = [register_person(session, person, "fi") for person in _people(3)]
+    assert {registration.status for registration in registrations} == {RegistrationStatus.CONFIRMED}
+    make_user("admin@example.org", roles=[Role.ADMIN])
+    auth.sign_in("admin@example.org")
+    client.set_cookie("kaiku_lang", "en")
+    browser = Browser(client)
+
+    form = browser.get("/manage/meetings/2027/edit").form(button="Save")
+    page = form.fill(capacity="2").submit()
+    assert "3 people are already confirmed" in " ".join(page.errors()) and page.soup.find(id="capacity-error")
+    db.session.expire_all()
+    assert session.capacity is None
+    browser.get("/manage/meetings/2027/edit").form(button="Save").fill(capacity="").submit()
+    db.session.expire_all()
+    assert session.capacity is None
+    roster = browser.get(f"/manage/sessions/{session.id}").soup.get_text(" ", strip=True)
+    assert "Confirmed registrations: 3" in roster and "100000" not in roster
+
+
 def test_while_anyone_waits_a_free_seat_is_not_taken_by_a_newcomer(app):
     """Inside the promotion cutoff the seat is offered to those waiting, so it stays free for them."""
     session = make_session(capacity=1, starts_at=utcnow() + timedelta(hours=1))
     holder, waiting, newcomer = _people(3)
-    first = services.register_person(session, holder, "fi")
-    queued = services.register_person(session, waiting, "fi")
-    services.cancel_registration(first)
-    late = services.register_person(session, newcomer, "fi")
-    assert late.status == RegistrationStatus.WAITING and services.waiting_position(late) == 2
-    assert services.offer_state(queued) == "open" and services.offer_state(late) is None
-    assert services.accept_offer(queued).status == RegistrationStatus.CONFIRMED
+    first = register_person(session, holder, "fi")
+    queued = register_person(session, waiting, "fi")
+    cancel_registration(first)
+    late = register_person(session, newcomer, "fi")
+    assert late.status == RegistrationStatus.WAITING and waiting_position(late) == 2
+    assert offer_state(queued) == "open" and offer_state(late) is None
+    assert accept_offer(queued).status == RegistrationStatus.CONFIRMED

@@ -76,11 +76,11 @@ def test_second_save_of_an_outdated_form_is_refused(client, auth, app, trainer):
 
 
 def test_capacity_cannot_drop_below_confirmed(client, auth, app, trainer):
-    from app.events import services
+    from app.events.registrations import register_person
 
     session = make_session(capacity=3)
     for number in range(2):
-        services.register_person(session, make_user(f"p{number}@example.org"), "fi")
+        register_person(session, make_user(f"p{number}@example.org"), "fi")
     auth.sign_in("trainer@example.org")
     client.set_cookie("kaiku_lang", "en")
     page = client.post(f"/manage/sessions/{session.id}/edit",
@@ -104,12 +104,12 @@ def test_each_session_of_a_series_closes_registration_as_long_before_its_own_sta
 
 
 def test_changing_every_session_of_a_series_leaves_the_past_ones_as_they_happened(client, auth, app, trainer):
-    from app.events import services
+    from app.events.services import create_sessions
 
     now = utcnow().replace(microsecond=0)
     template = {"title": {"fi": "Koulutus"}, "description": {}, "joining_instructions": {},
                 "meeting_url": "https://meet.example.org/abc", "capacity": 20}
-    past, coming, later = services.create_sessions(
+    past, coming, later = create_sessions(
         template, [], [(now + timedelta(weeks=week), now + timedelta(weeks=week, hours=1)) for week in (-1, 1, 2)])
     auth.sign_in("trainer@example.org")
     client.set_cookie("kaiku_lang", "en")
@@ -123,14 +123,15 @@ def test_changing_every_session_of_a_series_leaves_the_past_ones_as_they_happene
 def test_a_session_moved_later_with_a_seat_more_promotes_by_its_new_time(app):
     """More seats go to the waiting list by the session's new start: moved out of the promotion
     cutoff, the first waiting person gets the seat, not an offer."""
-    from app.events import services
+    from app.events.registrations import register_person
+    from app.events.services import update_session
     from app.events.models import RegistrationStatus
 
     soon = utcnow() + timedelta(hours=1)
     session = make_session(capacity=1, starts_at=soon)
-    holder, waiting = (services.register_person(session, make_user(), "en") for _ in range(2))
+    holder, waiting = (register_person(session, make_user(), "en") for _ in range(2))
     later = soon + timedelta(days=7)
-    services.update_session(session, {"starts_at": later, "ends_at": later + timedelta(hours=2), "capacity": 2},
+    update_session(session, {"starts_at": later, "ends_at": later + timedelta(hours=2), "capacity": 2},
                             [], session.version)
     db.session.refresh(waiting)
     assert waiting.status == RegistrationStatus.CONFIRMED and waiting.offered_at is None

@@ -5,7 +5,9 @@ import time
 from collections import Counter
 from datetime import timedelta
 
-from app.events import services as events
+from app.events.registrations import cancel_registration, register_person, registration_of
+
+from app.events.services import cancel_session
 from app.extensions import db
 from app.meetings import services as meetings
 from tests.calendars import parse_both
@@ -48,8 +50,8 @@ def test_k1_calendar_clients_poll_every_feed_and_see_each_change_once(app, brows
     open_session = make_session(starts_at=SOON, open_to_guests=True, course_id=synced_course.id,
                                 title={"fi": "Avoin", "en": "Open training"})
     registered = make_session(starts_at=SOON + timedelta(days=1), title={"fi": "Oma", "en": "My training"})
-    events.register_person(open_session, person, "en")
-    events.register_person(registered, person, "en")
+    register_person(open_session, person, "en")
+    register_person(registered, person, "en")
     edition = _edition(SOON.year + 1)
     edition.session.open_to_guests = True  # a calendar client has no cookie: its page must be public too
     item = meetings.save_item(edition, None, {
@@ -75,7 +77,7 @@ def test_k1_calendar_clients_poll_every_feed_and_see_each_change_once(app, brows
     assert {name: client.poll() for name, client in clients.items()} == dict.fromkeys(clients, 304)
 
     time.sleep(1.1)  # Last-Modified counts whole seconds: the changes come later, as in real life
-    events.cancel_registration(events.registration_of(person, registered))  # only her own registration changes
+    cancel_registration(registration_of(person, registered))  # only her own registration changes
     personal = {name: client for name, client in clients.items() if name.startswith("personal")}
     assert {name: client.poll() for name, client in personal.items()} == dict.fromkeys(personal, 200)
     for name, client in personal.items():
@@ -83,7 +85,7 @@ def test_k1_calendar_clients_poll_every_feed_and_see_each_change_once(app, brows
     assert {name: client.poll() for name, client in personal.items()} == dict.fromkeys(personal, 304)
 
     time.sleep(1.1)
-    events.cancel_session(open_session)
+    cancel_session(open_session)
     meetings.save_item(edition, item, {"starts_at": item.starts_at + timedelta(minutes=30),
                                        "ends_at": item.ends_at + timedelta(minutes=30)})
     assert {name: client.poll() for name, client in clients.items()} == dict.fromkeys(clients, 200)

@@ -9,7 +9,7 @@ from app.accounts.models import User
 from app.calendar.models import FeedToken
 from app.curriculum import services as curriculum
 from app.curriculum.sync import sync_courses
-from app.events import services as events
+from app.events.registrations import register_person
 from app.extensions import db
 from app.meetings import services as meetings
 from tests.calendars import parse_both
@@ -48,7 +48,7 @@ def test_c1_dashboard_shows_assigned_courses_most_urgent_first_registrations_and
     curriculum.assign(overdue, date.today() - timedelta(days=2), admin, person=person)
     curriculum.complete_lesson(person, started.active_lessons[0], "en")
     session = make_session(starts_at=SOON, title={"fi": "Kevään koulutus", "en": "Spring training"})
-    events.register_person(session, person, "en")
+    register_person(session, person, "en")
     db.session.commit()
     _edition(SOON.year + 1)
 
@@ -70,7 +70,7 @@ def _feed_url(page) -> str:
 def test_c6_coordinator_subscribes_replaces_and_revokes_the_personal_feed(browser, new_browser):
     person = make_user("aino@example.org")
     session = make_session(starts_at=SOON, title={"fi": "Koulutus", "en": "Spring training"})
-    events.register_person(session, person, "en")
+    register_person(session, person, "en")
     db.session.commit()
     sign_in(browser, "aino@example.org")
     set_language(browser, "en")

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.accounts.models import Role
 from app.core.timeutil import utcnow
-from app.events import services
+from app.events.registrations import register_person
 from app.events.models import Registration, RegistrationStatus
 from app.extensions import db
 from app.outbox.services import deliver_due
@@ -34,7 +34,7 @@ def _cancel_through_pages(browser, session_id):
 def test_c5_waits_at_a_visible_position_is_promoted_and_cancels(browser, new_browser, smtp_server):
     session = make_session(capacity=1)
     olli = make_user("olli@example.org", name="Olli Osallistuja", locale="en")
-    services.register_person(session, olli, "en")  # the one seat was taken before
+    register_person(session, olli, "en")  # the one seat was taken before
     aino = make_user("aino@example.org", name="Aino Koordinaattori", locale="en")
 
     sign_in(browser, "aino@example.org")
@@ -74,11 +74,11 @@ def test_a3_deactivating_a_person_passes_their_seat_on(browser, smtp_server):
     session = make_session(capacity=1)
     leaving = make_user("leaving@example.org", name="Lauri Lähtijä")
     waiting = make_user("waiting@example.org", name="Veera Vuorossa", locale="en")
-    services.register_person(session, leaving, "fi")
-    services.register_person(session, waiting, "en")
+    register_person(session, leaving, "fi")
+    register_person(session, waiting, "en")
     other = make_session(capacity=1)
-    services.register_person(other, make_user("full@example.org"), "fi")
-    services.register_person(other, leaving, "fi")  # also waiting elsewhere
+    register_person(other, make_user("full@example.org"), "fi")
+    register_person(other, leaving, "fi")  # also waiting elsewhere
     make_user("admin@example.org", name="Aino Admin", roles=[Role.ADMIN])
 
     sign_in(browser, "admin@example.org")
@@ -104,7 +104,7 @@ def test_c5_a_late_seat_is_offered_and_the_first_to_accept_gets_it(browser, new_
     first = make_user("first@example.org", name="Eka Odottaja", locale="en")
     second = make_user("second@example.org", name="Toka Odottaja", locale="en")
     for person in (holder, first, second):
-        services.register_person(session, person, "en")
+        register_person(session, person, "en")
     make_user("late@example.org", name="Myöhäinen", locale="en")
 
     holder_browser = new_browser()

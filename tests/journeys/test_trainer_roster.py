@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.accounts.models import Role
 from app.audit.models import AuditEvent
 from app.core.timeutil import utcnow
-from app.events import services as events
+from app.events.registrations import register_person
 from app.events.models import Registration
 from app.extensions import db
 from app.outbox.services import deliver_due
@@ -27,7 +27,7 @@ def _held_session_with_registrants():
     session = make_session(capacity=2, starts_at=utcnow() + timedelta(days=2), title=TITLE)
     people = [make_user(f"{name.lower()}@example.org", name=name) for name in ("Aino", "Eero", "Olli")]
     for person in people:
-        events.register_person(session, person, "fi")
+        register_person(session, person, "fi")
     session.starts_at, session.ends_at = utcnow() - timedelta(hours=1), utcnow() + timedelta(hours=1)
     db.session.commit()
     return session, people
@@ -95,7 +95,7 @@ def _flashed(page) -> str:
 
 def test_t2_attendance_cannot_be_marked_before_the_session_starts(browser):
     session = make_session(starts_at=utcnow() + timedelta(days=2))
-    registration = events.register_person(session, make_user(name="Aino"), "fi")
+    registration = register_person(session, make_user(name="Aino"), "fi")
     _trainer(browser)
     roster = browser.get(f"/manage/sessions/{session.id}")
     page = roster.form(button="Save attendance").fill(**{f"attendance-{registration.id}": "attended"}).submit()

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 from werkzeug.datastructures import FileStorage
 
-from app.events import services as events
+from app.events.registrations import confirm_guest
 from app.meetings import services
 from app.meetings.models import QuestionForm
 
@@ -51,7 +51,7 @@ def make_meeting(year=2027, starts_at=DAY, **fields):
 def register_guest(edition, name, email, organisation="", area="", answers=None, confirm=True):
     registration = services.register_guest(edition, {"name": name, "email": email, "organisation": organisation,
                                                      "area": area}, "fi", answers or {})
-    return events.confirm_guest(registration) if confirm else registration
+    return confirm_guest(registration) if confirm else registration
 
 
 def add_file_material(edition, title="Diat", item=None, content=b"%PDF-1.4 slides", file_name="slides.pdf"):

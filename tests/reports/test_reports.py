@@ -13,7 +13,8 @@ from sqlalchemy import event, func, select
 
 from app.accounts.models import Role, Sector
 from app.audit.models import AuditEvent
-from app.events import services as events
+from app.events.attendance import set_attendance
+from app.events.registrations import register_person
 from app.events.models import Attendance
 from app.extensions import db
 from tests.events.conftest import make_session
@@ -189,11 +190,11 @@ def test_area_summary_counts_people_and_completion_rates(population, client, aut
 def held_session(days_ago: int, marks: dict) -> None:
     """A session that took place `days_ago` with these people registered and marked."""
     session = make_session(starts_at=datetime.now(timezone.utc) + timedelta(days=5))
-    registrations = {events.register_person(session, person, "fi").id: mark for person, mark in marks.items()}
+    registrations = {register_person(session, person, "fi").id: mark for person, mark in marks.items()}
     session.starts_at = datetime.now(timezone.utc) - timedelta(days=days_ago)
     session.ends_at = session.starts_at + timedelta(hours=2)
     db.session.commit()
-    events.set_attendance(session, registrations)
+    set_attendance(session, registrations)
 
 
 def test_national_summary_counts_completions_sessions_and_meeting(population, client, auth):

@@ -7,7 +7,8 @@ import time
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.events import services
+from app.events.registrations import cancel_registration, register_person, waiting_position
+from app.events.services import CapacityRefused, update_session
 from app.events.models import Registration, RegistrationStatus, TrainingSession
 from app.extensions import db
 from app.outbox.models import OutboxMessage
@@ -27,7 +28,7 @@ def test_100_concurrent_registrations_for_20_seats(app):
 
     def register(person_id):
         person = db.session.get(User, person_id)
-        registration = services.register_person(db.session.get(TrainingSession, session_id), person, "en")
+        registration = register_person(db.session.get(TrainingSession, session_id), person, "en")
         results[person_id] = (registration.id, registration.status)
 
     errors = _run_together(app, [lambda person_id=person_id: register(person_id) for person_id in people])
@@ -41,13 +42,13 @@ def test_100_concurrent_registrations_for_20_seats(app):
     assert len(confirmed) == SEATS and len(waiting) == PEOPLE - SEATS
     assert db.session.get(TrainingSession, session_id).confirmed_count == SEATS
     # the waiting list is in arrival order: positions follow the order the rows were stored in
-    assert [services.waiting_position(row) for row in waiting] == list(range(1, PEOPLE - SEATS + 1))
+    assert [waiting_position(row) for row in waiting] == list(range(1, PEOPLE - SEATS + 1))
     # each person got back exactly what the database holds
     assert {person: status for person, (_, status) in results.items()} == {row.user_id: row.status for row in rows}
     # the position each email quoted is the one that was committed
     quoted = {message.recipient: int(re.search(r"in position (\d+)", message.body_text).group(1))
               for message in db.session.scalars(select(OutboxMessage)) if "waiting list" in message.subject.lower()}
-    assert quoted == {row.user.email: services.waiting_position(row) for row in waiting}
+    assert quoted == {row.user.email: waiting_position(row) for row in waiting}
 
 
 def _run_together(app, tasks) -> list[str]:
@@ -74,26 +75,26 @@ def _run_together(app, tasks) -> list[str]:
 
 
 def _registering(session_id, person_id):
-    return lambda: services.register_person(db.session.get(TrainingSession, session_id),
+    return lambda: register_person(db.session.get(TrainingSession, session_id),
                                             db.session.get(User, person_id), "en")
 
 
 def _cancelling(registration_id):
-    return lambda: services.cancel_registration(db.session.get(Registration, registration_id))
+    return lambda: cancel_registration(db.session.get(Registration, registration_id))
 
 
 def _waiting_in_order(session_id) -> list[int]:
     db.session.expire_all()
     rows = db.session.scalars(select(Registration).where(
         Registration.session_id == session_id, Registration.status == RegistrationStatus.WAITING)).all()
-    return [row.user_id for row in sorted(rows, key=services.waiting_position)]
+    return [row.user_id for row in sorted(rows, key=waiting_position)]
 
 
 def test_cancellations_racing_new_registrations_never_let_a_newcomer_jump_the_queue(app):
     seats, freed = 10, 5
     session = make_session(capacity=seats)
-    holders = [services.register_person(session, make_person(f"holder{n}@example.org"), "en") for n in range(seats)]
-    queue = [services.register_person(session, make_person(f"queue{n}@example.org"), "en") for n in range(seats)]
+    holders = [register_person(session, make_person(f"holder{n}@example.org"), "en") for n in range(seats)]
+    queue = [register_person(session, make_person(f"queue{n}@example.org"), "en") for n in range(seats)]
     newcomers = [make_person(f"new{n}@example.org").id for n in range(30)]
     session_id, holder_ids = session.id, [registration.id for registration in holders]
     queue_people = [registration.user_id for registration in queue]
@@ -115,7 +116,7 @@ def test_cancellations_racing_new_registrations_never_let_a_newcomer_jump_the_qu
 def test_a_capacity_lowered_during_registrations_never_leaves_more_confirmed_than_seats(app):
     session = make_session(capacity=40)
     for n in range(14):
-        services.register_person(session, make_person(f"early{n}@example.org"), "en")
+        register_person(session, make_person(f"early{n}@example.org"), "en")
     people = [make_person(f"rush{n}@example.org").id for n in range(30)]
     session_id, outcome = session.id, []
     db.session.remove()
@@ -124,9 +125,9 @@ def test_a_capacity_lowered_during_registrations_never_leaves_more_confirmed_tha
         time.sleep(0.02)  # land in the middle of the rush
         target = db.session.get(TrainingSession, session_id)
         try:
-            services.update_session(target, {"capacity": 15}, [], target.version)
+            update_session(target, {"capacity": 15}, [], target.version)
             outcome.append("lowered")
-        except services.CapacityRefused:
+        except CapacityRefused:
             outcome.append("refused")
 
     errors = _run_together(app, [lower_capacity] + [_registering(session_id, person_id) for person_id in people])

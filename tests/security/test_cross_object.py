@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 
 from app.accounts.models import Role
-from app.events import services as events
+from app.events.registrations import register_person, registration_of
 from app.events.models import Registration, RegistrationStatus
 from app.extensions import db
 from app.meetings.models import Material
@@ -65,13 +65,13 @@ def test_cancelling_ones_own_registration_leaves_everyone_elses(client, courses_
     world = build_world(courses_dir)
     session, coordinator = world.others["session"], world.people["coordinator"]
     colleague = make_person("colleague@example.org", name="Colleague", area=world.others["home"])
-    theirs = events.register_person(session, colleague, "en")
+    theirs = register_person(session, colleague, "en")
 
     act_as(client, coordinator)
     assert client.post(f"/sessions/{session.id}/cancel-registration").status_code == 302
 
     db.session.expire_all()
-    assert events.registration_of(coordinator, session) is None
+    assert registration_of(coordinator, session) is None
     assert db.session.get(Registration, theirs.id).status == RegistrationStatus.CONFIRMED
 
 

@@ -11,7 +11,8 @@ from app.accounts.models import Role
 from app.core.timeutil import utcnow
 from app.curriculum import services as curriculum
 from app.curriculum.sync import sync_courses
-from app.events import services as events
+from app.events.registrations import register_person
+from app.events.services import message_registrants
 from app.extensions import db
 from app.outbox.models import OutboxMessage
 from app.outbox.services import deliver_due
@@ -58,10 +59,10 @@ def trainer_history(app, client, auth, courses_dir, smtp_server):
     accounts.invite("uusi@example.org", "Uusi Ihminen", [Role.COORDINATOR], None, None, "fi", invited_by=tiina)
     session = make_session(starts_at=utcnow() + timedelta(days=5))
     session.trainers = [tiina]
-    events.register_person(session, accounts.find_user_by_email("olli@example.org"), "fi")
-    events.message_registrants(session, "Tervetuloa", "Nähdään pian.", sender=tiina)
+    register_person(session, accounts.find_user_by_email("olli@example.org"), "fi")
+    message_registrants(session, "Tervetuloa", "Nähdään pian.", sender=tiina)
     deliver_due()
-    events.message_registrants(session, "Muistutus", "Muistakaa kamera.", sender=tiina)  # still queued
+    message_registrants(session, "Muistutus", "Muistakaa kamera.", sender=tiina)  # still queued
     return admin, tiina
 
 

@@ -11,7 +11,7 @@ from app.accounts.models import Role
 from app.core.timeutil import utcnow
 from app.curriculum import services as curriculum
 from app.curriculum.sync import sync_courses
-from app.events import services as events
+from app.events.registrations import register_person
 from app.meetings import services as meetings
 from tests.calendars import parse_both
 from tests.curriculum.content import write_course
@@ -97,7 +97,7 @@ def test_a_personal_feed_holds_only_sessions_whose_pages_its_holder_may_open(cli
     _course, sessions = course_sessions
     person = make_user("holder@example.org")
     for session in sessions[:2]:
-        events.register_person(session, person, "fi")
+        register_person(session, person, "fi")
     _look_as(client, auth, "holder@example.org")
     page = client.post("/calendar/", data={"action": "create"}).get_data(as_text=True)
     feed_path = re.search(r'value="http://127\.0\.0\.1:5000(/calendar/feed/[^"]+)"', page).group(1)

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEvent
 from app.core.timeutil import utcnow
-from app.events import services as events
+from app.events.attendance import roster, set_attendance
+from app.events.registrations import confirm_guest, register_guest
 from app.events.models import Attendance, Registration, RegistrationStatus
 from app.extensions import db
 from app.meetings import services as meetings
@@ -32,12 +33,12 @@ def _guest_history():
     email, name, organisation, need = GUEST
     guest = {"name": name, "email": email, "organisation": organisation, "area": "Gästområdet"}
     for session in (past, upcoming):
-        events.confirm_guest(events.register_guest(session, **guest, locale="sv"))
-    events.confirm_guest(meetings.register_guest(edition, guest, "sv", {"accessibility": need}))
-    events.confirm_guest(events.register_guest(upcoming, name="Other Guest", email="other@example.org",
+        confirm_guest(register_guest(session, **guest, locale="sv"))
+    confirm_guest(meetings.register_guest(edition, guest, "sv", {"accessibility": need}))
+    confirm_guest(register_guest(upcoming, name="Other Guest", email="other@example.org",
                                                organisation="", area="", locale="fi"))
     past.starts_at, past.ends_at = utcnow() - timedelta(days=2), utcnow() - timedelta(days=2) + timedelta(hours=2)
-    events.set_attendance(past, {row.registration.id: Attendance.ATTENDED for row in events.roster(past)})
+    set_attendance(past, {row.registration.id: Attendance.ATTENDED for row in roster(past)})
     return past, upcoming
 
 

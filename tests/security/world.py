@@ -11,7 +11,7 @@ from app.calendar.services import issue_feed_token
 from app.curriculum import services as curriculum
 from app.curriculum.models import CourseAssignment
 from app.curriculum.sync import sync_courses
-from app.events import services as events
+from app.events import registrations as events
 from app.events.links import guest_confirmation_token, registration_link_token
 from app.extensions import db
 from app.meetings import services as meetings
