@@ -25,7 +25,8 @@ import app as app_package
 from app.accounts.models import Role
 from app.core.timeutil import utcnow
 from app.curriculum.sync import sync_courses
-from app.events.registrations import confirm_guest, register_guest, register_person
+from app.events import registrations
+from app.events.registrations import confirm_guest, register_person
 from app.events.links import manage_url
 from app.meetings import services as meetings
 from app.extensions import db
@@ -99,8 +100,8 @@ def _world(app, courses_dir):
     assert not sync_courses(courses_dir).errors
     session = make_session(open_to_guests=True, starts_at=utcnow() + timedelta(days=30))
     register_person(session, people["coordinator"], "fi")
-    guest = register_guest(session, name="Vieras", email="vieras@example.org", organisation="", area="",
-                                  locale="fi")
+    guest = registrations.register_guest(session, name="Vieras", email="vieras@example.org", organisation="",
+                                         area="", locale="fi")
     confirm_guest(guest)
     edition, _items, questions = make_meeting(year=utcnow().year + 1, starts_at=utcnow() + timedelta(days=60))
     meetings.register(edition, people["coordinator"], "fi", {questions["diet"]: "o0"})

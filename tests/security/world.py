@@ -11,7 +11,8 @@ from app.calendar.services import issue_feed_token
 from app.curriculum import services as curriculum
 from app.curriculum.models import CourseAssignment
 from app.curriculum.sync import sync_courses
-from app.events import registrations as events
+from app.events import registrations
+from app.events.registrations import confirm_guest, register_person
 from app.events.links import guest_confirmation_token, registration_link_token
 from app.extensions import db
 from app.meetings import services as meetings
@@ -67,11 +68,11 @@ def build_world(courses_dir) -> World:
     curriculum.assign_to_all(course, date(2027, 6, 1), people["admin"], [{"role": Role.COORDINATOR}])
 
     session = make_session(open_to_guests=True)
-    events.register_person(session, coordinator, "en")
-    guest = events.confirm_guest(events.register_guest(session, name="Guest", email="guest@example.org",
+    register_person(session, coordinator, "en")
+    guest = confirm_guest(registrations.register_guest(session, name="Guest", email="guest@example.org",
                                                        organisation="", area="", locale="en"))
-    unconfirmed = events.register_guest(session, name="Late Guest", email="late@example.org", organisation="",
-                                        area="", locale="en")
+    unconfirmed = registrations.register_guest(session, name="Late Guest", email="late@example.org",
+                                               organisation="", area="", locale="en")
     edition, items, keys = make_meeting(year=2027)
     meeting_guest = register_guest(edition, "Meeting Guest", "meeting-guest@example.org",
                                    answers={keys["diet"]: "o0"})
