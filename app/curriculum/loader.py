@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..core.markdown import render_markdown
+from .check_kinds import CHECK_KINDS
 
 LOCALES = ("fi", "sv", "en")
 ROLES = ("coordinator", "trainer", "admin")
@@ -342,8 +343,9 @@ def _check_question(checker: _FileChecker, raw, number: int, seen: set) -> dict 
         checker.error(f"duplicate question key '{key}'", near=key)
     seen.add(key)
     kind = raw.get("kind")
-    if kind not in ("single", "multiple"):
-        checker.error(f"{where}: 'kind' must be \"single\" or \"multiple\"", near=key)
+    behaviour = CHECK_KINDS.get(kind) if isinstance(kind, str) else None
+    if behaviour is None:
+        checker.error(f"{where}: 'kind' must be " + " or ".join(f'"{name}"' for name in CHECK_KINDS), near=key)
     text = checker.localized(raw.get("text"), "text", where)
     explanation = checker.localized(raw.get("explanation"), "explanation", where)
     raw_options = raw.get("options")
@@ -365,10 +367,9 @@ def _check_question(checker: _FileChecker, raw, number: int, seen: set) -> dict 
         options.append({"key": option["key"], "text": checker.localized(option.get("text"), "text", f"{where}, option {option['key']}"),
                         "correct": correct is True})
     right = sum(option["correct"] for option in options)
-    if kind == "single" and right != 1:
-        checker.error(f"{where}: a single-choice question needs exactly one correct option (has {right})", near=key)
-    if kind == "multiple" and right < 1:
-        checker.error(f"{where}: a multiple-choice question needs at least one correct option", near=key)
+    problem = behaviour.correct_options_problem(right) if behaviour else None
+    if problem:
+        checker.error(f"{where}: {problem}", near=key)
     return {"key": key, "kind": kind, "text": text, "explanation": explanation, "options": options}
 
 

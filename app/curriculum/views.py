@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from ..accounts.models import Role
 from . import services
+from .check_kinds import CHECK_KINDS
 from .models import WithdrawalReason, in_locale
 
 blueprint = Blueprint("curriculum", __name__, url_prefix="/courses")
@@ -110,7 +111,7 @@ def knowledge_check(key, module_key):
         except services.UnansweredQuestions as error:
             unanswered = error.keys
     return render_template(
-        "curriculum/check.html", course=course, module=module, check=check, result=result,
+        "curriculum/check.html", course=course, module=module, check=check, result=result, check_kinds=CHECK_KINDS,
         unanswered=unanswered, chosen=chosen, attempts=services.attempts_for(current_user, check),
         progress=services.course_progress(current_user, course),
     )
