@@ -14,10 +14,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..core.enums import LabelledEnum
 from ..core.timeutil import UTCDateTime, utcnow
 from ..curriculum.models import in_locale
-from ..extensions import db
+from ..extensions import Model, db
 
 
-class MeetingEdition(db.Model):
+class MeetingEdition(Model):
     __tablename__ = "meeting_edition"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,7 +44,7 @@ class ItemKind(LabelledEnum):
     BREAK = "break", _l("Break")
 
 
-class ProgrammeItem(db.Model):
+class ProgrammeItem(Model):
     __tablename__ = "programme_item"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,7 +83,7 @@ class QuestionForm(LabelledEnum):
     FEEDBACK = "feedback", _l("Feedback form")
 
 
-class MeetingQuestion(db.Model):
+class MeetingQuestion(Model):
     """A question an organiser adds to the registration or feedback form of an edition."""
 
     __tablename__ = "meeting_question"
@@ -108,7 +108,7 @@ class MeetingQuestion(db.Model):
         return in_locale(self.label, locale)
 
 
-class MeetingAnswer(db.Model):
+class MeetingAnswer(Model):
     __tablename__ = "meeting_answer"
     __table_args__ = (UniqueConstraint("question_id", "registration_id"),)
 
@@ -128,7 +128,7 @@ agenda_pick = Table(
 )
 
 
-class Material(db.Model):
+class Material(Model):
     __tablename__ = "meeting_material"
 
     id: Mapped[int] = mapped_column(primary_key=True)

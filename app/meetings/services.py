@@ -152,7 +152,7 @@ def save_item(edition: MeetingEdition, item: ProgrammeItem | None, fields: dict,
 
 def agendas_with(item: ProgrammeItem) -> int:
     """How many registrants have the item in their personal agenda."""
-    return db.session.scalar(select(func.count()).select_from(agenda_pick).where(agenda_pick.c.item_id == item.id))
+    return db.session.scalar(select(func.count()).select_from(agenda_pick).where(agenda_pick.c.item_id == item.id)) or 0
 
 
 def delete_item(item: ProgrammeItem, actor: User | None = None) -> None:
