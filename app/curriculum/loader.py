@@ -13,6 +13,7 @@ from typing import Callable
 
 from ..core.i18n import SUPPORTED_LOCALES
 from ..core.markdown import render_markdown
+from .check_kinds import CHECK_KINDS
 
 ROLES = ("coordinator", "trainer", "admin")
 KEY_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -185,19 +186,20 @@ class _FileChecker:
         return value
 
 
-def _read_toml(tree: ContentTree, root: Path, path: Path) -> tuple[dict | None, _FileChecker | None]:
+def _read_toml(tree: ContentTree, root: Path, path: Path) -> tuple[dict, _FileChecker] | None:
+    """The file's data and a checker for it; None (with the problem recorded) if it cannot be read."""
     try:
         text = path.read_text("utf-8")
     except UnicodeDecodeError as error:
         tree.errors.append(Problem(str(path.relative_to(root.parent)), None, f"not UTF-8 text ({error.reason})"))
-        return None, None
+        return None
     checker = _FileChecker(tree, root, path, text)
     try:
         return tomllib.loads(text), checker
     except tomllib.TOMLDecodeError as error:
         match = re.search(r"line (\d+)", str(error))
         checker.error(f"invalid TOML: {error}", line=int(match.group(1)) if match else None)
-        return None, checker
+        return None
 
 
 def load_tree(root: Path, on_course: Callable[[str], None] | None = None,
@@ -233,9 +235,10 @@ def _load_course(tree: ContentTree, root: Path, folder: Path) -> CourseSpec | No
     if not course_file.is_file():
         tree.errors.append(Problem(str(folder.relative_to(root.parent)), None, "course.toml is missing"))
         return None
-    data, checker = _read_toml(tree, root, course_file)
-    if data is None:
+    read = _read_toml(tree, root, course_file)
+    if read is None:
         return None
+    data, checker = read
     checker.unknown_fields(data, COURSE_FIELDS, "course.toml")
     audience = data.get("audience", ["coordinator"])
     if not isinstance(audience, list) or not audience or any(role not in ROLES for role in audience):
@@ -263,7 +266,9 @@ def _load_modules(tree, root, folder, checker, raw_modules, lessons) -> list[Mod
     if not isinstance(raw_modules, list) or not raw_modules:
         checker.error("'modules' is missing: list the course's modules as [[modules]] tables", near="modules")
         return []
-    modules, seen_modules, placed = [], set(), {}
+    modules: list[ModuleSpec] = []
+    seen_modules: set[str] = set()
+    placed: dict[str, str] = {}
     for position, raw in enumerate(raw_modules):
         key = raw.get("key") if isinstance(raw, dict) else None
         where = f"module {key or position + 1}"
@@ -309,9 +314,10 @@ def _load_check(tree, root, folder, course_checker, name, where) -> CheckSpec | 
         course_checker.error(f"{where}: knowledge check file checks/{name}.toml does not exist",
                              near=f'check = "{name}"' if isinstance(name, str) else "check")
         return None
-    data, checker = _read_toml(tree, root, path)
-    if data is None:
+    read = _read_toml(tree, root, path)
+    if read is None:
         return None
+    data, checker = read
     checker.unknown_fields(data, CHECK_FIELDS, "the knowledge check")
     if "pass_mark" not in data:
         checker.error("'pass_mark' is missing (percent of questions that must be right)")
@@ -320,7 +326,8 @@ def _load_check(tree, root, folder, course_checker, name, where) -> CheckSpec | 
     if not isinstance(raw_questions, list) or not raw_questions:
         checker.error("'questions' is missing: add [[questions]] tables", near="questions")
         return None
-    questions, seen = [], set()
+    questions: list[dict] = []
+    seen: set[str] = set()
     for number, raw in enumerate(raw_questions, 1):
         question = _check_question(checker, raw, number, seen)
         if question:
@@ -342,8 +349,9 @@ def _check_question(checker: _FileChecker, raw, number: int, seen: set) -> dict 
         checker.error(f"duplicate question key '{key}'", near=key)
     seen.add(key)
     kind = raw.get("kind")
-    if kind not in ("single", "multiple"):
-        checker.error(f"{where}: 'kind' must be \"single\" or \"multiple\"", near=key)
+    behaviour = CHECK_KINDS.get(kind) if isinstance(kind, str) else None
+    if behaviour is None:
+        checker.error(f"{where}: 'kind' must be " + " or ".join(f'"{name}"' for name in CHECK_KINDS), near=key)
     text = checker.localized(raw.get("text"), "text", where)
     explanation = checker.localized(raw.get("explanation"), "explanation", where)
     raw_options = raw.get("options")
@@ -365,10 +373,9 @@ def _check_question(checker: _FileChecker, raw, number: int, seen: set) -> dict 
         options.append({"key": option["key"], "text": checker.localized(option.get("text"), "text", f"{where}, option {option['key']}"),
                         "correct": correct is True})
     right = sum(option["correct"] for option in options)
-    if kind == "single" and right != 1:
-        checker.error(f"{where}: a single-choice question needs exactly one correct option (has {right})", near=key)
-    if kind == "multiple" and right < 1:
-        checker.error(f"{where}: a multiple-choice question needs at least one correct option", near=key)
+    problem = behaviour.correct_options_problem(right) if behaviour else None
+    if problem:
+        checker.error(f"{where}: {problem}", near=key)
     return {"key": key, "kind": kind, "text": text, "explanation": explanation, "options": options}
 
 
@@ -427,17 +434,17 @@ def _load_lesson_text(tree, root, path: Path, locale: str, lesson_keys: set[str]
     if "---" in fields:
         checker.error("the front matter starts with --- but has no closing --- line", line=1)
         return None
-    for name, (_value, line) in fields.items():
+    for name, (_value, field_line) in fields.items():
         if name not in FRONT_MATTER_FIELDS:
-            checker.error(f"unknown front matter field '{name}' (allowed: title, minutes)", line=line)
+            checker.error(f"unknown front matter field '{name}' (allowed: title, minutes)", line=field_line)
     title = fields.get("title", ("", 0))[0]
     minutes = None
     if "minutes" in fields:
-        value, line = fields["minutes"]
+        value, minutes_line = fields["minutes"]
         if value.isdigit():
             minutes = int(value)
         else:
-            checker.error("'minutes' must be a whole number", line=line)
+            checker.error("'minutes' must be a whole number", line=minutes_line)
     body_lines = body.splitlines()
     in_code = False
     for offset, line in enumerate(body_lines):

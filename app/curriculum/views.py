@@ -9,6 +9,7 @@ from ..accounts.models import Role
 from ..core.i18n import SUPPORTED_LOCALES
 from ..meetings.services import current_edition
 from . import services
+from .check_kinds import CHECK_KINDS
 
 # Without a URL prefix: the home page is the site's front page; everything else is under COURSES.
 blueprint = Blueprint("curriculum", __name__)
@@ -123,7 +124,7 @@ def knowledge_check(key, module_key):
         except services.UnansweredQuestions as error:
             unanswered = error.keys
     return render_template(
-        "curriculum/check.html", course=course, module=module, check=check, result=result,
+        "curriculum/check.html", course=course, module=module, check=check, result=result, check_kinds=CHECK_KINDS,
         unanswered=unanswered, chosen=chosen, attempts=services.attempts_for(current_user, check),
         progress=services.course_progress(current_user, course),
     )

@@ -46,12 +46,13 @@ def create():
     if request.method == "GET":
         form.audience_roles.data = ["coordinator"]
     if form.validate_on_submit():
-        if services.find_edition(form.year.data):
-            form.year.errors.append(_("An edition for this year already exists."))
-        else:
-            fields = form.session_fields()
-            fields["starts_at"], fields["ends_at"] = form.times_utc[0]
+        fields = form.session_fields()
+        fields["starts_at"], fields["ends_at"] = form.times_utc[0]
+        try:
             edition = services.create_edition(form.year.data, fields, actor=current_user)
+        except services.EditionExists as exists:
+            form.year.errors.append(str(exists))
+        else:
             flash(_("The edition is created with the default questions. Add the programme next."), "success")
             return redirect(url_for("meetings_manage.programme", year=edition.year))
     return render_template("meetings/manage/edition_form.html", form=form, edition=None)
@@ -97,9 +98,6 @@ def _item_times(form: ItemForm):
     except AmbiguousLocalTime:
         form.start_time.errors.append(_("This time occurs twice on that day as the clocks go back: choose another time."))
         return None
-    if ends_at <= starts_at:
-        form.end_time.errors.append(_("The item must end after it starts."))
-        return None
     return starts_at, ends_at
 
 
@@ -124,9 +122,13 @@ def programme(year, item_id):
             "kind": form.kind.data, "track": form.track.data or None, "speakers": form.speakers.data or None,
             "starts_at": times[0], "ends_at": times[1],
         }
-        services.save_item(edition, item, fields, actor=current_user)
-        flash(_("Programme saved."), "success")
-        return redirect(url_for("meetings_manage.programme", year=year))
+        try:
+            services.save_item(edition, item, fields, actor=current_user)
+        except services.ItemTimesRefused as refused:
+            form.end_time.errors.append(str(refused))
+        else:
+            flash(_("Programme saved."), "success")
+            return redirect(url_for("meetings_manage.programme", year=year))
     return render_template("meetings/manage/programme.html", edition=edition, form=form, item=item,
                            days=services.programme_by_day(edition, ZoneInfo(zone)))
 
@@ -268,17 +270,16 @@ def after(year):
     recording = RecordingForm(obj=edition, prefix="recording")
     action = request.form.get("action")
     if action == "material" and material.validate_on_submit():
-        if not material.url.data and not material.file.data:
-            material.url.errors.append(_("Give a link or choose a file."))
+        try:
+            services.add_material(edition, material.title.data, material.item_id.data, material.url.data,
+                                  material.file.data, actor=current_user)
+        except services.MaterialIncomplete as incomplete:
+            material.url.errors.append(str(incomplete))
+        except services.UploadRefused as refused:
+            material.file.errors.append(str(refused))
         else:
-            try:
-                services.add_material(edition, material.title.data, material.item_id.data, material.url.data,
-                                      material.file.data, actor=current_user)
-            except services.UploadRefused as refused:
-                material.file.errors.append(str(refused))
-            else:
-                flash(_("Material added."), "success")
-                return redirect(url_for("meetings_manage.after", year=year))
+            flash(_("Material added."), "success")
+            return redirect(url_for("meetings_manage.after", year=year))
     elif action == "recording" and recording.validate_on_submit():
         services.save_recording(edition, recording.recording_url.data, recording.feedback_open.data,
                                 actor=current_user)

@@ -14,12 +14,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..core.enums import LabelledEnum
 from ..core.i18n import in_locale
 from ..core.timeutil import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model, db
 
 ANNUAL_MEETING = "annual_meeting"  # the kind of an edition's TrainingSession (app.meetings.kinds)
 
 
-class MeetingEdition(db.Model):
+class MeetingEdition(Model):
     __tablename__ = "meeting_edition"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,7 +46,7 @@ class ItemKind(LabelledEnum):
     BREAK = "break", _l("Break")
 
 
-class ProgrammeItem(db.Model):
+class ProgrammeItem(Model):
     __tablename__ = "programme_item"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,7 +85,7 @@ class QuestionForm(LabelledEnum):
     FEEDBACK = "feedback", _l("Feedback form")
 
 
-class MeetingQuestion(db.Model):
+class MeetingQuestion(Model):
     """A question an organiser adds to the registration or feedback form of an edition."""
 
     __tablename__ = "meeting_question"
@@ -110,7 +110,7 @@ class MeetingQuestion(db.Model):
         return in_locale(self.label, locale)
 
 
-class MeetingAnswer(db.Model):
+class MeetingAnswer(Model):
     __tablename__ = "meeting_answer"
     __table_args__ = (UniqueConstraint("question_id", "registration_id"),)
 
@@ -130,7 +130,7 @@ agenda_pick = Table(
 )
 
 
-class Material(db.Model):
+class Material(Model):
     __tablename__ = "meeting_material"
 
     id: Mapped[int] = mapped_column(primary_key=True)

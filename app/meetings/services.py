@@ -9,7 +9,9 @@ import unicodedata
 import uuid
 from collections import Counter
 from dataclasses import dataclass
+from datetime import tzinfo
 from pathlib import Path, PurePath
+from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -17,7 +19,7 @@ from sqlalchemy import func, select
 
 from ..accounts.models import Sector, User
 from ..core.collation import finnish_key
-from ..core.i18n import SUPPORTED_LOCALES, in_locale
+from ..core.i18n import SUPPORTED_LOCALES
 from ..core.signals import staff_action_done
 from ..core.timeutil import utcnow
 from ..events import registrations as registering
@@ -29,6 +31,7 @@ from ..events.services import MESSAGED, new_session
 from ..extensions import db
 from .models import (ANNUAL_MEETING, Material, MeetingAnswer, MeetingEdition, MeetingQuestion, ProgrammeItem,
                      QuestionForm, QuestionKind, agenda_pick)
+from .questions import FREE_TEXT_KINDS, KINDS, kind_of
 
 ANSWERING = (RegistrationStatus.UNCONFIRMED, RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING)
 
@@ -51,6 +54,26 @@ class AnswerProblems(ValueError):
     def __init__(self, problems: dict[str, str]):
         super().__init__(", ".join(problems))
         self.problems = problems
+
+
+class EditionExists(ValueError):
+    """There is an edition for that year already."""
+
+
+class AnswersClosed(ValueError):
+    """Registration has closed, so the registration answers can no longer change."""
+
+
+class FeedbackClosed(ValueError):
+    """The feedback form is closed, or the registration is not a participant's of this edition."""
+
+
+class ItemTimesRefused(ValueError):
+    """A programme item must end after it starts."""
+
+
+class MaterialIncomplete(ValueError):
+    """A material needs a link or a file."""
 
 
 # --- editions -----------------------------------------------------------------------------------
@@ -81,7 +104,10 @@ def current_edition() -> MeetingEdition | None:
 
 
 def create_edition(year: int, session_fields: dict, actor: User | None = None) -> MeetingEdition:
-    """A new edition with its registration (coordinators by default) and default questions."""
+    """A new edition with its registration (coordinators by default) and default questions;
+    EditionExists if the year has one already."""
+    if find_edition(year) is not None:
+        raise EditionExists(_l("An edition for this year already exists."))
     session = new_session()
     session.kind = ANNUAL_MEETING
     session.audience_roles = ["coordinator"]
@@ -105,7 +131,10 @@ def create_edition(year: int, session_fields: dict, actor: User | None = None) -
 def save_item(edition: MeetingEdition, item: ProgrammeItem | None, fields: dict,
               actor: User | None = None) -> ProgrammeItem:
     """Add or change a programme item. A new time raises the item's SEQUENCE and emails every
-    registrant (their feeds carry the new time on the next refresh)."""
+    registrant (their feeds carry the new time on the next refresh). An item that would not end
+    after it starts is refused with ItemTimesRefused, and nothing changes."""
+    if fields["ends_at"] <= fields["starts_at"]:
+        raise ItemTimesRefused(_l("The item must end after it starts."))
     if item is None:
         item = ProgrammeItem(edition=edition, uid=f"{uuid.uuid4()}@kaiku-training")
         db.session.add(item)
@@ -127,7 +156,7 @@ def save_item(edition: MeetingEdition, item: ProgrammeItem | None, fields: dict,
 
 def agendas_with(item: ProgrammeItem) -> int:
     """How many registrants have the item in their personal agenda."""
-    return db.session.scalar(select(func.count()).select_from(agenda_pick).where(agenda_pick.c.item_id == item.id))
+    return db.session.scalar(select(func.count()).select_from(agenda_pick).where(agenda_pick.c.item_id == item.id)) or 0
 
 
 def delete_item(item: ProgrammeItem, actor: User | None = None) -> None:
@@ -140,7 +169,7 @@ def delete_item(item: ProgrammeItem, actor: User | None = None) -> None:
     db.session.commit()
 
 
-def programme_by_day(edition: MeetingEdition, zone) -> list[tuple]:
+def programme_by_day(edition: MeetingEdition, zone: tzinfo) -> list[tuple]:
     """[(date, [items])] in Finnish time, parallel items side by side in start order."""
     days: dict = {}
     for item in edition.items:
@@ -154,24 +183,15 @@ def questions(edition: MeetingEdition, form: str) -> list[MeetingQuestion]:
     return [question for question in edition.questions if question.form == form]
 
 
-def check_answers(edition: MeetingEdition, form: str, raw: dict[str, object]) -> dict[str, object]:
+def check_answers(edition: MeetingEdition, form: str, raw: dict[str, Any]) -> dict[str, Any]:
     """The answers cleaned for storing, or AnswerProblems naming each wrong one."""
     answers, problems = {}, {}
     for question in questions(edition, form):
-        value = raw.get(question.key)
-        option_keys = {option["key"] for option in question.options}
-        if question.kind == QuestionKind.CONSENT:
-            value = bool(value)
-        elif question.kind == QuestionKind.MULTIPLE:
-            value = [key for key in (value or []) if key in option_keys]
-        elif question.kind == QuestionKind.SINGLE:
-            value = value if value in option_keys else None
-        else:
-            value = (value or "").strip()
-        if question.required and not value:
-            problems[question.key] = _l("Answer this question.")
-        elif isinstance(value, str) and len(value) > 5000:
-            problems[question.key] = _l("Please keep the answer under 5,000 characters.")
+        kind = kind_of(question)
+        value = kind.clean(question, raw.get(question.key))
+        problem = str(_l("Answer this question.")) if question.required and not value else kind.problem(value)
+        if problem:
+            problems[question.key] = problem
         answers[question.key] = value
     if problems:
         raise AnswerProblems(problems)
@@ -191,6 +211,22 @@ def _store_answers(registration: Registration, edition: MeetingEdition, form: st
         answer = stored.get(question.id) or MeetingAnswer(question=question, registration_id=registration.id)
         answer.value, answer.updated_at = answers.get(question.key), utcnow()
         db.session.add(answer)
+
+
+def update_answers(registration: Registration, edition: MeetingEdition, raw: dict[str, Any]) -> None:
+    """Change the registration answers while registration is open (or not yet open): else
+    AnswersClosed; wrong answers raise AnswerProblems. Nothing is stored unless all are right."""
+    if not answers_editable(edition):
+        raise AnswersClosed(_l("Registration has closed, so answers can no longer be changed."))
+    save_answers(registration, edition, QuestionForm.REGISTRATION, check_answers(edition, QuestionForm.REGISTRATION, raw))
+
+
+def save_feedback(edition: MeetingEdition, registration: Registration | None, raw: dict[str, Any]) -> None:
+    """Store a participant's feedback while the form is open: else FeedbackClosed; wrong answers
+    raise AnswerProblems."""
+    if registration is None or not may_give_feedback(edition, registration):
+        raise FeedbackClosed()
+    save_answers(registration, edition, QuestionForm.FEEDBACK, check_answers(edition, QuestionForm.FEEDBACK, raw))
 
 
 def answers_of(registration: Registration) -> dict[str, object]:
@@ -245,15 +281,24 @@ def is_participant(registration: Registration | None) -> bool:
     return registration is not None and registration.status == RegistrationStatus.CONFIRMED
 
 
+def _participates_in(edition: MeetingEdition, registration: Registration | None) -> bool:
+    return registration is not None and is_participant(registration) and registration.session_id == edition.session_id
+
+
 def may_give_feedback(edition: MeetingEdition, registration: Registration | None) -> bool:
-    return edition.feedback_open and is_participant(registration) and registration.session_id == edition.session_id
+    return edition.feedback_open and _participates_in(edition, registration)
 
 
 def may_open_materials(edition: MeetingEdition, registration: Registration | None, person: User | None = None) -> bool:
     """Materials are for the edition's participants and for staff."""
     if person is not None and person.is_authenticated and person.is_staff:
         return True
-    return is_participant(registration) and registration.session_id == edition.session_id
+    return _participates_in(edition, registration)
+
+
+def may_see_participants(person: User, registration: Registration | None) -> bool:
+    """The participant list is for staff and for the edition's confirmed registrants."""
+    return person.is_staff or is_participant(registration)
 
 
 # --- for organisers ---------------------------------------------------------------------------------
@@ -312,22 +357,12 @@ def counts(rows: list[RegistrantRow]) -> dict[str, Counter]:
             "status": Counter(row.registration.status for row in rows)}
 
 
-def answer_text(question: MeetingQuestion, value, locale: str) -> str:
+def answer_text(question: MeetingQuestion, value: Any, locale: str) -> str:
     """An answer as a reader sees it: option labels, yes/no, or the text."""
-    if question.kind == QuestionKind.CONSENT:
-        return "✓" if value else ""
-    labels = {option["key"]: in_locale(option["label"], locale) or option["key"] for option in question.options}
-    if question.kind == QuestionKind.MULTIPLE:
-        return "; ".join(labels.get(key, key) for key in value or [])
-    if question.kind == QuestionKind.SINGLE:
-        return labels.get(value, "") if value else ""
-    return value or ""
+    return kind_of(question).text(question, value, locale)
 
 
 # --- questions -----------------------------------------------------------------------------------------
-
-CHOICE_KINDS = (QuestionKind.SINGLE, QuestionKind.MULTIPLE)
-TEXT_KINDS = (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT)
 
 
 def parse_options(text: str, existing: list[dict]) -> list[dict]:
@@ -360,11 +395,11 @@ def save_question(edition: MeetingEdition, question: MeetingQuestion | None, *, 
                   options: list[dict], required: bool, actor: User | None = None) -> MeetingQuestion:
     """Add or change a question. Once a question has answers, a change that would lose them
     (another kind of answer, a removed option) is refused with QuestionLocked."""
-    if kind in CHOICE_KINDS and len(options) < 2:
+    behaviour = KINDS[kind]
+    if behaviour.has_options and len(options) < 2:
         raise QuestionLocked(_l("A choice question needs at least two options."))
     if question is not None and answer_count(question):
-        compatible = kind == question.kind or {kind, question.kind} <= set(TEXT_KINDS)
-        if not compatible or question.form != form:
+        if not kind_of(question).may_become(behaviour) or question.form != form:
             raise QuestionLocked(_l("This question already has answers, so its kind and form cannot change."))
         if len(options) < len(question.options):
             raise QuestionLocked(_l("This question already has answers, so options cannot be removed. "
@@ -374,7 +409,7 @@ def save_question(edition: MeetingEdition, question: MeetingQuestion | None, *, 
         question = MeetingQuestion(edition=edition, key=f"q{uuid.uuid4().hex[:8]}", position=position)
         db.session.add(question)
     question.form, question.kind, question.label, question.required = form, kind, label, required
-    question.options = options if kind in CHOICE_KINDS else []
+    question.options = options if behaviour.has_options else []
     staff_action_done.send(actor, action="question.saved", subject=edition, details={"form": form, "kind": kind})
     db.session.commit()
     return question
@@ -419,11 +454,14 @@ def _file_name_of(upload) -> str:
     return f"{name[:-len(extension) - 1][:room]}.{name[-len(extension):]}"
 
 
-def add_material(edition: MeetingEdition, title: str, item_id: int | None, url: str | None, upload,
+def add_material(edition: MeetingEdition, title: str, item_id: int | None, url: str | None, upload: Any,
                  actor: User | None = None) -> Material:
     """A link or an uploaded file for the whole meeting or one item; files are stored under a
-    random name in the instance folder and served only to registrants. An upload of a type or
-    size materials may not have is refused with UploadRefused, and nothing is stored."""
+    random name in the instance folder and served only to registrants. Neither a link nor a file
+    raises MaterialIncomplete; an upload of a type or size materials may not have is refused with
+    UploadRefused. Either way nothing is stored."""
+    if not url and not (upload is not None and upload.filename):
+        raise MaterialIncomplete(_l("Give a link or choose a file."))
     material = Material(edition_id=edition.id, item_id=item_id or None, title=title, url=url or None)
     if upload is not None and upload.filename:
         material.file_name = _file_name_of(upload)
@@ -466,17 +504,8 @@ def feedback_summary(edition: MeetingEdition, locale: str) -> list[dict]:
     for question in questions(edition, QuestionForm.FEEDBACK):
         values = [answer.value for answer in db.session.scalars(
             select(MeetingAnswer).where(MeetingAnswer.question_id == question.id))]
-        entry = {"question": question, "count": sum(1 for value in values if value)}
-        if question.kind in CHOICE_KINDS:
-            chosen = Counter(key for value in values for key in (value if isinstance(value, list) else [value]) if key)
-            entry["options"] = [(answer_text(question, option["key"] if question.kind == QuestionKind.SINGLE
-                                             else [option["key"]], locale), chosen[option["key"]])
-                                for option in question.options]
-        elif question.kind == QuestionKind.CONSENT:
-            entry["options"] = [("✓", sum(1 for value in values if value is True))]
-        else:
-            entry["texts"] = [value for value in values if value]
-        summary.append(entry)
+        summary.append({"question": question, "count": sum(1 for value in values if value),
+                        **kind_of(question).summary(question, values, locale)})
     return summary
 
 
@@ -517,5 +546,5 @@ def _blank_free_text(registrations: list[Registration]) -> None:
     """Choice and consent answers stay, so that answer counts stay the same. The erasing service commits."""
     for answer in db.session.scalars(select(MeetingAnswer).join(MeetingQuestion).where(
             MeetingAnswer.registration_id.in_([registration.id for registration in registrations]),
-            MeetingQuestion.kind.in_(TEXT_KINDS))):
+            MeetingQuestion.kind.in_(FREE_TEXT_KINDS))):
         answer.value = ""

@@ -1,5 +1,6 @@
 """The annual meeting for participants: the edition page with its programme, registering with
 answers, editing answers, the personal agenda, the participant list, materials and feedback."""
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory,
@@ -12,10 +13,10 @@ from ..core.markdown import render_markdown
 from ..events import registrations
 from ..events.forms import GuestRegistrationForm, ResendConfirmationForm
 from ..events.links import GUEST_CONFIRMATION_HOURS, join_url, registration_from_link
-from ..events.models import RegistrationStatus
+from ..events.models import Registration
 from ..extensions import db, limiter
-from . import services
-from .models import Material, QuestionForm
+from . import questions, services
+from .models import Material, MeetingEdition, QuestionForm
 
 blueprint = Blueprint("meetings", __name__, url_prefix="/meetings")
 
@@ -24,23 +25,24 @@ def _locale() -> str:
     return str(get_locale())
 
 
-def _edition_or_404(year: int):
+def _edition_or_404(year: int) -> MeetingEdition:
     edition = services.find_edition(year)
     if edition is None or not services.may_see_edition(current_user, edition):
         abort(404)
     return edition
 
 
-def _my_registration(edition):
+def _my_registration(edition: MeetingEdition) -> Registration | None:
     return registrations.registration_of(current_user, edition.session) if current_user.is_authenticated else None
 
 
-def _raw_answers(edition, form: str) -> dict:
-    raw = {}
-    for question in services.questions(edition, form):
-        values = request.form.getlist(f"q-{question.key}")
-        raw[question.key] = values if question.kind == "multiple" else (values[0] if values else None)
-    return raw
+def _raw_answers(edition: MeetingEdition, form: str) -> dict[str, Any]:
+    return questions.read_answers(services.questions(edition, form), request.form.getlist)
+
+
+def _question_fields(edition: MeetingEdition, form: str, answers: dict[str, Any],
+                     problems: dict[str, str]) -> list[tuple[str, dict[str, Any]]]:
+    return questions.fields(services.questions(edition, form), answers, problems, _locale())
 
 
 @blueprint.route("/")
@@ -63,7 +65,8 @@ def _render_edition(edition, guest_form=None, answers=None, problems=None, confi
         days=services.programme_by_day(edition, ZoneInfo(current_app.config["TIMEZONE"])),
         description_html=render_markdown(edition.session.description_in(_locale())).html,
         questions=services.questions(edition, QuestionForm.REGISTRATION),
-        answers=answers if answers is not None else (services.answers_of(registration) if registration else {}),
+        answer_fields=_question_fields(edition, QuestionForm.REGISTRATION, answers if answers is not None else (
+            services.answers_of(registration) if registration else {}), problems or {}),
         problems=problems or {}, guest_form=guest_form or GuestRegistrationForm(),
         confirmation_form=confirmation_form or ResendConfirmationForm(prefix="confirmation"),
         materials=services.materials_of(edition),
@@ -134,13 +137,12 @@ def request_confirmation(year):
 def update_answers(year):
     edition = _edition_or_404(year)
     registration = _my_registration(edition) or abort(404)
-    if not services.answers_editable(edition):
-        flash(_("Registration has closed, so answers can no longer be changed."), "error")
-        return redirect(url_for("meetings.edition", year=year))
     raw = _raw_answers(edition, QuestionForm.REGISTRATION)
     try:
-        services.save_answers(registration, edition, QuestionForm.REGISTRATION,
-                              services.check_answers(edition, QuestionForm.REGISTRATION, raw))
+        services.update_answers(registration, edition, raw)
+    except services.AnswersClosed as closed:
+        flash(str(closed), "error")
+        return redirect(url_for("meetings.edition", year=year))
     except services.AnswerProblems as problems:
         return _render_edition(edition, answers=raw, problems=problems.problems)
     flash(_("Your answers have been saved."), "success")
@@ -161,8 +163,7 @@ def agenda(year):
 @login_required
 def participants(year):
     edition = _edition_or_404(year)
-    registration = _my_registration(edition)
-    if not current_user.is_staff and (registration is None or registration.status != RegistrationStatus.CONFIRMED):
+    if not services.may_see_participants(current_user, _my_registration(edition)):
         abort(403)
     return render_template("meetings/participants.html", edition=edition, names=services.participant_list(edition))
 
@@ -174,15 +175,15 @@ def _feedback_page(edition, registration, done_url: str):
     if request.method == "POST":
         raw = _raw_answers(edition, QuestionForm.FEEDBACK)
         try:
-            services.save_answers(registration, edition, QuestionForm.FEEDBACK,
-                                  services.check_answers(edition, QuestionForm.FEEDBACK, raw))
+            services.save_feedback(edition, registration, raw)
         except services.AnswerProblems as error:
             answers, problems = raw, error.problems
         else:
             flash(_("Thank you for your feedback."), "success")
             return redirect(done_url)
-    return render_template("meetings/feedback.html", edition=edition, answers=answers, problems=problems,
-                           questions=services.questions(edition, QuestionForm.FEEDBACK))
+    return render_template("meetings/feedback.html", edition=edition, problems=problems,
+                           questions=services.questions(edition, QuestionForm.FEEDBACK),
+                           answer_fields=_question_fields(edition, QuestionForm.FEEDBACK, answers, problems))
 
 
 def _material_download(edition, material_id: int, registration):
