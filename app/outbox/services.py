@@ -325,6 +325,25 @@ def retry(message: OutboxMessage, retried_by: User | None = None) -> bool:
     return True
 
 
+# --- retention ------------------------------------------------------------------------------------------
+
+def purge_sent(batch_size: int = 1000) -> int:
+    """Delete the messages sent more than OUTBOX_KEEP_SENT_DAYS ago (0 keeps them all) and say how
+    many. Only sent ones: a queued, claimed, delivering or failed message is never deleted here.
+    In batches, so that no statement names too many rows, and one transaction: all or none."""
+    keep_days = current_app.config["OUTBOX_KEEP_SENT_DAYS"]
+    if keep_days <= 0:
+        return 0
+    old = (OutboxMessage.status == OutboxStatus.SENT) & (OutboxMessage.sent_at < utcnow() - timedelta(days=keep_days))
+    purged = 0
+    while ids := list(db.session.scalars(select(OutboxMessage.id).where(old).order_by(OutboxMessage.id).limit(batch_size))):
+        purged += db.session.execute(
+            delete(OutboxMessage).where(OutboxMessage.id.in_(ids), old).execution_options(synchronize_session=False)
+        ).rowcount
+    db.session.commit()
+    return purged
+
+
 # --- personal data -------------------------------------------------------------------------------------
 
 def _sent_to(email: str):
