@@ -12,7 +12,7 @@ class LabelledEnum(StrEnum):
 
     label: Any  # a lazy string
 
-    def __new__(cls, value: str, label: Any) -> "LabelledEnum":
+    def __new__(cls, value: str, label: Any = None) -> "LabelledEnum":  # Enum(value) finds, never makes
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label

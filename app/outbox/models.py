@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.enums import LabelledEnum, one_of
 from ..core.timeutil import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 
 
 class OutboxStatus(LabelledEnum):
@@ -22,7 +22,7 @@ class OutboxStatus(LabelledEnum):
 CALENDAR_METHODS = ("REQUEST", "CANCEL")  # the iTIP methods an invitation is sent with
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox_message"
     __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),
                       # Also serves lookups by recipient alone (erasure, personal data).
