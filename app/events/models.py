@@ -47,7 +47,7 @@ class TrainingSession(db.Model):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     meeting_url: Mapped[str] = mapped_column(String(500))
     joining_instructions: Mapped[dict] = mapped_column(JSON)
-    capacity: Mapped[int | None] = mapped_column(nullable=True)  # None: no limit
+    capacity: Mapped[int | None]  # None: no limit
     confirmed_count: Mapped[int] = mapped_column(default=0)  # seats taken; changed only by atomic UPDATEs
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
