@@ -36,6 +36,7 @@ DEFAULTS = {
     "OUTBOX_MAX_ATTEMPTS": 8,
     "OUTBOX_RETRY_BASE_SECONDS": 60,
     "OUTBOX_CLAIM_TIMEOUT_SECONDS": 900,  # a stopped run's claims are taken over after this long
+    "OUTBOX_KEEP_SENT_DAYS": 90,  # `flask outbox purge` deletes sent email older than this; 0 keeps it
     "REQUESTED_EMAILS_PER_ADDRESS_PER_HOUR": 3,  # password resets and guest confirmations together
     "PROXY_FIX": False,
     "COURSES_DIR": None,  # None: the courses/ folder of this repository

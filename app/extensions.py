@@ -26,7 +26,8 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-if TYPE_CHECKING:  # db.Model is made at run time, out of mypy's sight; it is a Base
+# The base of the models: db.Model, made at run time; the type checker knows it as Base.
+if TYPE_CHECKING:
     Model = Base
 else:
     Model = db.Model

@@ -7,7 +7,7 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.enums import LabelledEnum
+from ..core.enums import LabelledEnum, one_of
 from ..core.timeutil import UTCDateTime, utcnow
 from ..extensions import db
 
@@ -41,6 +41,8 @@ class AreaStatus(LabelledEnum):
 class Area(db.Model):
     """A Kaikukortti locality: a municipality, a city, a sub-region or a wellbeing county."""
 
+    __table_args__ = (one_of("kind", AreaKind), one_of("status", AreaStatus))
+
     id: Mapped[int] = mapped_column(primary_key=True)
     name_fi: Mapped[str] = mapped_column(String(200), unique=True)
     name_sv: Mapped[str] = mapped_column(String(200))
@@ -60,13 +62,16 @@ class Area(db.Model):
 
 class UserRole(db.Model):
     __tablename__ = "user_role"
+    __table_args__ = (one_of("role", Role),)
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
-    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True, index=True)  # everyone with a role
 
 
 class User(UserMixin, db.Model):
     """A person: coordinator, trainer or admin (several at once if need be)."""
+
+    __table_args__ = (one_of("sector", Sector),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -127,7 +132,7 @@ class TokenPurpose(StrEnum):
 class AccountToken(db.Model):
     """A single-use, expiring link sent by email. Only the SHA-256 of the token is stored."""
 
-    __table_args__ = (UniqueConstraint("token_hash"),)
+    __table_args__ = (UniqueConstraint("token_hash"), one_of("purpose", TokenPurpose))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)

@@ -10,7 +10,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.enums import LabelledEnum
+from ..accounts.models import Role
+from ..core.enums import LabelledEnum, one_of
 from ..core.i18n import SUPPORTED_LOCALES, in_locale
 from ..core.timeutil import UTCDateTime, utcnow
 from ..extensions import db
@@ -199,6 +200,7 @@ class CourseCompletion(db.Model):
     __table_args__ = (
         Index("uq_course_completion_valid", "user_id", "course_id", "round", unique=True,
               sqlite_where=text(VALID_ONLY), postgresql_where=text(VALID_ONLY)),
+        one_of("withdrawal_reason", WithdrawalReason),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -229,6 +231,7 @@ class CourseAssignment(db.Model):
             " + CASE WHEN role IS NULL THEN 0 ELSE 1 END) = 1",
             name="one_target",
         ),
+        one_of("role", Role),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Column, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.enums import LabelledEnum
+from ..core.enums import LabelledEnum, one_of
 from ..core.i18n import in_locale
 from ..core.timeutil import UTCDateTime, utcnow
 from ..extensions import Model, db
@@ -48,6 +48,7 @@ class ItemKind(LabelledEnum):
 
 class ProgrammeItem(Model):
     __tablename__ = "programme_item"
+    __table_args__ = (one_of("kind", ItemKind),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     edition_id: Mapped[int] = mapped_column(ForeignKey("meeting_edition.id"), index=True)
@@ -89,7 +90,7 @@ class MeetingQuestion(Model):
     """A question an organiser adds to the registration or feedback form of an edition."""
 
     __tablename__ = "meeting_question"
-    __table_args__ = (UniqueConstraint("edition_id", "key"),)
+    __table_args__ = (UniqueConstraint("edition_id", "key"), one_of("form", QuestionForm), one_of("kind", QuestionKind))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     edition_id: Mapped[int] = mapped_column(ForeignKey("meeting_edition.id"), index=True)

@@ -1,14 +1,15 @@
-"""flask outbox send"""
+"""flask outbox send, flask outbox purge"""
 import signal
 import sys
 import time
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
-from .services import deliver_due
+from .services import deliver_due, purge_sent
 
-outbox_cli = AppGroup("outbox", help="Deliver queued email.")
+outbox_cli = AppGroup("outbox", help="Deliver queued email; delete sent email after a while.")
 
 
 def _exit_on_sigterm(signum, frame):
@@ -32,3 +33,13 @@ def send(loop, interval):
             time.sleep(interval)
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@outbox_cli.command("purge")
+def purge() -> None:
+    """Delete email sent more than OUTBOX_KEEP_SENT_DAYS days ago; unsent email always stays."""
+    keep_days = current_app.config["OUTBOX_KEEP_SENT_DAYS"]
+    if keep_days <= 0:
+        click.echo("outbox_keep_sent_days is 0: sent email is kept")
+        return
+    click.echo(f"deleted {purge_sent()} messages sent more than {keep_days} days ago")

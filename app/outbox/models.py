@@ -4,9 +4,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..core.enums import LabelledEnum
+from ..core.enums import LabelledEnum, one_of
 from ..core.timeutil import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 
 
 class OutboxStatus(LabelledEnum):
@@ -19,10 +19,16 @@ class OutboxStatus(LabelledEnum):
     FAILED = "failed", _l("Failed")        # gave up after the last attempt; an admin may retry
 
 
-class OutboxMessage(db.Model):
+CALENDAR_METHODS = ("REQUEST", "CANCEL")  # the iTIP methods an invitation is sent with
+
+
+class OutboxMessage(Model):
     __tablename__ = "outbox_message"
     __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),
-                      Index("ix_outbox_message_recipient", "recipient", "created_at"))
+                      # Also serves lookups by recipient alone (erasure, personal data).
+                      Index("ix_outbox_message_recipient", "recipient", "created_at"),
+                      one_of("status", OutboxStatus),
+                      one_of("calendar_method", CALENDAR_METHODS))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(254))
@@ -43,5 +49,5 @@ class OutboxMessage(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
-    claimed_by: Mapped[str | None] = mapped_column(String(40))
+    claimed_by: Mapped[str | None] = mapped_column(String(40), index=True)  # the delivery run's id
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

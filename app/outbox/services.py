@@ -14,16 +14,18 @@ A run that stops mid-batch: exactly once, but for one window.
 import re
 import smtplib
 import uuid
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import CursorResult, Delete, String, Update, delete, func, or_, select, update
 
 from ..accounts.models import User
 from ..core.redaction import redactor
@@ -40,7 +42,7 @@ INTERRUPTED = ("The delivery run stopped while the SMTP server was taking this m
 def _header_value(text: str, column: str) -> str:
     """One line that fits its column: a line break (or another control character) would end the
     header or begin a new one, so it becomes a space; a longer value is cut with an ellipsis."""
-    limit = OutboxMessage.__table__.c[column].type.length
+    limit = cast(String, OutboxMessage.__table__.c[column].type).length or 0
     text = " ".join(_CONTROL_CHARACTERS.sub(" ", text).split())
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
@@ -77,7 +79,7 @@ def queue_email(recipient: str, locale: str, template: str, calendar: tuple[str,
         )
         body = str(module).strip() + "\n"
     message = OutboxMessage(
-        recipient=recipient, locale=locale, subject=_header_value(str(module.subject), "subject"), body_text=body,
+        recipient=recipient, locale=locale, subject=_header_value(str(cast(Any, module).subject), "subject"), body_text=body,
         reply_to=_header_value(reply_to, "reply_to") if reply_to else None, requested=requested,
         calendar_method=calendar[0] if calendar else None,
         calendar_ics=calendar[1].decode() if calendar else None,
@@ -91,6 +93,12 @@ class DeliveryReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+
+
+def _rows_changed(statement: Update | Delete) -> int:
+    """Run an UPDATE or DELETE that leaves the session's objects alone; how many rows it changed."""
+    result = db.session.execute(statement.execution_options(synchronize_session=False))
+    return cast(CursorResult, result).rowcount
 
 
 def _claim_timeout() -> timedelta:
@@ -130,14 +138,13 @@ def _claim_due(batch_size: int, claim_id: str) -> list[OutboxMessage]:
 def _fail_interrupted_deliveries(report: DeliveryReport) -> None:
     """A message that a run left DELIVERING for longer than the claim timeout may have arrived:
     it is marked failed with that reason, never sent again by itself."""
-    failed = db.session.execute(
+    failed = _rows_changed(
         update(OutboxMessage)
         .where(OutboxMessage.status == OutboxStatus.DELIVERING,
                OutboxMessage.last_attempt_at < utcnow() - _claim_timeout())
         .values(status=OutboxStatus.FAILED, attempts=OutboxMessage.attempts + 1, claimed_by=None,
                 last_error=INTERRUPTED)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     db.session.commit()
     report.failed += failed
 
@@ -187,10 +194,11 @@ class _Connection(smtplib.SMTP):
     recipient, just before the message itself goes over: the last moment at which it has
     certainly not been delivered."""
 
-    def before_data(self) -> None:
-        pass
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.before_data: Callable[[], None] = lambda: None
+        super().__init__(*args, **kwargs)
 
-    def data(self, msg):
+    def data(self, msg: Any) -> tuple[int, bytes]:
         self.before_data()
         return super().data(msg)
 
@@ -207,13 +215,12 @@ def _connect() -> _Connection:
 
 def _hand_over(message: OutboxMessage, claim_id: str) -> None:
     """Record that the message is going to the server, if it is still ours to send."""
-    still_ours = db.session.execute(
+    still_ours = _rows_changed(
         update(OutboxMessage)
         .where(OutboxMessage.id == message.id, OutboxMessage.claimed_by == claim_id,
                OutboxMessage.status == OutboxStatus.SENDING)
         .values(status=OutboxStatus.DELIVERING, last_attempt_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     db.session.commit()
     if not still_ours:
         raise _ClaimLost
@@ -323,6 +330,23 @@ def retry(message: OutboxMessage, retried_by: User | None = None) -> bool:
     staff_action_done.send(retried_by, action="email.retried", subject=message)
     db.session.commit()
     return True
+
+
+# --- retention ------------------------------------------------------------------------------------------
+
+def purge_sent(batch_size: int = 1000) -> int:
+    """Delete the messages sent more than OUTBOX_KEEP_SENT_DAYS ago (0 keeps them all) and say how
+    many. Only sent ones: a queued, claimed, delivering or failed message is never deleted here.
+    In batches, so that no statement names too many rows, and one transaction: all or none."""
+    keep_days = current_app.config["OUTBOX_KEEP_SENT_DAYS"]
+    if keep_days <= 0:
+        return 0
+    old = (OutboxMessage.status == OutboxStatus.SENT) & (OutboxMessage.sent_at < utcnow() - timedelta(days=keep_days))
+    purged = 0
+    while ids := list(db.session.scalars(select(OutboxMessage.id).where(old).order_by(OutboxMessage.id).limit(batch_size))):
+        purged += _rows_changed(delete(OutboxMessage).where(OutboxMessage.id.in_(ids), old))
+    db.session.commit()
+    return purged
 
 
 # --- personal data -------------------------------------------------------------------------------------
