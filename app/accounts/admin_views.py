@@ -10,10 +10,10 @@ from ..extensions import db
 from . import privacy, services
 from .forms import AreaForm, EraseForm, ImportForm, InviteForm, PersonForm
 from .models import Area, Role, User
-from .policy import require_roles
+from .policy import can_manage_people, guard
 
 blueprint = Blueprint("accounts_admin", __name__, url_prefix="/admin")
-require_roles(blueprint, Role.ADMIN)
+guard(blueprint, can_manage_people)
 
 
 def _get_or_404(model, object_id):

@@ -4,15 +4,17 @@ import json
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from ..core.urls import safe_next
 from ..extensions import limiter
 from . import privacy, services
+from .policy import anyone, can, guard, requires, signed_in
 from .forms import ChangePasswordForm, ForgotPasswordForm, ProfileForm, SetPasswordForm, SignInForm
 from .models import AreaKind, AreaStatus, Role, Sector, TokenPurpose
 
 blueprint = Blueprint("accounts", __name__)
+guard(blueprint, anyone)  # signing in and the links of emails; one's own account pages ask for more
 
 
 @blueprint.route("/sign-in", methods=["GET", "POST"])
@@ -42,7 +44,7 @@ def sign_out():
 
 
 @blueprint.post("/account/sign-out-everywhere")
-@login_required
+@requires(signed_in)
 def sign_out_everywhere():
     services.sign_out_everywhere(current_user)
     logout_user()
@@ -92,7 +94,7 @@ def accept_invitation(token):
 
 
 @blueprint.route("/account", methods=["GET", "POST"])
-@login_required
+@requires(signed_in)
 def account():
     profile = ProfileForm(obj=current_user, prefix="profile")
     password = ChangePasswordForm(prefix="password")
@@ -104,7 +106,7 @@ def account():
 
 
 @blueprint.post("/account/password")
-@login_required
+@requires(signed_in)
 def change_password():
     profile = ProfileForm(obj=current_user, prefix="profile", formdata=None)
     password = ChangePasswordForm(prefix="password")
@@ -125,7 +127,7 @@ def _remembered() -> bool:
 
 
 @blueprint.get("/account/data.json")
-@login_required
+@requires(signed_in)
 def personal_data():
     data = privacy.download_personal_data(current_user)
     return Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json",
@@ -136,3 +138,4 @@ def personal_data():
 for _filter_name, _enum in {"role_label": Role, "sector_label": Sector,
                             "area_kind_label": AreaKind, "area_status_label": AreaStatus}.items():
     blueprint.add_app_template_filter(lambda value, enum=_enum: enum(value).label, _filter_name)
+blueprint.add_app_template_global(can, "can")

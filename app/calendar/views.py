@@ -3,8 +3,9 @@ their personal feed address."""
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from ..accounts.policy import anyone, guard, requires, signed_in
 from ..core.tokens import hash_token
 from ..core.urls import absolute_url
 from ..curriculum.services import find_course
@@ -12,6 +13,7 @@ from ..meetings.services import find_edition, may_see_edition
 from . import services
 
 blueprint = Blueprint("calendar", __name__, url_prefix="/calendar")
+guard(blueprint, anyone)  # a link or the object's own rule decides; some views ask for more
 
 ALARM_CHOICES = (None, 15, 60, 1440)
 
@@ -86,7 +88,7 @@ def personal_feed(token):
 
 
 @blueprint.route("/", methods=["GET", "POST"])
-@login_required
+@requires(signed_in)
 def my_calendar():
     """Create or replace one's personal feed, or set its reminder; the address is shown once,
     when made. Turning the feed off asks first, on its own page."""
@@ -108,7 +110,7 @@ def my_calendar():
 
 
 @blueprint.route("/turn-off", methods=["GET", "POST"])
-@login_required
+@requires(signed_in)
 def revoke():
     """Confirm, then turn off the personal feed: calendars subscribed to it stop updating."""
     token = services.active_token(current_user)

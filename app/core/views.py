@@ -11,6 +11,7 @@ from ..accounts.services import set_preferred_locale
 from ..curriculum.services import dashboard
 from ..meetings.services import current_edition
 from ..extensions import db
+from .access import anyone, guard
 from .i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES, SUPPORTED_LOCALES, format_datetime, format_time
 from .urls import safe_next
 
@@ -19,6 +20,7 @@ blueprint = Blueprint(
     static_folder=str(PACKAGE_DIR / "static"), static_url_path="/static",
     template_folder=str(PACKAGE_DIR / "templates"),
 )
+guard(blueprint, anyone)  # the home page, choices, static files: for everyone
 
 # Flask-Babel added its own filters of these names when it was initialised; blueprints are
 # registered after it, so these replace them everywhere, pages and emails alike.

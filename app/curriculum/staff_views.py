@@ -5,14 +5,13 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from ..accounts.models import Role
-from ..accounts.policy import require_roles
+from ..accounts.policy import can_assign_courses, guard
 from ..accounts.services import all_areas
 from . import services
 from .forms import AssignmentForm
 
 blueprint = Blueprint("curriculum_staff", __name__, url_prefix="/staff")
-require_roles(blueprint, Role.ADMIN, Role.TRAINER)
+guard(blueprint, can_assign_courses)
 
 
 @blueprint.route("/assignments", methods=["GET", "POST"])

@@ -2,19 +2,17 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from ..accounts.models import Role
+from ..accounts.policy import guard, signed_in
 from . import services
 from .models import WithdrawalReason, in_locale
 
 blueprint = Blueprint("curriculum", __name__, url_prefix="/courses")
 
 
-@blueprint.before_request
-@login_required
-def signed_in_only():
-    """Course content is for signed-in people."""
+guard(blueprint, signed_in)  # course content is for signed-in people
 
 
 blueprint.add_app_template_filter(lambda status: services.CourseStatus(status).label, "course_status_label")

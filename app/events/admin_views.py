@@ -4,13 +4,12 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from ..accounts.models import Role
-from ..accounts.policy import require_roles
+from ..accounts.policy import can_erase_guests, guard
 from . import services
 from .forms import GuestErasureForm
 
 blueprint = Blueprint("events_admin", __name__, url_prefix="/admin/guests")
-require_roles(blueprint, Role.ADMIN)
+guard(blueprint, can_erase_guests)
 
 
 @blueprint.route("/erase", methods=["GET", "POST"])

@@ -8,8 +8,8 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..accounts.models import Role, User
-from ..accounts.policy import require_roles
+from ..accounts.models import User
+from ..accounts.policy import can_manage_sessions, guard
 from ..accounts.services import all_areas
 from ..core.pagination import paginate
 from ..core.spreadsheets import csv_download, record_export
@@ -21,7 +21,7 @@ from .forms import CancelForm, MessageForm, SessionEditForm, SessionForm, form_d
 from .models import Attendance, RegistrationStatus, TrainingSession
 
 blueprint = Blueprint("events_manage", __name__, url_prefix="/manage/sessions")
-require_roles(blueprint, Role.ADMIN, Role.TRAINER)
+guard(blueprint, can_manage_sessions)
 
 PAST_PER_PAGE = 20
 
