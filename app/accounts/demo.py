@@ -1,6 +1,7 @@
 """Demo areas, the demo accounts named in the README, and a few colleagues without a password
 who give the reports something to show. Loading twice changes nothing."""
 from datetime import date
+from typing import Any
 
 from ..extensions import db
 from . import services
@@ -8,7 +9,7 @@ from .models import Area, AreaKind, AreaStatus, Role, Sector
 
 DEMO_PASSWORD = "kaiku-demo"
 
-DEMO_AREAS = [
+DEMO_AREAS: list[dict[str, Any]] = [
     {"name_fi": "Esimerkkikaupunki", "name_sv": "Exempelstad", "name_en": "Example City",
      "kind": AreaKind.CITY, "status": AreaStatus.PERMANENT,
      "pilot_started_on": date(2019, 9, 1), "permanent_since": date(2021, 1, 1)},
@@ -22,7 +23,7 @@ DEMO_AREAS = [
      "status": AreaStatus.PILOT, "pilot_started_on": date(2025, 8, 1)},
 ]
 
-DEMO_PEOPLE = [
+DEMO_PEOPLE: list[dict[str, Any]] = [
     {"email": "admin@example.org", "name": "Aino Esimerkki", "roles": [Role.ADMIN],
      "area": "Esimerkkikaupunki", "sector": Sector.CULTURE, "locale": "fi"},
     {"email": "trainer@example.org", "name": "Eero Esimerkki", "roles": [Role.TRAINER],
@@ -34,7 +35,7 @@ DEMO_PEOPLE = [
 ]
 
 # Colleagues cannot sign in (no password); the curriculum demo gives them progress.
-DEMO_COLLEAGUES = [
+DEMO_COLLEAGUES: list[dict[str, Any]] = [
     {"email": "matti.virtanen@example.org", "name": "Matti Virtanen", "area": "Esimerkkikunta",
      "sector": Sector.WELLBEING, "locale": "fi"},
     {"email": "sanna.korhonen@example.org", "name": "Sanna Korhonen", "area": "Esimerkkikaupunki",

@@ -38,7 +38,7 @@ class AreaStatus(LabelledEnum):
     ENDED = "ended", _l("Ended")
 
 
-class Area(db.Model):
+class Area(db.Model):  # type: ignore[name-defined]  # db.Model is made at run time
     """A Kaikukortti locality: a municipality, a city, a sub-region or a wellbeing county."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,14 +58,14 @@ class Area(db.Model):
         return getattr(self, f"name_{locale}", None) or self.name_fi
 
 
-class UserRole(db.Model):
+class UserRole(db.Model):  # type: ignore[name-defined]  # db.Model is made at run time
     __tablename__ = "user_role"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[str] = mapped_column(String(20), primary_key=True)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, db.Model):  # type: ignore[name-defined]  # db.Model is made at run time
     """A person: coordinator, trainer or admin (several at once if need be)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -124,7 +124,7 @@ class TokenPurpose(StrEnum):
     PASSWORD_RESET = "password_reset"
 
 
-class AccountToken(db.Model):
+class AccountToken(db.Model):  # type: ignore[name-defined]  # db.Model is made at run time
     """A single-use, expiring link sent by email. Only the SHA-256 of the token is stored."""
 
     __table_args__ = (UniqueConstraint("token_hash"),)

@@ -114,9 +114,9 @@ def authenticate(email: str, password: str, address: str) -> User | None:
     if not sign_in_limits.attempt_allowed(email, address):
         raise TooManyAttempts(_("Too many attempts"))
     user = find_user_by_email(email)
-    known = user is not None and user.active and bool(user.password_hash)
-    right = check_password_hash(user.password_hash if known else STAND_IN_PASSWORD_HASH, password)
-    if not (known and right):
+    stored = user.password_hash if user is not None and user.active else None
+    right = check_password_hash(stored or STAND_IN_PASSWORD_HASH, password)
+    if user is None or not stored or not right:
         sign_in_limits.attempt_failed(address)
         return None
     sign_in_limits.attempt_succeeded(email, address)

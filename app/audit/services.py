@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
 from ..core.redaction import redactor
-from ..extensions import db
+from ..extensions import Base, db
 from .models import AuditEvent
 
 # A detail whose name contains one of these is never stored: passwords, tokens, typed confirmations.
@@ -63,14 +63,14 @@ def events_query(action: str = "", actor_email: str = ""):
     return query
 
 
-def subjects_of(events: list[AuditEvent]) -> dict[tuple[str, int], Any]:
+def subjects_of(events: list[AuditEvent]) -> dict[tuple[str, int | None], Any]:
     """The rows the events were about, by (table name, id), loading each table's at once; a
     subject that no longer exists (or whose table has no model) is left out."""
     wanted: dict[str, set[int]] = {}
     for event in events:
         if event.subject_kind and event.subject_id is not None:
             wanted.setdefault(event.subject_kind, set()).add(event.subject_id)
-    found: dict[tuple[str, int], Any] = {}
+    found: dict[tuple[str, int | None], Any] = {}
     for kind, ids in wanted.items():
         model = _model_of(kind)
         if model is not None:
@@ -79,7 +79,7 @@ def subjects_of(events: list[AuditEvent]) -> dict[tuple[str, int], Any]:
 
 
 def _model_of(table_name: str) -> Any:
-    return next((mapper.class_ for mapper in db.Model.registry.mappers
+    return next((mapper.class_ for mapper in Base.registry.mappers
                  if getattr(mapper.local_table, "name", None) == table_name), None)
 
 

@@ -176,7 +176,8 @@ class CourseProgress:
         return next((step for step in self.steps if step.lesson is not None and step.lesson.id == lesson.id), None)
 
     def step_for_check(self, module: CourseModule) -> Step | None:
-        return next((step for step in self.steps if step.kind == "check" and step.module.id == module.id), None)
+        return next((step for step in self.steps if step.kind == "check" and step.module is not None
+                     and step.module.id == module.id), None)
 
 
 def enrolment_for(person: User, course: Course) -> Enrolment | None:
@@ -251,7 +252,10 @@ def _enrolment(person: User, course: Course) -> Enrolment:
             enrolment = Enrolment(user_id=person.id, course_id=course.id)
             db.session.add(enrolment)
     except IntegrityError:  # a parallel request enrolled first
-        enrolment = enrolment_for(person, course)
+        found = enrolment_for(person, course)
+        if found is None:
+            raise
+        return found
     return enrolment
 
 
