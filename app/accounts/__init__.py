@@ -8,6 +8,7 @@ def init_app(app: Flask) -> None:
     from .cli import users_cli
     from .manage import blueprint as manage
     from .models import AreaKind, AreaStatus, Role, Sector
+    from .policy import can
     from .views import blueprint as views
 
     register_blueprints(app, views, manage)
@@ -16,3 +17,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(label_of(Sector), "sector_label")
     app.add_template_filter(label_of(AreaKind), "area_kind_label")
     app.add_template_filter(label_of(AreaStatus), "area_status_label")
+    app.add_template_global(can, "can")

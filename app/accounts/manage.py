@@ -10,10 +10,10 @@ from ..extensions import db
 from . import privacy, services
 from .forms import AreaForm, EraseForm, ImportForm, InviteForm, PersonForm
 from .models import Area, Role, User
-from .policy import require_roles
+from .policy import can_manage_people, guard
 
 blueprint = Blueprint("accounts_manage", __name__, url_prefix="/manage")
-require_roles(blueprint, Role.ADMIN)
+guard(blueprint, can_manage_people)
 
 
 def _get_or_404(model, object_id):
@@ -76,11 +76,12 @@ def invite():
 def edit_person(person_id):
     person = _get_or_404(User, person_id)
     form = _person_form(person)
-    if person.erased_at is None and form.validate_on_submit():
-        if person.id == current_user.id and Role.ADMIN not in form.roles.data:
-            form.roles.errors.append(_("You cannot remove your own admin role."))
-        else:
+    if person.erased_at is None and form.validate_on_submit():  # an erased person's page offers no changes
+        try:
             services.update_person(person, **_person_fields(form), changed_by=current_user)
+        except services.AccountError as error:
+            form.roles.errors.append(str(error))
+        else:
             flash(_("Saved."), "success")
             return redirect(url_for("accounts_manage.edit_person", person_id=person.id))
     return render_template("accounts/admin/person.html", form=form, person=person)
@@ -90,10 +91,11 @@ def edit_person(person_id):
 def set_active(person_id):
     person = _changeable_person_or_404(person_id)
     activate = request.form.get("active") == "1"
-    if person.id == current_user.id and not activate:
-        flash(_("You cannot deactivate your own account."), "error")
-    else:
+    try:
         services.set_active(person, activate, actor=current_user)
+    except services.AccountError as error:
+        flash(str(error), "error")
+    else:
         flash(_("%(name)s can sign in again.", name=person.name) if activate
               else _("%(name)s has been deactivated; their history is kept.", name=person.name), "success")
     return redirect(url_for("accounts_manage.edit_person", person_id=person.id))
@@ -147,12 +149,12 @@ def edit_area(area_id):
     area = _get_or_404(Area, area_id) if area_id else Area()
     form = AreaForm(obj=area)
     if form.validate_on_submit():
-        other = services.find_area_by_name(form.name_fi.data)
-        if other is not None and other.id != area.id:
-            form.name_fi.errors.append(_("An area with this name already exists."))
+        try:
+            services.save_area(area if area_id else None, {name: form[name].data for name in services.AREA_FIELDS},
+                               saved_by=current_user)
+        except services.AccountError as error:
+            form.name_fi.errors.append(str(error))
         else:
-            form.populate_obj(area)
-            services.save_area(area, saved_by=current_user)
             flash(_("Saved."), "success")
             return redirect(url_for("accounts_manage.areas"))
     return render_template("accounts/admin/area.html", form=form, area=area)

@@ -1,8 +1,13 @@
-"""Accounts: people, sign-in, invitations, password resets, areas and the coordinator import."""
+"""Accounts: people, sign-in, invitations, password resets, areas and the coordinator import.
+
+Services own the transaction: each function that changes data checks its rules, then commits
+once (or says "the caller commits" when it is a step of another service). Views never commit.
+"""
 import csv
 import io
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -24,6 +29,18 @@ from .models import AccountToken, Area, Role, Sector, TokenPurpose, User
 
 class AccountError(ValueError):
     """A request the service refuses; the message is for the person who made it."""
+
+
+class PersonErased(AccountError):
+    """The person's personal data has been erased: nothing about them changes any more."""
+
+    def __init__(self) -> None:
+        super().__init__(_("This person's personal data has already been erased."))
+
+
+def _refuse_if_erased(user: User) -> None:
+    if user.erased_at is not None:
+        raise PersonErased()
 
 
 def normalize_email(email: str) -> str:
@@ -97,9 +114,9 @@ def authenticate(email: str, password: str, address: str) -> User | None:
     if not sign_in_limits.attempt_allowed(email, address):
         raise TooManyAttempts(_("Too many attempts"))
     user = find_user_by_email(email)
-    known = user is not None and user.active and bool(user.password_hash)
-    right = check_password_hash(user.password_hash if known else STAND_IN_PASSWORD_HASH, password)
-    if not (known and right):
+    stored = user.password_hash if user is not None and user.active else None
+    right = check_password_hash(stored or STAND_IN_PASSWORD_HASH, password)
+    if user is None or not stored or not right:
         sign_in_limits.attempt_failed(address)
         return None
     sign_in_limits.attempt_succeeded(email, address)
@@ -212,7 +229,8 @@ def invite(email: str, name: str, roles, area: Area | None, sector: str | None, 
 
 
 def reinvite(user: User, invited_by: User | None) -> None:
-    """Send a new invitation link."""
+    """Send a new invitation link; an erased person gets none."""
+    _refuse_if_erased(user)
     send_invitation(user, invited_by)
     staff_action_done.send(invited_by, action="person.reinvited", subject=user)
     db.session.commit()
@@ -236,8 +254,14 @@ def request_password_reset(email: str, locale: str) -> None:
 
 # --- people and areas ---------------------------------------------------------------------
 
-def update_person(user: User, *, name: str, roles, area: Area | None, sector: str | None,
+def update_person(user: User, *, name: str, roles: Iterable[str], area: Area | None, sector: str | None,
                   locale: str | None, changed_by: User | None = None) -> None:
+    """Change a person's details and roles. An erased person is not changed, and an admin
+    cannot take away their own admin role (so that someone is always left to give it back)."""
+    _refuse_if_erased(user)
+    roles = list(roles)
+    if changed_by is not None and changed_by.id == user.id and Role.ADMIN not in roles:
+        raise AccountError(_("You cannot remove your own admin role."))
     user.name = name.strip()
     user.roles = roles
     user.area = area
@@ -251,7 +275,11 @@ def update_person(user: User, *, name: str, roles, area: Area | None, sector: st
 
 def set_active(user: User, active: bool, actor: User | None = None) -> None:
     """Deactivating keeps the person and their history; they can no longer sign in, and the
-    features subscribed to person_deactivated end what the person had coming (e.g. registrations)."""
+    features subscribed to person_deactivated end what the person had coming (e.g. registrations).
+    Nobody deactivates themselves, and an erased person stays inactive."""
+    _refuse_if_erased(user)
+    if actor is not None and actor.id == user.id and not active:
+        raise AccountError(_("You cannot deactivate your own account."))
     if user.active == active:
         return
     user.active = active
@@ -302,7 +330,19 @@ def find_area_by_name(name: str, areas: dict[str, Area] | None = None) -> Area |
     return (areas if areas is not None else areas_by_name()).get(name.strip().casefold())
 
 
-def save_area(area: Area, saved_by: User | None = None) -> Area:
+AREA_FIELDS = ("name_fi", "name_sv", "name_en", "kind", "status", "pilot_started_on", "permanent_since", "ended_on")
+
+
+def save_area(area: Area | None, values: Mapping[str, str | date | None], saved_by: User | None = None) -> Area:
+    """Create an area (`area` None) or change one, with the AREA_FIELDS in `values`. No two areas
+    share a name: the Finnish name may not be any other area's name in any language or case."""
+    other = find_area_by_name(str(values["name_fi"]))
+    if other is not None and (area is None or other.id != area.id):
+        raise AccountError(_("An area with this name already exists."))
+    area = area if area is not None else Area()
+    for name in AREA_FIELDS:
+        if name in values:
+            setattr(area, name, values[name])
     db.session.add(area)
     db.session.flush()
     staff_action_done.send(saved_by, action="area.saved", subject=area, details={"name": area.name_fi})

@@ -4,17 +4,19 @@ import json
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from ..core.i18n import LANGUAGE_COOKIE, SUPPORTED_LOCALES
 from ..core.urls import safe_next
 from ..core.views import remember_choice
 from ..extensions import limiter
 from . import privacy, services
+from .policy import anyone, guard, requires, signed_in
 from .forms import ChangePasswordForm, ForgotPasswordForm, ProfileForm, SetPasswordForm, SignInForm
 from .models import TokenPurpose
 
 blueprint = Blueprint("accounts", __name__)
+guard(blueprint, anyone)  # signing in and the links of emails; one's own account pages ask for more
 
 
 @blueprint.post("/language")
@@ -22,7 +24,7 @@ def choose_language():
     """The language switch: this browser remembers the choice, and a signed-in person's
     pages and emails follow it from now on."""
     locale = request.form.get("locale")
-    response = redirect(safe_next(request.form.get("next"), url_for("curriculum.home")))
+    response = redirect(safe_next(request.form.get("next"), url_for("dashboard.home")))
     if locale in SUPPORTED_LOCALES:
         remember_choice(response, LANGUAGE_COOKIE, locale)
         if current_user.is_authenticated:
@@ -33,7 +35,7 @@ def choose_language():
 @blueprint.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     if current_user.is_authenticated:
-        return redirect(url_for("curriculum.home"))
+        return redirect(url_for("dashboard.home"))
     form = SignInForm()
     if form.validate_on_submit():
         try:
@@ -42,7 +44,7 @@ def sign_in():
             abort(429)
         if user is not None:
             login_user(user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next"), url_for("curriculum.home")))
+            return redirect(safe_next(request.args.get("next"), url_for("dashboard.home")))
         form.password.errors.append(_("The email or password is wrong."))
     return render_template("accounts/sign_in.html", form=form)
 
@@ -53,11 +55,11 @@ def sign_out():
         services.sign_out_everywhere(current_user)
     logout_user()
     flash(_("You have signed out."), "success")
-    return redirect(url_for("curriculum.home"))
+    return redirect(url_for("dashboard.home"))
 
 
 @blueprint.post("/account/sign-out-everywhere")
-@login_required
+@requires(signed_in)
 def sign_out_everywhere():
     services.sign_out_everywhere(current_user)
     logout_user()
@@ -86,7 +88,7 @@ def _set_password_with_token(raw_token: str, purpose: TokenPurpose, template: st
         user = services.use_token_to_set_password(token, form.password.data)
         login_user(user)
         flash(done_message, "success")
-        return redirect(url_for("curriculum.home"))
+        return redirect(url_for("dashboard.home"))
     return render_template(template, form=form, person=token.user)
 
 
@@ -107,7 +109,7 @@ def accept_invitation(token):
 
 
 @blueprint.route("/account", methods=["GET", "POST"])
-@login_required
+@requires(signed_in)
 def account():
     profile = ProfileForm(obj=current_user, prefix="profile")
     password = ChangePasswordForm(prefix="password")
@@ -119,7 +121,7 @@ def account():
 
 
 @blueprint.post("/account/password")
-@login_required
+@requires(signed_in)
 def change_password():
     profile = ProfileForm(obj=current_user, prefix="profile", formdata=None)
     password = ChangePasswordForm(prefix="password")
@@ -140,7 +142,7 @@ def _remembered() -> bool:
 
 
 @blueprint.get("/account/data.json")
-@login_required
+@requires(signed_in)
 def personal_data():
     data = privacy.download_personal_data(current_user)
     return Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json",

@@ -4,17 +4,14 @@ from dataclasses import dataclass
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
-from ..accounts.models import Role
-from ..accounts.policy import require_roles
+from ..accounts.policy import can_read_audit_log, guard
 from ..core.pagination import paginate
-from ..extensions import db
 from . import services
 from .models import AuditEvent
 
 blueprint = Blueprint("audit_manage", __name__, url_prefix="/manage/audit")
-require_roles(blueprint, Role.ADMIN)
+guard(blueprint, can_read_audit_log)
 
 ACTION_LABELS = {
     "personal_data.downloaded": _l("Downloaded own personal data"),
@@ -72,17 +69,9 @@ class Subject:
 
 
 def subjects_of(events: list[AuditEvent], locale: str) -> dict[int, Subject]:
-    """What each event was about, named in `locale` and linked, loading each kind at once.
-    A subject that no longer exists, or has no page, is named by kind and number."""
-    wanted: dict[str, set[int]] = {}
-    for event in events:
-        if event.subject_kind:
-            wanted.setdefault(event.subject_kind, set()).add(event.subject_id)
-    found = {}
-    for kind, ids in wanted.items():
-        model = _model_of(kind)
-        if model is not None:
-            found.update({(kind, row.id): row for row in db.session.scalars(select(model).where(model.id.in_(ids)))})
+    """What each event was about, named in `locale` and linked. A subject that no longer exists,
+    or has no page, is named by kind and number."""
+    found = services.subjects_of(events)
     subjects = {}
     for event in events:
         if not event.subject_kind:
@@ -94,11 +83,6 @@ def subjects_of(events: list[AuditEvent], locale: str) -> dict[int, Subject]:
             name, url = SUBJECTS[event.subject_kind]
             subjects[event.id] = Subject(name(row, locale), url(row))
     return subjects
-
-
-def _model_of(table_name: str):
-    return next((mapper.class_ for mapper in db.Model.registry.mappers
-                 if getattr(mapper.local_table, "name", None) == table_name), None)
 
 
 def action_label(action: str) -> str:

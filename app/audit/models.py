@@ -8,7 +8,7 @@ from ..core.timeutil import UTCDateTime, utcnow
 from ..extensions import db
 
 
-class AuditEvent(db.Model):
+class AuditEvent(db.Model):  # type: ignore[name-defined]  # db.Model is made at run time
     __tablename__ = "audit_event"
     __table_args__ = (Index("ix_audit_event_subject", "subject_kind", "subject_id"),)
 

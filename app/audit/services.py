@@ -5,12 +5,14 @@ change, naming who acted (None from the command line); `record_staff_action` add
 that transaction, so a refused or rolled-back action leaves no trace. Nothing here reads the
 request.
 """
+from typing import Any
+
 from sqlalchemy import Text, cast, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
 from ..core.redaction import redactor
-from ..extensions import db
+from ..extensions import Base, db
 from .models import AuditEvent
 
 # A detail whose name contains one of these is never stored: passwords, tokens, typed confirmations.
@@ -59,6 +61,26 @@ def events_query(action: str = "", actor_email: str = ""):
     if actor_email:
         query = query.where(AuditEvent.actor.has(User.email.contains(actor_email.strip().lower(), autoescape=True)))
     return query
+
+
+def subjects_of(events: list[AuditEvent]) -> dict[tuple[str, int | None], Any]:
+    """The rows the events were about, by (table name, id), loading each table's at once; a
+    subject that no longer exists (or whose table has no model) is left out."""
+    wanted: dict[str, set[int]] = {}
+    for event in events:
+        if event.subject_kind and event.subject_id is not None:
+            wanted.setdefault(event.subject_kind, set()).add(event.subject_id)
+    found: dict[tuple[str, int | None], Any] = {}
+    for kind, ids in wanted.items():
+        model = _model_of(kind)
+        if model is not None:
+            found.update({(kind, row.id): row for row in db.session.scalars(select(model).where(model.id.in_(ids)))})
+    return found
+
+
+def _model_of(table_name: str) -> Any:
+    return next((mapper.class_ for mapper in Base.registry.mappers
+                 if getattr(mapper.local_table, "name", None) == table_name), None)
 
 
 def recorded_actions() -> list[str]:

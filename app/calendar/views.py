@@ -3,14 +3,16 @@ their personal feed address."""
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from ..accounts.policy import anyone, guard, requires, signed_in
 from ..core.tokens import hash_token
 from ..core.urls import absolute_url
 from . import services
 from .services import Feed
 
 blueprint = Blueprint("calendar", __name__, url_prefix="/calendar")
+guard(blueprint, anyone)  # a link or the object's own rule decides; some views ask for more
 
 ALARM_CHOICES = (None, 15, 60, 1440)
 
@@ -78,7 +80,7 @@ def personal_feed(token):
 
 
 @blueprint.route("/", methods=["GET", "POST"])
-@login_required
+@requires(signed_in)
 def my_calendar():
     """Create or replace one's personal feed, or set its reminder; the address is shown once,
     when made. Turning the feed off asks first, on its own page."""
@@ -100,7 +102,7 @@ def my_calendar():
 
 
 @blueprint.route("/turn-off", methods=["GET", "POST"])
-@login_required
+@requires(signed_in)
 def revoke():
     """Confirm, then turn off the personal feed: calendars subscribed to it stop updating."""
     token = services.active_token(current_user)

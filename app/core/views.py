@@ -6,6 +6,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.wrappers import Response
 
 from .. import PACKAGE_DIR
+from .access import anyone, guard
 from .i18n import LANGUAGE_NAMES
 from .urls import safe_next
 
@@ -14,11 +15,12 @@ blueprint = Blueprint(
     static_folder=str(PACKAGE_DIR / "static"), static_url_path="/static",
     template_folder=str(PACKAGE_DIR / "templates"),
 )
+guard(blueprint, anyone)  # the home page, choices, static files: for everyone
 
 TEXT_SIZE_COOKIE = "kaiku_text_size"
 TEXT_SIZES = ("100", "125", "150")
 ONE_YEAR = 365 * 24 * 3600
-HOME = "curriculum.home"  # the endpoint of the site's front page, where choices return by default
+HOME = "dashboard.home"  # the endpoint of the site's front page, where choices return by default
 
 
 @blueprint.route("/favicon.ico")

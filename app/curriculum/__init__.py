@@ -15,8 +15,9 @@ def init_app(app: Flask) -> None:
     from .manage import blueprint as manage
     from .models import WithdrawalReason
     from .views import blueprint as views
+    from .views import dashboard
 
-    register_blueprints(app, views, manage)
+    register_blueprints(app, dashboard, views, manage)
     app.cli.add_command(courses_cli)
     app.add_template_filter(label_of(services.CourseStatus), "course_status_label")
     app.add_template_filter(label_of(WithdrawalReason), "withdrawal_reason_label")

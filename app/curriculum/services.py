@@ -4,18 +4,24 @@ Progress is computed from the rows each action writes, at once: nothing waits fo
 course completes the moment its last requirement is met, whichever it is: a lesson read, a
 check passed, a live session attended (attendance_marked) or content synced away
 (content_synced). A completion whose live session attendance is taken back is withdrawn.
+
+Services own the transaction: each function that changes data checks its rules, then commits
+once (or says "the caller commits"). Views never commit.
 """
+import re
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from ..accounts.models import User
+from ..accounts.models import Area, User
+from ..accounts.services import find_user_by_email
 from ..core.enums import LabelledEnum
 from ..core.signals import (check_attempted, check_passed, completion_withdrawn, course_completed, course_sessions_asked,
                             lesson_completed, live_session_attendance_asked, staff_action_done)
@@ -29,6 +35,14 @@ RENEWAL_NOTICE = timedelta(days=60)  # "renew by" shows this long before a compl
 
 class CurriculumError(ValueError):
     """A learner action that cannot be done."""
+
+
+class AssignmentTargetError(CurriculumError):
+    """The assignment's targets cannot be resolved; `field` names the form field the message belongs to."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
 
 
 class UnansweredQuestions(CurriculumError):
@@ -53,6 +67,10 @@ def catalogue(audience: str | None = None, language: str | None = None) -> list[
 
 def find_course(key: str) -> Course | None:
     return db.session.scalar(select(Course).where(Course.key == key, Course.archived_at.is_(None)))
+
+
+def find_course_by_id(course_id: int) -> Course | None:
+    return db.session.get(Course, course_id)
 
 
 def find_lesson(course: Course, key: str) -> Lesson | None:
@@ -158,7 +176,8 @@ class CourseProgress:
         return next((step for step in self.steps if step.lesson is not None and step.lesson.id == lesson.id), None)
 
     def step_for_check(self, module: CourseModule) -> Step | None:
-        return next((step for step in self.steps if step.kind == "check" and step.module.id == module.id), None)
+        return next((step for step in self.steps if step.kind == "check" and step.module is not None
+                     and step.module.id == module.id), None)
 
 
 def enrolment_for(person: User, course: Course) -> Enrolment | None:
@@ -233,7 +252,10 @@ def _enrolment(person: User, course: Course) -> Enrolment:
             enrolment = Enrolment(user_id=person.id, course_id=course.id)
             db.session.add(enrolment)
     except IntegrityError:  # a parallel request enrolled first
-        enrolment = enrolment_for(person, course)
+        found = enrolment_for(person, course)
+        if found is None:
+            raise
+        return found
     return enrolment
 
 
@@ -397,7 +419,8 @@ def assign(course: Course, due_on: date | None, assigned_by: User, *, person: Us
     return assignment
 
 
-def assign_to_all(course: Course, due_on: date | None, assigned_by: User, targets: list[dict]) -> list[CourseAssignment]:
+def assign_to_all(course: Course, due_on: date | None, assigned_by: User,
+                  targets: list[dict]) -> list[CourseAssignment]:
     """Assign the course to every target ({"person": ...}, {"area": ...} or {"role": ...}), all
     or nothing, in one transaction."""
     assignments = []
@@ -411,6 +434,40 @@ def assign_to_all(course: Course, due_on: date | None, assigned_by: User, target
             "area": target["area"].name_fi if target.get("area") else None, "role": target.get("role")})
     db.session.commit()
     return assignments
+
+
+def assignment_targets(target: str, *, emails: str = "", area_id: int | None = None,
+                       role: str | None = None) -> list[dict]:
+    """The targets of an assignment: one or more people by email (every address must be a
+    person's), an area (which must exist) or a role. Raises AssignmentTargetError otherwise."""
+    if target == "person":
+        addresses = [email for email in re.split(r"[\s,;]+", emails or "") if email]
+        if not addresses:
+            raise AssignmentTargetError("emails", _("Give at least one email address."))
+        people = {email: find_user_by_email(email) for email in addresses}
+        unknown = [email for email, person in people.items() if person is None]
+        if unknown:
+            raise AssignmentTargetError("emails", _("No person has these email addresses: %(emails)s. "
+                                                    "Nothing was assigned.", emails=", ".join(unknown)))
+        return [{"person": person} for person in people.values()]
+    if target == "area":
+        area = db.session.get(Area, area_id) if area_id else None
+        if area is None:
+            raise AssignmentTargetError("area_id", _("Choose an area."))
+        return [{"area": area}]
+    return [{"role": role}]
+
+
+def assign_course(course: Course, due_on: date | None, assigned_by: User, *, target: str, emails: str = "",
+                  area_id: int | None = None, role: str | None = None) -> list[CourseAssignment]:
+    """Resolve the targets (see assignment_targets) and assign the course to all of them in one
+    transaction, or to none."""
+    return assign_to_all(course, due_on, assigned_by,
+                         assignment_targets(target, emails=emails, area_id=area_id, role=role))
+
+
+def find_assignment(assignment_id: int) -> CourseAssignment | None:
+    return db.session.get(CourseAssignment, assignment_id)
 
 
 def all_assignments() -> list[CourseAssignment]:

@@ -3,36 +3,27 @@ checks, certificates, files."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from ..accounts.models import Role
+from ..accounts.policy import anyone, guard, signed_in
 from ..core.i18n import SUPPORTED_LOCALES
 from ..meetings.services import current_edition
 from . import services
 from .check_kinds import CHECK_KINDS
 
-# Without a URL prefix: the home page is the site's front page; everything else is under COURSES.
-blueprint = Blueprint("curriculum", __name__)
-COURSES = "/courses"
+blueprint = Blueprint("curriculum", __name__, url_prefix="/courses")
+guard(blueprint, signed_in)  # course content is for signed-in people
+
+# The site's front page: for everyone, and once signed in the person's dashboard.
+dashboard = Blueprint("dashboard", __name__)
+guard(dashboard, anyone)
 
 
-@blueprint.before_request
-def signed_in_only():
-    """Course content is for signed-in people; the home page is for everyone."""
-    if request.endpoint != "curriculum.home":
-        return _signed_in()
-    return None
-
-
-@login_required
-def _signed_in() -> None:
-    return None
-
-
-@blueprint.route("/")
+@dashboard.route("/")
 def home() -> str:
-    signed_in = current_user.is_authenticated
-    return render_template("curriculum/home.html", training=services.dashboard(current_user) if signed_in else [],
+    training = services.dashboard(current_user) if current_user.is_authenticated else []
+    return render_template("curriculum/home.html", training=training,
                            meeting=current_edition())
 
 
@@ -44,7 +35,7 @@ def _course_or_404(key):
     return services.find_course(key) or abort(404)
 
 
-@blueprint.route(COURSES + "/")
+@blueprint.route("/")
 def catalogue():
     audience = request.args.get("audience") if request.args.get("audience") in set(Role) else None
     language = request.args.get("language") if request.args.get("language") in SUPPORTED_LOCALES else None
@@ -52,7 +43,7 @@ def catalogue():
                            audience=audience, language=language, roles=list(Role))
 
 
-@blueprint.route(COURSES + "/<key>")
+@blueprint.route("/<key>")
 def course(key):
     course = _course_or_404(key)
     sessions = services.upcoming_sessions_of(course, current_user) if course.requires_live_session else []
@@ -60,7 +51,7 @@ def course(key):
                            progress=services.course_progress(current_user, course))
 
 
-@blueprint.post(COURSES + "/<key>/enrol")
+@blueprint.post("/<key>/enrol")
 def enrol(key):
     course = _course_or_404(key)
     services.enrol(current_user, course)
@@ -68,7 +59,7 @@ def enrol(key):
     return redirect(url_for("curriculum.course", key=course.key))
 
 
-@blueprint.post(COURSES + "/<key>/renew")
+@blueprint.post("/<key>/renew")
 def renew(key):
     course = _course_or_404(key)
     try:
@@ -79,7 +70,7 @@ def renew(key):
     return redirect(url_for("curriculum.course", key=course.key))
 
 
-@blueprint.route(COURSES + "/<key>/lessons/<lesson_key>")
+@blueprint.route("/<key>/lessons/<lesson_key>")
 def lesson(key, lesson_key):
     course = _course_or_404(key)
     lesson = services.find_lesson(course, lesson_key) or abort(404)
@@ -94,7 +85,7 @@ def lesson(key, lesson_key):
     )
 
 
-@blueprint.post(COURSES + "/<key>/lessons/<lesson_key>/complete")
+@blueprint.post("/<key>/lessons/<lesson_key>/complete")
 def complete_lesson(key, lesson_key):
     course = _course_or_404(key)
     lesson = services.find_lesson(course, lesson_key) or abort(404)
@@ -111,7 +102,7 @@ def complete_lesson(key, lesson_key):
     return redirect(url_for("curriculum.lesson", key=course.key, lesson_key=step.lesson.key))
 
 
-@blueprint.route(COURSES + "/<key>/checks/<module_key>", methods=["GET", "POST"])
+@blueprint.route("/<key>/checks/<module_key>", methods=["GET", "POST"])
 def knowledge_check(key, module_key):
     course = _course_or_404(key)
     module = services.find_module(course, module_key) or abort(404)
@@ -130,7 +121,7 @@ def knowledge_check(key, module_key):
     )
 
 
-@blueprint.route(COURSES + "/<key>/certificate")
+@blueprint.route("/<key>/certificate")
 def certificate(key):
     course = _course_or_404(key)
     progress = services.course_progress(current_user, course)
@@ -143,7 +134,7 @@ def certificate(key):
     return render_template("curriculum/certificate.html", course=course, completion=completion)
 
 
-@blueprint.route(COURSES + "/<key>/files/<path:filename>")
+@blueprint.route("/<key>/files/<path:filename>")
 def course_file(key, filename):
     path = services.course_file(_course_or_404(key), filename) or abort(404)
     return send_file(path, max_age=24 * 3600)

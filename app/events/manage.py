@@ -9,8 +9,8 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..accounts.models import Role, User
-from ..accounts.policy import require_roles, roles_required
+from ..accounts.models import User
+from ..accounts.policy import can_erase_guests, can_manage_sessions, guard, requires
 from ..accounts.services import all_areas
 from ..core.pagination import paginate
 from ..core.spreadsheets import csv_download, record_export
@@ -23,7 +23,7 @@ from .kinds import kind_of
 from .models import Attendance, RegistrationStatus, TrainingSession
 
 blueprint = Blueprint("events_manage", __name__, url_prefix="/manage")
-require_roles(blueprint, Role.ADMIN, Role.TRAINER)
+guard(blueprint, can_manage_sessions)
 
 PAST_PER_PAGE = 20
 
@@ -185,7 +185,7 @@ def roster_csv(session_id):
 
 
 @blueprint.route("/guests/erase", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@requires(can_erase_guests)
 def erase_guest():
     """The address finds the guest's registrations; the page that lists them asks before
     anything is erased."""

@@ -3,8 +3,9 @@ cancelling a registration, late seat offers, and single-event calendar downloads
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from ..accounts.policy import anyone, guard, requires, signed_in
 from ..calendar.ics import build_calendar
 from ..core.markdown import render_markdown
 from ..core.timeutil import utcnow
@@ -19,6 +20,7 @@ from .models import Registration, RegistrationStatus, TrainingSession
 from .policy import may_see_session
 
 blueprint = Blueprint("events", __name__)
+guard(blueprint, anyone)  # a link or the object's own rule decides; some views ask for more
 
 
 def _locale() -> str:
@@ -77,7 +79,7 @@ def session_page(session_id):
 
 
 @blueprint.post("/sessions/<int:session_id>/register")
-@login_required
+@requires(signed_in)
 def register(session_id):
     session = _registrable_session_or_404(session_id)
     try:
@@ -168,7 +170,7 @@ def cancel_by_link(token):
 
 
 @blueprint.route("/sessions/<int:session_id>/cancel-registration", methods=["GET", "POST"])
-@login_required
+@requires(signed_in)
 def cancel_own_registration(session_id):
     session = db.session.get(TrainingSession, session_id) or abort(404)
     registration = registrations.registration_of(current_user, session)

@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from ..accounts.models import Role, Sector
-from ..accounts.policy import require_roles
+from ..accounts.models import Sector
+from ..accounts.policy import can_manage_meetings, guard
 from ..accounts.services import all_areas
 from ..core.collation import finnish_key
 from ..core.forms import texts_as_data, texts_from
@@ -24,7 +24,7 @@ from .forms import EditionForm, ItemForm, MaterialForm, QuestionEditForm, Record
 from .models import Material, MeetingQuestion, ProgrammeItem, QuestionForm
 
 blueprint = Blueprint("meetings_manage", __name__, url_prefix="/manage/meetings")
-require_roles(blueprint, Role.ADMIN)
+guard(blueprint, can_manage_meetings)
 
 
 def _locale() -> str:

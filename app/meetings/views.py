@@ -7,8 +7,9 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
                    url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from ..accounts.policy import anyone, guard, requires, signed_in
 from ..core.markdown import render_markdown
 from ..events import registrations
 from ..events.forms import GuestRegistrationForm, ResendConfirmationForm
@@ -19,6 +20,7 @@ from . import questions, services
 from .models import Material, MeetingEdition, QuestionForm
 
 blueprint = Blueprint("meetings", __name__, url_prefix="/meetings")
+guard(blueprint, anyone)  # a link or the object's own rule decides; some views ask for more
 
 
 def _locale() -> str:
@@ -80,7 +82,7 @@ def edition(year):
 
 
 @blueprint.post("/<int:year>/register")
-@login_required
+@requires(signed_in)
 def register(year):
     edition = _edition_or_404(year)
     raw = _raw_answers(edition, QuestionForm.REGISTRATION)
@@ -133,7 +135,7 @@ def request_confirmation(year):
 
 
 @blueprint.post("/<int:year>/answers")
-@login_required
+@requires(signed_in)
 def update_answers(year):
     edition = _edition_or_404(year)
     registration = _my_registration(edition) or abort(404)
@@ -150,7 +152,7 @@ def update_answers(year):
 
 
 @blueprint.post("/<int:year>/agenda")
-@login_required
+@requires(signed_in)
 def agenda(year):
     edition = _edition_or_404(year)
     registration = _my_registration(edition) or abort(404)
@@ -160,7 +162,7 @@ def agenda(year):
 
 
 @blueprint.route("/<int:year>/participants")
-@login_required
+@requires(signed_in)
 def participants(year):
     edition = _edition_or_404(year)
     if not services.may_see_participants(current_user, _my_registration(edition)):
@@ -197,14 +199,14 @@ def _material_download(edition, material_id: int, registration):
 
 
 @blueprint.route("/<int:year>/feedback", methods=["GET", "POST"])
-@login_required
+@requires(signed_in)
 def feedback(year):
     edition = _edition_or_404(year)
     return _feedback_page(edition, _my_registration(edition), url_for("meetings.edition", year=year))
 
 
 @blueprint.route("/<int:year>/materials/<int:material_id>")
-@login_required
+@requires(signed_in)
 def material_file(year, material_id):
     edition = _edition_or_404(year)
     return _material_download(edition, material_id, _my_registration(edition))

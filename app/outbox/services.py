@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import CursorResult, Delete, String, Update, delete, func, or_, select, update
+from sqlalchemy import CursorResult, Delete, Select, String, Update, delete, func, or_, select, update
 
 from ..accounts.models import User
 from ..core.redaction import redactor
@@ -347,6 +347,26 @@ def purge_sent(batch_size: int = 1000) -> int:
         purged += _rows_changed(delete(OutboxMessage).where(OutboxMessage.id.in_(ids), old))
     db.session.commit()
     return purged
+
+
+# --- the admin's view of the outbox ------------------------------------------------------------------
+
+def find_message(message_id: int) -> OutboxMessage | None:
+    return db.session.get(OutboxMessage, message_id)
+
+
+def messages_query(status: str = "") -> Select[tuple[OutboxMessage]]:
+    """Messages newest first, only those in `status` when it is one (any other value lists all)."""
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc())
+    if status in set(OutboxStatus):
+        query = query.where(OutboxMessage.status == status)
+    return query
+
+
+def status_counts() -> dict[str, int]:
+    """How many messages are in each status (statuses with none are left out)."""
+    rows = db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
+    return {row[0]: row[1] for row in rows}
 
 
 # --- personal data -------------------------------------------------------------------------------------

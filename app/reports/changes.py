@@ -30,7 +30,7 @@ TRACKED = (*PERSONAL, *SHARED)
 EVERYONE = None
 
 
-class ReportChange(db.Model):
+class ReportChange(db.Model):  # type: ignore[name-defined]  # db.Model is made at run time
     __tablename__ = "report_change"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,7 +58,7 @@ def people_changed_since(version: DataVersion, moment: datetime) -> set[int] | N
     if earlier != version.count:
         changed = or_(changed, ReportChange.changed_at >= moment)
     people = set(db.session.scalars(select(ReportChange.person_id).where(changed).distinct()))
-    return None if EVERYONE in people else people
+    return None if EVERYONE in people else {person for person in people if person is not None}
 
 
 def forget_changes_before(moment: datetime) -> None:

@@ -5,8 +5,10 @@ their number; each cell's status then comes from the same rule the learner's own
 (curriculum.services.course_status), so reports and dashboards never disagree.
 """
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import distinct, func, select
 
@@ -54,7 +56,9 @@ class CourseColumn:
     id: int
     key: str
     title: dict
-    title_in = Course.title_in
+
+    def title_in(self, locale: str) -> str:
+        return Course.title_in(self, locale)  # type: ignore[arg-type]  # the same rule as the course's
 
     @classmethod
     def of(cls, course: Course) -> "CourseColumn":
@@ -69,7 +73,9 @@ class AreaInfo:
     name_en: str
     kind: str
     status: str
-    name = Area.name
+
+    def name(self, locale: str) -> str:
+        return Area.name(self, locale)  # type: ignore[arg-type]  # the same rule as the area's
 
     @classmethod
     def of(cls, area: Area) -> "AreaInfo":
@@ -206,6 +212,7 @@ def _with_status(rows: list[PersonRow], status: str | None) -> list[PersonRow]:
 
 
 def _sort(rows: list[PersonRow], courses: list[CourseColumn], filters: Filters) -> None:
+    key: Callable[[PersonRow], Any]
     if filters.sort == "area":
         key = lambda row: (finnish_key(row.area.name_fi if row.area else ""), finnish_key(row.name))  # noqa: E731
     elif filters.sort == "last_activity":
@@ -313,7 +320,7 @@ class _ProgressFacts:
         current_round = self.rounds.get(key)
         live = facts.course.requires_live_session
         attended = live and key in self.attended
-        done = attended
+        done = int(attended)
         if current_round is not None:
             round_key = (*key, current_round)
             done += min(self.lessons_done.get(round_key, 0), facts.lessons)

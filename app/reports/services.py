@@ -3,7 +3,7 @@ numbers on screen and in the files cannot differ."""
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Iterable
+from typing import Any, Iterable
 
 from flask_babel import gettext as _
 from sqlalchemy import select, true
@@ -18,7 +18,7 @@ from ..events.kinds import listed_kinds
 from ..events.models import Attendance, Registration, RegistrationStatus, TrainingSession
 from ..extensions import db
 from ..meetings.models import MeetingEdition
-from .grid import Filters, Grid, cached_grid, people_query
+from .grid import AreaInfo, Filters, Grid, cached_grid, people_query
 
 MONTHS_SHOWN = 12
 
@@ -34,11 +34,16 @@ class Table:
     key: str
     title: str
     columns: list[Column]
-    rows: Iterable[list] = field(default_factory=list)
+    rows: Iterable[list[Any]] = field(default_factory=list)
     chart: tuple[int, int] | None = None  # (label column, value column) drawn as bars beside the table
 
+    def add(self, row: list[Any]) -> None:
+        """One more row, for a table built row by row (whose rows are a list, not made when read)."""
+        assert isinstance(self.rows, list)
+        self.rows.append(row)
 
-def _area_name(area: Area | None, locale: str) -> str:
+
+def _area_name(area: Area | AreaInfo | None, locale: str) -> str:
     return area.name(locale) if area else _("No area")
 
 
@@ -67,7 +72,7 @@ def _matrix_rows(grid: Grid, locale: str):
         for cell in row.cells:
             cells += [statuses[cell.status], None if cell.status == CourseStatus.NOT_ENROLLED else cell.percent]
         yield [erased if row.erased else row.name, "" if row.erased else row.email,
-               row.area.name(locale) if row.area else no_area, sectors.get(row.sector, ""),
+               row.area.name(locale) if row.area else no_area, sectors.get(row.sector or "", ""),
                ", ".join(roles[role] for role in row.roles), row.last_activity, *cells]
 
 
@@ -89,11 +94,11 @@ def areas_table(grid: Grid, locale: str) -> Table:
     areas = {row.area.id: row.area for row in grid.rows if row.area}
     table = Table("areas", _("Areas"), columns)
     for area_id in sorted(by_area, key=lambda key: (key is None, finnish_key(areas[key].name(locale) if key else ""))):
-        area, people = areas.get(area_id), by_area[area_id]
+        area, people = areas.get(area_id) if area_id is not None else None, by_area[area_id]
         completed = [_rate(sum(row.cells[index].status in VALID_COMPLETION for row in people), len(people))
                      for index in range(len(grid.courses))]
         last = max((row.last_activity for row in people if row.last_activity), default=None)
-        table.rows.append([_area_name(area, locale), str(AreaKind(area.kind).label) if area else "",
+        table.add([_area_name(area, locale), str(AreaKind(area.kind).label) if area else "",
                            str(AreaStatus(area.status).label) if area else "", len(people), *completed, last])
     return table
 
@@ -108,7 +113,7 @@ def courses_table(grid: Grid, locale: str) -> Table:
         counts = grid.cell_counts(index)
         people = len(grid.rows)
         valid = sum(counts[status] for status in VALID_COMPLETION)
-        table.rows.append([course.title_in(locale), people, people - counts[CourseStatus.NOT_ENROLLED], valid,
+        table.add([course.title_in(locale), people, people - counts[CourseStatus.NOT_ENROLLED], valid,
                            counts[CourseStatus.EXPIRED], counts[CourseStatus.OVERDUE], _rate(valid, people)])
     return table
 
@@ -126,7 +131,7 @@ def funnel_table(grid: Grid) -> Table:
     ], chart=(0, 1))
     for label, count in ((_("People enrolled"), enrolled), (_("People started"), started),
                          (_("People completed"), completed)):
-        table.rows.append([label, count, _rate(count, enrolled)])
+        table.add([label, count, _rate(count, enrolled)])
     return table
 
 
@@ -135,7 +140,8 @@ def difficulty_table(course: Course, filters: Filters, locale: str) -> Table:
     people the filters select; the hardest questions show first."""
     checks = {module.active_check.id: (module, module.active_check) for module in course.active_modules
               if module.active_check}
-    answered, right = Counter(), Counter()
+    answered: Counter[tuple[int, str]] = Counter()
+    right: Counter[tuple[int, str]] = Counter()
     for check_id, answers in db.session.execute(select(CheckAttempt.check_id, CheckAttempt.answers).where(
             CheckAttempt.check_id.in_(checks), CheckAttempt.user_id.in_(people_query(filters)))):
         _correct, feedback = grade(checks[check_id][1], answers)
@@ -218,7 +224,10 @@ def _registrants(filters: Filters):
 
 def sessions_by_month_table(filters: Filters, now: datetime) -> Table:
     months = _month_keys(now)
-    sessions, confirmed, attended, no_show = set(), Counter(), Counter(), Counter()
+    sessions: set[tuple[tuple[int, int], int]] = set()
+    confirmed: Counter[tuple[int, int]] = Counter()
+    attended: Counter[tuple[int, int]] = Counter()
+    no_show: Counter[tuple[int, int]] = Counter()
     for session_id, starts_at, attendance in db.session.execute(
             select(TrainingSession.id, TrainingSession.starts_at, Registration.attendance)
             .join(Registration, Registration.session_id == TrainingSession.id)
@@ -251,7 +260,8 @@ def meeting_by_area_table(filters: Filters, year: int | None, locale: str) -> Ta
     ], chart=(0, 1))
     if year is None:
         return table
-    registered, attended = Counter(), Counter()
+    registered: Counter[int | str | None] = Counter()
+    attended: Counter[int | str | None] = Counter()
     for area_id, is_guest, attendance in db.session.execute(
             select(User.area_id, Registration.user_id.is_(None), Registration.attendance)
             .select_from(Registration)
@@ -265,8 +275,8 @@ def meeting_by_area_table(filters: Filters, year: int | None, locale: str) -> Ta
     areas = {area.id: area for area in db.session.scalars(select(Area).where(Area.id.in_(
         [key for key in registered if isinstance(key, int)])))}
     for key in sorted(registered, key=lambda key: -registered[key]):
-        label = _("Guests without an account") if key == "guests" else _area_name(areas.get(key), locale)
-        table.rows.append([label, registered[key], attended[key]])
+        label = _("Guests without an account") if key == "guests" else _area_name(areas.get(key) if isinstance(key, int) else None, locale)
+        table.add([label, registered[key], attended[key]])
     return table
 
 
@@ -300,6 +310,8 @@ def national_report(request: ReportRequest) -> tuple[Grid, list[Table]]:
 
 
 def course_report(request: ReportRequest) -> tuple[Grid, list[Table]]:
+    if request.course is None:
+        raise ValueError("the course report is about one course")
     filters = replace(request.filters, course_key=request.course.key)
     grid = cached_grid(filters)
     return grid, [funnel_table(grid), difficulty_table(request.course, filters, request.locale)]
@@ -330,7 +342,7 @@ def person_report(person: User) -> PersonReport:
     editions = {edition.session_id: edition for edition in db.session.scalars(select(MeetingEdition).where(
         MeetingEdition.session_id.in_([registration.session_id for registration in registrations])))}
     return PersonReport(
-        person, dashboard(person), attempts,
+        person, dashboard(person), list(attempts),
         [registration for registration in registrations if registration.session_id not in editions],
         [(registration, editions[registration.session_id]) for registration in registrations
          if registration.session_id in editions],

@@ -2,9 +2,11 @@
 everyone sees their own person page."""
 from flask import Blueprint, abort, render_template, request
 from flask_babel import get_locale
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from ..accounts.models import Area, AreaKind, Role, Sector, User
+from ..accounts.policy import (can_read_national_report, can_read_reports, guard, may_read_person_report, report_area,
+                               requires, signed_in)
 from ..accounts.services import all_areas
 from ..core.pagination import paginate_list
 from ..core.spreadsheets import csv_download, record_export, xlsx_download
@@ -19,19 +21,12 @@ blueprint = Blueprint("reports", __name__, url_prefix="/reports")
 FILE_FORMATS = ("csv", "xlsx")
 
 
-@blueprint.before_request
-@login_required
-def signed_in_only():
-    """Who may see which report is decided per page below."""
+guard(blueprint, signed_in)  # who may see which report is declared per page below
 
 
 def _scope_area() -> int | None:
-    """None for staff, who see everything; an area lead's own area; anyone else is refused."""
-    if current_user.is_staff:
-        return None
-    if current_user.has_role(Role.AREA_LEAD) and current_user.area_id:
-        return current_user.area_id
-    abort(403)
+    """None for staff, who see everything; an area lead's own area (see policy.report_area)."""
+    return report_area(current_user)
 
 
 def _choice(name: str, allowed) -> str | None:
@@ -56,7 +51,7 @@ def _report_request(report: str) -> services.ReportRequest:
     course = None
     if report == "course":
         course = find_course(request.args.get("course", "")) or abort(404)
-    if report == "national" and _scope_area() is not None:
+    if report == "national" and not can_read_national_report(current_user):
         abort(403)  # the whole country is for the support service's staff
     years = services.meeting_years()
     year = request.args.get("year", type=int)
@@ -86,6 +81,7 @@ def _filter_choices() -> dict:
 
 
 @blueprint.route("/")
+@requires(can_read_reports)
 def index():
     scope = _scope_area()
     return render_template("reports/index.html", courses=course_columns(),
@@ -93,6 +89,7 @@ def index():
 
 
 @blueprint.route("/matrix")
+@requires(can_read_reports)
 def matrix():
     context = _page_context("matrix")
     page = paginate_list(context["grid"].rows, request.args.get("page", 1, type=int))
@@ -100,21 +97,25 @@ def matrix():
 
 
 @blueprint.route("/areas")
+@requires(can_read_reports)
 def areas():
     return render_template("reports/areas.html", **_page_context("areas"))
 
 
 @blueprint.route("/national")
+@requires(can_read_national_report)
 def national():
     return render_template("reports/national.html", **_page_context("national"))
 
 
 @blueprint.route("/course")
+@requires(can_read_reports)
 def course():
     return render_template("reports/course.html", **_page_context("course"))
 
 
 @blueprint.route("/<report>/<table_key>.<file_format>")
+@requires(can_read_reports)
 def export(report, table_key, file_format):
     if report not in services.REPORTS or file_format not in FILE_FORMATS:
         abort(404)
@@ -131,10 +132,9 @@ def export(report, table_key, file_format):
 
 
 @blueprint.route("/people/<int:person_id>")
+@requires(signed_in)  # one's own record; others' as may_read_person_report says
 def person(person_id):
     person = db.session.get(User, person_id) or abort(404)
-    if person.id != current_user.id:
-        scope = _scope_area()
-        if scope is not None and person.area_id != scope:
-            abort(403)
+    if not may_read_person_report(current_user, person):
+        abort(403)
     return render_template("reports/person.html", report=services.person_report(person))

@@ -18,6 +18,7 @@ redirect), or the status code.
 """
 import pytest
 
+from app.accounts.policy import declared_permission
 from tests.gate import submissions_not_counted
 from tests.security.world import ROLES, act_as, build_world
 
@@ -214,6 +215,14 @@ def test_every_rule_has_one_row_and_every_row_a_rule(app):
     pairs = sum(len(methods) for methods in rules.values())
     print(f"\nROLE MATRIX: {len(rules)} rules, {pairs} rule × method pairs × {len(ROLES)} roles "
           f"= {pairs * len(ROLES)} requests")
+
+
+def test_every_route_declares_the_permission_it_needs(app):
+    """Each route names its permission from the policy module (app.accounts.policy: `guard` on
+    its blueprint or `requires` on its view). What each permission lets a role do is checked
+    against EXPECTED below, not read from the policy."""
+    undeclared = sorted(endpoint for endpoint in app.view_functions if declared_permission(app, endpoint) is None)
+    assert not undeclared, f"routes that declare no permission: {undeclared}"
 
 
 @pytest.mark.parametrize("role", ROLES)
