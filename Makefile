@@ -5,13 +5,16 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi.py
 
-.PHONY: run test bench setup install translations db demo extract-messages update-messages clean
+.PHONY: run test typecheck bench setup install translations db demo extract-messages update-messages clean
 
 run: setup demo
 	KAIKU_PORT=$(PORT) $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: setup node_modules
+test: setup node_modules typecheck
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+typecheck: install
+	$(BIN)/mypy
 
 bench: setup
 	$(BIN)/pytest tests/benchmarks -s -q $(PYTEST_ARGS)

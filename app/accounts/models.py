@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.enums import LabelledEnum, one_of
 from ..core.timeutil import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 
 
 class Role(LabelledEnum):
@@ -38,7 +38,7 @@ class AreaStatus(LabelledEnum):
     ENDED = "ended", _l("Ended")
 
 
-class Area(db.Model):  # type: ignore[name-defined]  # db.Model is made at run time
+class Area(Model):
     """A Kaikukortti locality: a municipality, a city, a sub-region or a wellbeing county."""
 
     __table_args__ = (one_of("kind", AreaKind), one_of("status", AreaStatus))
@@ -60,7 +60,7 @@ class Area(db.Model):  # type: ignore[name-defined]  # db.Model is made at run t
         return getattr(self, f"name_{locale}", None) or self.name_fi
 
 
-class UserRole(db.Model):  # type: ignore[name-defined]  # db.Model is made at run time
+class UserRole(Model):
     __tablename__ = "user_role"
     __table_args__ = (one_of("role", Role),)
 
@@ -68,7 +68,7 @@ class UserRole(db.Model):  # type: ignore[name-defined]  # db.Model is made at r
     role: Mapped[str] = mapped_column(String(20), primary_key=True, index=True)  # everyone with a role
 
 
-class User(UserMixin, db.Model):  # type: ignore[name-defined]  # db.Model is made at run time
+class User(UserMixin, Model):
     """A person: coordinator, trainer or admin (several at once if need be)."""
 
     __table_args__ = (one_of("sector", Sector),)
@@ -129,7 +129,7 @@ class TokenPurpose(StrEnum):
     PASSWORD_RESET = "password_reset"
 
 
-class AccountToken(db.Model):  # type: ignore[name-defined]  # db.Model is made at run time
+class AccountToken(Model):
     """A single-use, expiring link sent by email. Only the SHA-256 of the token is stored."""
 
     __table_args__ = (UniqueConstraint("token_hash"), one_of("purpose", TokenPurpose))

@@ -5,10 +5,10 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.timeutil import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 
 
-class FeedToken(db.Model):
+class FeedToken(Model):
     """Only the SHA-256 of the token is stored; the owner sees the URL once, when it is made."""
 
     __tablename__ = "feed_token"

@@ -14,9 +14,9 @@ from ..accounts.models import Role
 from ..core.enums import LabelledEnum, one_of
 from ..core.i18n import SUPPORTED_LOCALES, in_locale
 from ..core.timeutil import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 
-class Course(db.Model):
+class Course(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(100), unique=True)
     position: Mapped[int] = mapped_column(default=0)
@@ -50,7 +50,7 @@ class Course(db.Model):
         return [lesson for module in self.active_modules for lesson in module.active_lessons]
 
 
-class CourseModule(db.Model):
+class CourseModule(Model):
     __tablename__ = "course_module"
     __table_args__ = (UniqueConstraint("course_id", "key"),)
 
@@ -79,7 +79,7 @@ class CourseModule(db.Model):
         return self.check if self.check is not None and self.check.archived_at is None else None
 
 
-class Lesson(db.Model):
+class Lesson(Model):
     __table_args__ = (UniqueConstraint("course_id", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -102,7 +102,7 @@ class Lesson(db.Model):
         raise LookupError(f"lesson {self.key} has no text")
 
 
-class LessonText(db.Model):
+class LessonText(Model):
     __tablename__ = "lesson_text"
     __table_args__ = (UniqueConstraint("lesson_id", "locale"),)
 
@@ -119,7 +119,7 @@ class LessonText(db.Model):
     lesson: Mapped[Lesson] = relationship(back_populates="texts")
 
 
-class KnowledgeCheck(db.Model):
+class KnowledgeCheck(Model):
     __tablename__ = "knowledge_check"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -132,7 +132,7 @@ class KnowledgeCheck(db.Model):
     module: Mapped[CourseModule] = relationship(back_populates="check")
 
 
-class ContentSync(db.Model):
+class ContentSync(Model):
     """The hash of the whole courses/ tree at the last sync: an unchanged tree is a no-op."""
 
     __tablename__ = "content_sync"
@@ -142,7 +142,7 @@ class ContentSync(db.Model):
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Enrolment(db.Model):
+class Enrolment(Model):
     __table_args__ = (UniqueConstraint("user_id", "course_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -155,7 +155,7 @@ class Enrolment(db.Model):
     course: Mapped[Course] = relationship()
 
 
-class LessonCompletion(db.Model):
+class LessonCompletion(Model):
     __tablename__ = "lesson_completion"
     __table_args__ = (UniqueConstraint("user_id", "lesson_id", "round"),)
 
@@ -168,7 +168,7 @@ class LessonCompletion(db.Model):
     content_hash: Mapped[str] = mapped_column(String(64))  # of the text that was read
 
 
-class CheckAttempt(db.Model):
+class CheckAttempt(Model):
     __tablename__ = "check_attempt"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -192,7 +192,7 @@ class WithdrawalReason(LabelledEnum):
 VALID_ONLY = "withdrawn_at IS NULL"
 
 
-class CourseCompletion(db.Model):
+class CourseCompletion(Model):
     """A round completed. A withdrawn completion (its requirement turned out unmet) stays as
     history; the round can then be completed again, once."""
 
@@ -220,7 +220,7 @@ class CourseCompletion(db.Model):
         return self.withdrawn_at is not None
 
 
-class CourseAssignment(db.Model):
+class CourseAssignment(Model):
     """A course assigned to one person, everyone in an area, or everyone with a role. Matched
     when progress is read, so people who join the area or get the role later are included."""
 

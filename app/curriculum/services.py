@@ -29,6 +29,7 @@ from ..core.timeutil import utcnow
 from ..extensions import db
 from .models import (CheckAttempt, Course, CourseAssignment, CourseCompletion, CourseModule, Enrolment,
                      KnowledgeCheck, Lesson, LessonCompletion, WithdrawalReason)
+from .steps import CheckStep, LessonStep, LiveSessionStep, Step
 
 RENEWAL_NOTICE = timedelta(days=60)  # "renew by" shows this long before a completion expires
 
@@ -126,16 +127,6 @@ def course_status(*, completed: bool, expires_at: datetime | None, due_on: date 
     return CourseStatus.IN_PROGRESS
 
 @dataclass
-class Step:
-    kind: str  # "lesson", "check" or "live_session"
-    done: bool
-    lesson: Lesson | None = None
-    module: CourseModule | None = None
-    updated_since_done: bool = False
-    best_score: int | None = None
-
-
-@dataclass
 class CourseProgress:
     course: Course
     enrolment: Enrolment | None
@@ -158,7 +149,7 @@ class CourseProgress:
 
     @property
     def live_session_pending(self) -> bool:
-        return any(step.kind == "live_session" and not step.done for step in self.steps)
+        return any(step.needs_attendance and not step.done for step in self.steps)
 
     @property
     def expires_at(self) -> datetime | None:
@@ -170,14 +161,13 @@ class CourseProgress:
         return course_status(
             completed=self.completion is not None, expires_at=self.expires_at, due_on=self.due_on,
             enrolled=self.enrolment is not None, assigned=True,
-            awaiting_live_session=next_step is not None and next_step.kind == "live_session", now=utcnow())
+            awaiting_live_session=next_step is not None and next_step.needs_attendance, now=utcnow())
 
-    def step_for_lesson(self, lesson: Lesson) -> Step | None:
-        return next((step for step in self.steps if step.lesson is not None and step.lesson.id == lesson.id), None)
+    def step_for_lesson(self, lesson: Lesson) -> LessonStep | None:
+        return next((step for step in self.steps if isinstance(step, LessonStep) and step.lesson.id == lesson.id), None)
 
     def step_for_check(self, module: CourseModule) -> Step | None:
-        return next((step for step in self.steps if step.kind == "check" and step.module is not None
-                     and step.module.id == module.id), None)
+        return next((step for step in self.steps if step.is_check_of(module)), None)
 
 
 def enrolment_for(person: User, course: Course) -> Enrolment | None:
@@ -210,17 +200,17 @@ def course_progress(person: User, course: Course) -> CourseProgress:
         best_scores[attempt.check_id] = max(best_scores.get(attempt.check_id, 0), attempt.score)
         if attempt.passed:
             passed.add(attempt.check_id)
-    steps = []
+    steps: list[Step] = []
     for module in course.active_modules:
         for lesson in module.active_lessons:
             row = lesson_rows.get(lesson.id)
-            steps.append(Step("lesson", row is not None, lesson=lesson, module=module,
-                              updated_since_done=row is not None and _changed_since_read(lesson, row)))
+            steps.append(LessonStep(done=row is not None, lesson=lesson, module=module,
+                                    updated_since_done=row is not None and _changed_since_read(lesson, row)))
         if module.active_check:
             check_id = module.active_check.id
-            steps.append(Step("check", check_id in passed, module=module, best_score=best_scores.get(check_id)))
+            steps.append(CheckStep(done=check_id in passed, module=module, best_score=best_scores.get(check_id)))
     if course.requires_live_session:
-        steps.append(Step("live_session", live_session_attended(person, course)))
+        steps.append(LiveSessionStep(done=live_session_attended(person, course)))
     history = list(db.session.scalars(select(CourseCompletion).where(
         CourseCompletion.user_id == person.id, CourseCompletion.course_id == course.id
     ).order_by(CourseCompletion.round.desc(), CourseCompletion.id.desc())))

@@ -95,11 +95,7 @@ def complete_lesson(key, lesson_key):
         return redirect(url_for("curriculum.course", key=course.key))
     flash(_("Lesson marked as completed."), "success")
     step = progress.next_step
-    if step is None or step.kind == "live_session":
-        return redirect(url_for("curriculum.course", key=course.key))
-    if step.kind == "check":
-        return redirect(url_for("curriculum.knowledge_check", key=course.key, module_key=step.module.key))
-    return redirect(url_for("curriculum.lesson", key=course.key, lesson_key=step.lesson.key))
+    return redirect((step and step.page_url(course)) or url_for("curriculum.course", key=course.key))
 
 
 @blueprint.route("/<key>/checks/<module_key>", methods=["GET", "POST"])

@@ -71,11 +71,12 @@ class SessionForm(FlaskForm):
     def validate(self, extra_validators=None):
         if not super().validate(extra_validators):
             return False
-        times = [(self._to_utc(starts, self.start_time), self._to_utc(ends, self.end_time))
-                 for starts, ends in self.wall_times()]
+        converted = [(self._to_utc(starts, self.start_time), self._to_utc(ends, self.end_time))
+                     for starts, ends in self.wall_times()]
         opens, closes = (self._utc(field) for field in (self.registration_opens_at, self.registration_closes_at))
-        if self.errors:
+        if self.errors:  # a time the clocks skip or repeat: its error is on its field
             return False
+        times = [(starts_at, ends_at) for starts_at, ends_at in converted if starts_at and ends_at]
         if any(ends_at <= starts_at for starts_at, ends_at in times):
             self.end_time.errors.append(_l("The session must end after it starts."))
             return False

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..core.enums import LabelledEnum, one_of
 from ..core.i18n import in_locale
 from ..core.timeutil import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model, db
 
 session_trainer = Table(
     "session_trainer", db.metadata,
@@ -24,7 +24,7 @@ session_trainer = Table(
 SESSION = "session"  # the kind of a live training session; other kinds are registered in app.events.kinds
 
 
-class TrainingSession(db.Model):
+class TrainingSession(Model):
     __tablename__ = "training_session"
     __table_args__ = (
         Index("ix_training_session_kind_ends_at", "kind", "ends_at"),  # upcoming and past sessions
@@ -102,7 +102,7 @@ class Attendance(LabelledEnum):
 ACTIVE_ONLY = "status != 'cancelled'"
 
 
-class Registration(db.Model):
+class Registration(Model):
     __table_args__ = (
         Index("ix_registration_queue", "session_id", "status", "id"),
         one_of("status", RegistrationStatus),
@@ -159,7 +159,7 @@ class Registration(db.Model):
         return self.status != RegistrationStatus.CANCELLED
 
 
-class ReminderSent(db.Model):
+class ReminderSent(Model):
     """One row per reminder sent, so that `flask reminders send` never sends one twice."""
 
     __tablename__ = "reminder_sent"

@@ -106,7 +106,7 @@ def upcoming_sessions_for_staff() -> list[TrainingSession]:
         TrainingSession.kind.in_(listed_kinds()), TrainingSession.ends_at > utcnow()).order_by(TrainingSession.starts_at)))
 
 
-def past_sessions_for_staff() -> Select[tuple[TrainingSession]]:
+def past_sessions_for_staff() -> Select[TrainingSession]:
     """A query of the sessions that are over, the latest first (for paging)."""
     return select(TrainingSession).where(TrainingSession.kind.in_(listed_kinds()), TrainingSession.ends_at <= utcnow()
                                          ).order_by(TrainingSession.starts_at.desc(), TrainingSession.id.desc())

@@ -355,7 +355,7 @@ def find_message(message_id: int) -> OutboxMessage | None:
     return db.session.get(OutboxMessage, message_id)
 
 
-def messages_query(status: str = "") -> Select[tuple[OutboxMessage]]:
+def messages_query(status: str = "") -> Select[OutboxMessage]:
     """Messages newest first, only those in `status` when it is one (any other value lists all)."""
     query = select(OutboxMessage).order_by(OutboxMessage.id.desc())
     if status in set(OutboxStatus):

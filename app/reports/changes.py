@@ -19,7 +19,7 @@ from ..core.timeutil import UTCDateTime, utcnow
 from ..curriculum.models import (CheckAttempt, Course, CourseAssignment, CourseCompletion, CourseModule, Enrolment,
                                  KnowledgeCheck, Lesson, LessonCompletion)
 from ..events.models import Registration, TrainingSession
-from ..extensions import db
+from ..extensions import Model, db
 from ..meetings.models import MeetingEdition
 
 # Rows that belong to one person, and the attribute that names them.
@@ -30,7 +30,7 @@ TRACKED = (*PERSONAL, *SHARED)
 EVERYONE = None
 
 
-class ReportChange(db.Model):  # type: ignore[name-defined]  # db.Model is made at run time
+class ReportChange(Model):
     __tablename__ = "report_change"
 
     id: Mapped[int] = mapped_column(primary_key=True)
