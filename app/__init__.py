@@ -1,12 +1,9 @@
 """Kaiku Training: create_app() for standalone use, init_app() to mount into a host Flask site."""
 import os
-import sqlite3
 from pathlib import Path
 from types import ModuleType
 
 from flask import Flask
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from . import accounts, audit, calendar, core, curriculum, demo, events, meetings, outbox, reports
 from .config import flask_config, load_settings
@@ -42,9 +39,6 @@ def init_app(app: Flask, url_prefix: str = "", overrides: dict | None = None) ->
     app.config[URL_PREFIX] = url_prefix
     app.jinja_env.add_extension("jinja2.ext.do")
     _init_extensions(app)
-    from .core.urls import DatabaseIntConverter
-
-    app.url_map.converters["int"] = DatabaseIntConverter  # before any of our routes is added
     for feature in FEATURES:
         feature.init_app(app)
     app.extensions["kaiku_blueprints"] = frozenset(app.extensions["kaiku_blueprints"])
@@ -83,19 +77,3 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     csrf.init_app(app)
     limiter.init_app(app)
-
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """SQLite enforces foreign keys only when asked; WAL lets readers run beside a writer;
-    lower() and the Finnish collation must know every letter, not only A–Z."""
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.close()
-        from .core.collation import register_sqlite_functions
-
-        register_sqlite_functions(dbapi_connection)

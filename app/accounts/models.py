@@ -119,10 +119,6 @@ class User(UserMixin, Model):
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles & set(roles))
 
-    @property
-    def is_staff(self) -> bool:
-        return self.has_role(Role.ADMIN, Role.TRAINER)
-
 
 class TokenPurpose(StrEnum):
     INVITATION = "invitation"

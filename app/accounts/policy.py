@@ -49,6 +49,8 @@ can_manage_outbox = _permission("manage_outbox", lambda person: holds(person, AD
 can_manage_meetings = _permission("manage_meetings", lambda person: holds(person, ADMIN))
 can_erase_guests = _permission("erase_guests", lambda person: holds(person, ADMIN))
 can_manage_sessions = _permission("manage_sessions", lambda person: holds(person, STAFF))
+# Every session, meeting edition, its materials and participants, whoever they are meant for.
+can_see_all_sessions = _permission("see_all_sessions", lambda person: holds(person, STAFF))
 can_assign_courses = _permission("assign_courses", lambda person: holds(person, STAFF))
 # Staff read every report; an area lead the reports of their own area (an area lead without one, none).
 can_read_reports = _permission("read_reports", lambda person: holds(person, STAFF) or (

@@ -2,14 +2,19 @@
 It imports no feature (tests/core/test_layers.py keeps it so)."""
 from flask import Flask
 
+from . import sqlite  # noqa: F401  (sets up every SQLite connection, whichever app opens it)
+
 
 def init_app(app: Flask) -> None:
-    """Static files and the page-wide choices, error pages, and date and time filters."""
+    """Our URL converters, static files and the page-wide choices, error pages, and date and
+    time filters."""
     from .errors import register_error_handlers
     from .features import register_blueprints
     from .i18n import format_datetime, format_time
+    from .urls import DatabaseIntConverter
     from .views import blueprint
 
+    app.url_map.converters["int"] = DatabaseIntConverter  # before any of our routes is added: core comes first
     register_blueprints(app, blueprint)
     register_error_handlers(app)
     # Flask-Babel added its own filters of these names when it was initialised; these replace

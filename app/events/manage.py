@@ -34,7 +34,7 @@ def _session_or_404(session_id) -> TrainingSession:
 
 def _staff() -> list[User]:
     return [person for person in db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name))
-            if person.is_staff]
+            if can_manage_sessions(person)]
 
 
 def _form(**kwargs) -> SessionForm:

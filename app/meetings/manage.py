@@ -1,6 +1,5 @@
 """Organisers (admins): editions, programme, questions, registrations with answers and their
 export, messages to registrants, materials, the recording, feedback and attendance."""
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -14,7 +13,7 @@ from ..accounts.services import all_areas
 from ..core.collation import finnish_key
 from ..core.forms import texts_as_data, texts_from
 from ..core.spreadsheets import csv_download, record_export
-from ..core.timeutil import AmbiguousLocalTime, NonexistentLocalTime, local_to_utc, utc_to_local
+from ..core.timeutil import AmbiguousLocalTime, NonexistentLocalTime, local_to_utc, local_zone, utc_to_local
 from ..events.forms import MessageForm, form_data_for
 from ..events.models import Attendance, RegistrationStatus
 from ..events.services import CapacityRefused, EditConflict, message_registrants, update_session
@@ -130,7 +129,7 @@ def programme(year, item_id):
             flash(_("Programme saved."), "success")
             return redirect(url_for("meetings_manage.programme", year=year))
     return render_template("meetings/manage/programme.html", edition=edition, form=form, item=item,
-                           days=services.programme_by_day(edition, ZoneInfo(zone)))
+                           days=services.programme_by_day(edition, local_zone()))
 
 
 def _item_or_404(edition, item_id) -> ProgrammeItem:

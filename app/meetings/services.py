@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..accounts.models import Sector, User
+from ..accounts.policy import can_see_all_sessions
 from ..core.collation import finnish_key
 from ..core.i18n import SUPPORTED_LOCALES
 from ..core.signals import staff_action_done
@@ -291,14 +292,14 @@ def may_give_feedback(edition: MeetingEdition, registration: Registration | None
 
 def may_open_materials(edition: MeetingEdition, registration: Registration | None, person: User | None = None) -> bool:
     """Materials are for the edition's participants and for staff."""
-    if person is not None and person.is_authenticated and person.is_staff:
+    if person is not None and can_see_all_sessions(person):
         return True
     return _participates_in(edition, registration)
 
 
 def may_see_participants(person: User, registration: Registration | None) -> bool:
     """The participant list is for staff and for the edition's confirmed registrants."""
-    return person.is_staff or is_participant(registration)
+    return can_see_all_sessions(person) or is_participant(registration)
 
 
 # --- for organisers ---------------------------------------------------------------------------------

@@ -1,9 +1,8 @@
 """The annual meeting for participants: the edition page with its programme, registering with
 answers, editing answers, the personal agenda, the participant list, materials and feedback."""
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory,
+from flask import (Blueprint, abort, flash, redirect, render_template, request, send_from_directory,
                    url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -11,6 +10,7 @@ from flask_login import current_user
 
 from ..accounts.policy import anyone, guard, requires, signed_in
 from ..core.markdown import render_markdown
+from ..core.timeutil import local_zone
 from ..events import registrations
 from ..events.forms import GuestRegistrationForm, ResendConfirmationForm
 from ..events.links import GUEST_CONFIRMATION_HOURS, join_url, registration_from_link
@@ -64,7 +64,7 @@ def _render_edition(edition, guest_form=None, answers=None, problems=None, confi
     return render_template(
         "meetings/edition.html", edition=edition, registration=registration, is_registrant=is_registrant,
         state=registrations.registration_state(edition.session),
-        days=services.programme_by_day(edition, ZoneInfo(current_app.config["TIMEZONE"])),
+        days=services.programme_by_day(edition, local_zone()),
         description_html=render_markdown(edition.session.description_in(_locale())).html,
         questions=services.questions(edition, QuestionForm.REGISTRATION),
         answer_fields=_question_fields(edition, QuestionForm.REGISTRATION, answers if answers is not None else (

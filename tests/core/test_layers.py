@@ -39,3 +39,17 @@ def test_only_the_app_factory_imports_demo():
     offending = [str(path.relative_to(APP_DIR)) for path in _python_files()
                  if path.parent.name != "demo" and path != APP_DIR / "__init__.py" and "demo" in _imported_packages(path)]
     assert not offending, "only app/__init__.py may import app.demo: " + ", ".join(offending)
+
+
+def test_the_app_factory_lists_every_feature_and_each_mounts_itself():
+    packages = {path.name for path in APP_DIR.iterdir() if (path / "__init__.py").exists()}
+    assert {feature.__name__.split(".")[1] for feature in app.FEATURES} == packages
+    assert all(callable(getattr(feature, "init_app", None)) for feature in app.FEATURES)
+
+
+def test_organiser_pages_have_one_name():
+    """Pages for organisers are each feature's manage.py, never admin_views, staff_views, …"""
+    strays = [str(path.relative_to(APP_DIR)) for path in _python_files() if path.stem.endswith("_views")]
+    assert not strays, "organiser views go in <feature>/manage.py: " + ", ".join(strays)
+    assert all((APP_DIR / feature / "views.py").exists() or (APP_DIR / feature / "manage.py").exists()
+               for feature in FEATURES - {"demo"})
