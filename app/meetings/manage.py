@@ -73,8 +73,7 @@ def edit(year):
         fields["starts_at"], fields["ends_at"] = form.times_utc[0]
         try:
             update_session(session, fields, [], form.opened_at_version(), actor=current_user)
-        except EditConflict:
-            db.session.rollback()
+        except EditConflict:  # the service has rolled back
             flash(_("Someone else saved this edition while you were editing it. Your changes were not saved: "
                     "the form now shows the saved version."), "error")
             return redirect(url_for("meetings_manage.edit", year=year))
