@@ -53,7 +53,7 @@ def people():
     active = {"active": True, "inactive": False}.get(status)
     page = paginate(services.people_query(search, role, area_id, active), request.args.get("page", 1, type=int))
     return render_template(
-        "accounts/admin/people.html", page=page, areas=services.all_areas(str(get_locale())), roles=list(Role),
+        "accounts/manage/people.html", page=page, areas=services.all_areas(str(get_locale())), roles=list(Role),
         filters={"q": search, "role": role, "area": area_id, "status": status},
     )
 
@@ -69,7 +69,7 @@ def invite():
         else:
             flash(_("Invitation queued for %(email)s.", email=person.email), "success")
             return redirect(url_for("accounts_manage.people"))
-    return render_template("accounts/admin/invite.html", form=form)
+    return render_template("accounts/manage/invite.html", form=form)
 
 
 @blueprint.route("/people/<int:person_id>", methods=["GET", "POST"])
@@ -84,7 +84,7 @@ def edit_person(person_id):
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("accounts_manage.edit_person", person_id=person.id))
-    return render_template("accounts/admin/person.html", form=form, person=person)
+    return render_template("accounts/manage/person.html", form=form, person=person)
 
 
 @blueprint.post("/people/<int:person_id>/active")
@@ -123,7 +123,7 @@ def erase(person_id):
         else:
             flash(_("The person's personal data has been erased; their figures are kept."), "success")
             return redirect(url_for("accounts_manage.edit_person", person_id=person.id))
-    return render_template("accounts/admin/erase.html", form=form, person=person)
+    return render_template("accounts/manage/erase.html", form=form, person=person)
 
 
 @blueprint.route("/people/import", methods=["GET", "POST"])
@@ -135,12 +135,12 @@ def import_people():
         if not report.errors:
             flash(_("%(count)d coordinators imported and invited.", count=len(report.created)), "success")
             return redirect(url_for("accounts_manage.people"))
-    return render_template("accounts/admin/import.html", form=form, report=report)
+    return render_template("accounts/manage/import.html", form=form, report=report)
 
 
 @blueprint.route("/areas")
 def areas():
-    return render_template("accounts/admin/areas.html", areas=services.all_areas())
+    return render_template("accounts/manage/areas.html", areas=services.all_areas())
 
 
 @blueprint.route("/areas/new", methods=["GET", "POST"], defaults={"area_id": None})
@@ -157,4 +157,4 @@ def edit_area(area_id):
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("accounts_manage.areas"))
-    return render_template("accounts/admin/area.html", form=form, area=area)
+    return render_template("accounts/manage/area.html", form=form, area=area)

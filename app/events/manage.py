@@ -202,5 +202,5 @@ def erase_guest():
             return redirect(url_for("events_manage.erase_guest"))
         else:
             form.email.data, form.confirmed.data = form.email.data.lower(), "yes"  # as the registrations hold it
-            return render_template("events/admin/erase_guest_confirm.html", form=form, registrations=registrations)
-    return render_template("events/admin/erase_guest.html", form=form)
+            return render_template("events/manage/erase_guest_confirm.html", form=form, registrations=registrations)
+    return render_template("events/manage/erase_guest.html", form=form)
