@@ -13,8 +13,8 @@ from ..core.urls import absolute_url
 from ..events.calendar import last_change, registrant_link
 from ..events.models import Registration, TrainingSession
 from ..extensions import db
-from .models import MeetingEdition, ProgrammeItem, agenda_pick
-from .services import find_edition, may_see_edition
+from .models import MeetingEdition, ProgrammeItem
+from .services import agenda_items, find_edition, may_see_edition
 
 
 def item_event(edition: MeetingEdition, item: ProgrammeItem, locale: str,
@@ -45,10 +45,7 @@ def agenda_events(registration: Registration, locale: str) -> list[CalendarEvent
     edition = db.session.scalar(select(MeetingEdition).where(MeetingEdition.session_id == registration.session_id))
     if edition is None:
         return []
-    picked = set(db.session.scalars(select(agenda_pick.c.item_id).where(
-        agenda_pick.c.registration_id == registration.id)))
-    return [item_event(edition, item, locale, registration) for item in edition.items
-            if not picked or item.id in picked]
+    return [item_event(edition, item, locale, registration) for item in agenda_items(registration, edition)]
 
 
 def edition_page(session: TrainingSession) -> str:
