@@ -10,11 +10,11 @@ from ..core.signals import guest_erasing, person_erasing, personal_data_requeste
 def init_app(app: Flask) -> None:
     from ..events.kinds import register_kind
     from . import services
+    from .calendar import register_calendar_sources
+    from .kinds import ANNUAL_MEETING_KIND
     from .manage import blueprint as manage
     from .models import ItemKind, QuestionForm, QuestionKind
     from .views import blueprint as views
-    from .calendar import register_calendar_sources
-    from .kinds import ANNUAL_MEETING_KIND
 
     register_blueprints(app, views, manage)
     app.add_template_filter(label_of(ItemKind), "item_kind_label")
