@@ -5,13 +5,21 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi.py
 
-.PHONY: run test typecheck bench setup install translations db demo extract-messages update-messages clean
+.PHONY: run test lint format typecheck bench setup install translations db demo extract-messages update-messages clean
 
 run: setup demo
 	KAIKU_PORT=$(PORT) $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: setup node_modules typecheck
+test: setup node_modules lint typecheck
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 typecheck: install
 	$(BIN)/mypy

@@ -1,4 +1,5 @@
 """Entry point for gunicorn and `flask run`: `gunicorn wsgi:app`."""
-from app import create_app
+
+from kaiku_training import create_app
 
 app = create_app()

@@ -1,4 +1,5 @@
 """Kaiku Training: create_app() for standalone use, init_app() to mount into a host Flask site."""
+
 import os
 from pathlib import Path
 from types import ModuleType
@@ -13,8 +14,18 @@ from .extensions import babel, csrf, db, limiter, login_manager, migrate
 # Each feature mounts itself with its init_app(): blueprints, CLI groups, template filters and
 # signal subscribers. Core comes first (it replaces Babel's date filters); subscribers run in
 # this order, the audit log's before the others'; demo data last, it stands on all of them.
-FEATURES: tuple[ModuleType, ...] = (core, accounts, audit, outbox, curriculum, events, meetings, calendar, reports,
-                                    demo)
+FEATURES: tuple[ModuleType, ...] = (
+    core,
+    accounts,
+    audit,
+    outbox,
+    curriculum,
+    events,
+    meetings,
+    calendar,
+    reports,
+    demo,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MIGRATIONS_DIR = PACKAGE_DIR.parent / "migrations"
@@ -68,8 +79,14 @@ def _init_extensions(app: Flask) -> None:
     from .core.timeutil import render_migration_type
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True,
-                     compare_type=True, render_item=render_migration_type)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(MIGRATIONS_DIR),
+        render_as_batch=True,
+        compare_type=True,
+        render_item=render_migration_type,
+    )
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
     login_manager.login_view = "accounts.sign_in"

@@ -2,6 +2,7 @@
 
 Every setting is documented in config.example.toml at the top of the repository.
 """
+
 import os
 import secrets
 import tomllib

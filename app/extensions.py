@@ -1,4 +1,5 @@
 """Extensions, created once here and bound to an application in init_app()."""
+
 from typing import TYPE_CHECKING
 
 from flask_babel import Babel

@@ -1,5 +1,6 @@
 """Fixtures: a real database (SQLite by default, PostgreSQL when KAIKU_TEST_DATABASE_URL is
 set), a fresh set of tables per test, a real SMTP server on loopback, and sign-in helpers."""
+
 import os
 import re
 import socket
@@ -9,8 +10,8 @@ from flask import g
 from flask_babel import refresh as refresh_babel
 from sqlalchemy import create_engine, text
 
-from app import create_app
-from app.extensions import db
+from kaiku_training import create_app
+from kaiku_training.extensions import db
 from tests.smtp import SmtpServer
 
 pytest_plugins = ["tests.gate"]

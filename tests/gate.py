@@ -5,6 +5,7 @@ Requests are seen through Flask's `request_finished` signal, so test-client requ
 a browser makes to a served app count alike. The endpoint check runs only when the whole suite
 runs (nothing deselected, no paths given): a part of the suite cannot cover every form.
 """
+
 from __future__ import annotations
 
 import threading

@@ -1,4 +1,5 @@
 """A real SMTP server (aiosmtpd) on loopback for the tests."""
+
 import asyncio
 import threading
 from collections import Counter

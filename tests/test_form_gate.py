@@ -1,4 +1,5 @@
 """Every form the app offers is submitted successfully by some test (see tests/gate.py)."""
+
 import pytest
 
 from tests.gate import submitted_endpoints, whole_suite_ran

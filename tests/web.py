@@ -1,6 +1,7 @@
 """Drive the app through HTTP the way a browser does: get a page, read a form out of its HTML
 (fields, hidden inputs, the CSRF token, the options offered), fill it in, submit it and follow
 the redirects. Journey tests use this for every step a person takes through a page."""
+
 from __future__ import annotations
 
 import re
@@ -22,7 +23,8 @@ class FormError(AssertionError):
 @dataclass
 class Page:
     """A page as the browser got it, after following redirects."""
-    browser: "Browser"
+
+    browser: Browser
     url: str
     status: int
     html: str
@@ -42,7 +44,7 @@ class Page:
         parts = urlsplit(self.url)
         return parts.path + (f"?{parts.query}" if parts.query else "")
 
-    def form(self, match: str | None = None, *, button: str | None = None) -> "Form":
+    def form(self, match: str | None = None, *, button: str | None = None) -> Form:
         """The one form whose action contains `match` (or, if given, that holds a submit button
         whose text contains `button`). Several matches are a test error: be more specific."""
         forms = [tag for tag in self.soup.find_all("form") if _action_of(tag, self.url).find(match or "") >= 0]
@@ -50,8 +52,9 @@ class Page:
             forms = [tag for tag in forms if _button(tag, button) is not None]
         if len(forms) != 1:
             actions = [(_action_of(tag, self.url), _button_texts(tag)) for tag in self.soup.find_all("form")]
-            raise FormError(f"{len(forms)} forms match {match!r} / button {button!r} on {self.url}; "
-                            f"the page has {actions}")
+            raise FormError(
+                f"{len(forms)} forms match {match!r} / button {button!r} on {self.url}; the page has {actions}"
+            )
         return Form(self, forms[0], button)
 
     def link(self, text: str) -> str:
@@ -61,7 +64,7 @@ class Page:
             raise FormError(f"no link {text!r} on {self.url}")
         return urljoin(self.url, links[0]["href"])
 
-    def follow(self, text: str) -> "Page":
+    def follow(self, text: str) -> Page:
         return self.browser.get(self.link(text))
 
     def errors(self) -> list[str]:
@@ -98,8 +101,11 @@ class Form:
         offered = []
         for control in self._controls(name):
             if control.name == "select":
-                offered += [(option.get("value", option.get_text(strip=True)), option.get_text(" ", strip=True))
-                            for option in control.find_all("option") if not option.has_attr("disabled")]
+                offered += [
+                    (option.get("value", option.get_text(strip=True)), option.get_text(" ", strip=True))
+                    for option in control.find_all("option")
+                    if not option.has_attr("disabled")
+                ]
             elif control.get("type") in CHOICE_TYPES:
                 offered.append((control.get("value", "on"), self._label_of(control)))
         return offered
@@ -111,14 +117,14 @@ class Form:
             raise FormError(f"{name!r} offers no {label!r}: {self.options(name)}")
         return matches[0]
 
-    def fill(self, **values) -> "Form":
+    def fill(self, **values) -> Form:
         """Set fields by name. A list sets several values (checkboxes, multiple selects); for a
         choice the value must be one the form offers; a (bytes, filename) pair is a file."""
         for name, value in values.items():
             self.set(name, value)
         return self
 
-    def set(self, name: str, value) -> "Form":
+    def set(self, name: str, value) -> Form:
         controls = self._controls(name)
         choices = [value_ for value_, _ in self.options(name)]
         is_choice = any(c.name == "select" or c.get("type") in CHOICE_TYPES for c in controls)
@@ -128,18 +134,19 @@ class Form:
             unknown = [item for item in chosen if item not in choices]
             if unknown:
                 raise FormError(f"{name!r} does not offer {unknown}; it offers {self.options(name)}")
-        self.values.setlist(name, [item if isinstance(item, tuple) else ("" if item is None else str(item))
-                                   for item in chosen])
+        self.values.setlist(
+            name, [item if isinstance(item, tuple) else ("" if item is None else str(item)) for item in chosen]
+        )
         return self
 
-    def check(self, name: str, label: str) -> "Form":
+    def check(self, name: str, label: str) -> Form:
         """Tick the checkbox (or pick the radio button) of `name` whose label contains `label`."""
         value = self.option_value(name, label)
         kinds = {c.get("type") for c in self._controls(name)}
         current = self.values.getlist(name) if "checkbox" in kinds else []
         return self.set(name, [*current, value] if value not in current else current)
 
-    def uncheck(self, name: str, label: str | None = None) -> "Form":
+    def uncheck(self, name: str, label: str | None = None) -> Form:
         value = self.option_value(name, label) if label else None
         self.values.setlist(name, [v for v in self.values.getlist(name) if label and v != value])
         return self
@@ -148,8 +155,12 @@ class Form:
         data = MultiDict(self.values)
         if self._button is not None and self._button.get("name"):
             data.add(self._button["name"], self._button.get("value", ""))
-        files = {name: (BytesIO(value[0]), value[1]) for name, values in data.lists()
-                 for value in values if isinstance(value, tuple)}
+        files = {
+            name: (BytesIO(value[0]), value[1])
+            for name, values in data.lists()
+            for value in values
+            if isinstance(value, tuple)
+        }
         for name in files:
             data.poplist(name)
         if self.method == "GET":  # the form's fields replace any query string in its action, as in browsers
@@ -157,8 +168,13 @@ class Form:
         payload = MultiDict(data)
         for name, file in files.items():
             payload.add(name, file)
-        return self.page.browser.request("POST", self.action, data=payload, expect_status=expect_status,
-                                         content_type="multipart/form-data" if files else None)
+        return self.page.browser.request(
+            "POST",
+            self.action,
+            data=payload,
+            expect_status=expect_status,
+            content_type="multipart/form-data" if files else None,
+        )
 
     def _controls(self, name: str) -> list[Tag]:
         if name not in self._fields:
@@ -191,13 +207,16 @@ class Browser:
         if response.request.query_string:
             final_url += "?" + response.request.query_string.decode()
         html = response.get_data(as_text=True) if response.mimetype in ("text/html", "") else ""
-        page = Page(self, final_url, response.status_code, html, response.content_type,
-                    BeautifulSoup(html, "html.parser"))
+        page = Page(
+            self, final_url, response.status_code, html, response.content_type, BeautifulSoup(html, "html.parser")
+        )
         page.response = response
         expected = expect_status if expect_status is not None else 200
         if page.status != expected:
-            raise AssertionError(f"{method} {url} ended at {final_url} with {page.status}, not {expected}:\n"
-                                 f"{page.text[:1500] if html else response.get_data()[:500]}")
+            raise AssertionError(
+                f"{method} {url} ended at {final_url} with {page.status}, not {expected}:\n"
+                f"{page.text[:1500] if html else response.get_data()[:500]}"
+            )
         self.history.append(page)
         return page
 
@@ -212,8 +231,11 @@ def _action_of(tag: Tag, page_url: str) -> str:
 
 
 def _button_texts(tag: Tag) -> list[str]:
-    return [b.get_text(" ", strip=True) or b.get("value", "")
-            for b in tag.find_all(["button", "input"]) if b.name == "button" or b.get("type") == "submit"]
+    return [
+        b.get_text(" ", strip=True) or b.get("value", "")
+        for b in tag.find_all(["button", "input"])
+        if b.name == "button" or b.get("type") == "submit"
+    ]
 
 
 def _button(tag: Tag, text: str) -> Tag | None:

@@ -1,4 +1,5 @@
 """People, roles and areas; sign-in, invitations, password resets and personal data."""
+
 from flask import Flask
 
 from ..core.features import label_of, register_blueprints

@@ -1,4 +1,5 @@
 """flask users create | set-password"""
+
 import click
 from flask.cli import AppGroup
 
@@ -17,8 +18,14 @@ def _fail(message: str):
 @users_cli.command("create")
 @click.option("--email", required=True, help="Sign-in address.")
 @click.option("--name", required=True, help="Full name.")
-@click.option("--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role]),
-              help="Role; repeat for several.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([r.value for r in Role]),
+    help="Role; repeat for several.",
+)
 @click.option("--area", help="Area name (Finnish, Swedish or English).")
 @click.option("--sector", type=click.Choice([s.value for s in Sector]))
 @click.option("--language", "locale", type=click.Choice(SUPPORTED_LOCALES), default="fi", show_default=True)
@@ -29,8 +36,9 @@ def create(email, name, roles, area, sector, locale, password):
     if area:
         found_area = services.find_area_by_name(area) or _fail(f"No area is called {area!r}.")
     try:
-        user = services.create_user(email, name, roles=roles, area=found_area, sector=sector,
-                                    locale=locale, password=password)
+        user = services.create_user(
+            email, name, roles=roles, area=found_area, sector=sector, locale=locale, password=password
+        )
     except services.AccountError as error:
         _fail(str(error))
     db.session.commit()

@@ -1,4 +1,5 @@
 """Forms for signing in, passwords, the profile, and the admin pages for people and areas."""
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -62,8 +63,11 @@ class PersonForm(FlaskForm):
     """What an admin sets for a person; the area list comes from the database."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), fits(User.name)])
-    roles = MultiCheckboxField(_l("Roles"), choices=lambda: enum_choices(Role),
-                               validators=[DataRequired(message=_l("Choose at least one role."))])
+    roles = MultiCheckboxField(
+        _l("Roles"),
+        choices=lambda: enum_choices(Role),
+        validators=[DataRequired(message=_l("Choose at least one role."))],
+    )
     area_id = SelectField(_l("Area"), coerce=int)
     sector = SelectField(_l("Sector"), choices=lambda: [("", _l("Not set"))] + enum_choices(Sector))
     locale = SelectField(_l("Language for emails"), choices=_language_choices)
@@ -91,16 +95,18 @@ class AreaForm(FlaskForm):
         """Each status needs its date, and the dates must run in order. Checked here rather
         than per field because Optional() stops a field's own checks when it is empty."""
         valid = super().validate(extra_validators)
-        required = {AreaStatus.PILOT: (self.pilot_started_on, _l("Give the date the pilot started.")),
-                    AreaStatus.PERMANENT: (self.permanent_since, _l("Give the date the activity became permanent.")),
-                    AreaStatus.ENDED: (self.ended_on, _l("Give the date the activity ended."))}
+        required = {
+            AreaStatus.PILOT: (self.pilot_started_on, _l("Give the date the pilot started.")),
+            AreaStatus.PERMANENT: (self.permanent_since, _l("Give the date the activity became permanent.")),
+            AreaStatus.ENDED: (self.ended_on, _l("Give the date the activity ended.")),
+        }
         if self.status.data in required:
             date_field, message = required[self.status.data]
             if not date_field.data and not date_field.errors:
                 date_field.errors.append(message)
                 valid = False
         dates = [field for field in (self.pilot_started_on, self.permanent_since, self.ended_on) if field.data]
-        for earlier, later in zip(dates, dates[1:]):
+        for earlier, later in zip(dates, dates[1:], strict=False):
             if later.data < earlier.data:
                 later.errors.append(_l("This date cannot be before %(earlier)s.", earlier=earlier.label.text))
                 valid = False
@@ -118,8 +124,9 @@ class ImportForm(FlaskForm):
 class EraseForm(FlaskForm):
     """Typing the person's email address confirms that this is the person to erase."""
 
-    confirm_email = StringField(_l("The person's email address"), filters=[strip],
-                                validators=[DataRequired(), fits(User.email)])
+    confirm_email = StringField(
+        _l("The person's email address"), filters=[strip], validators=[DataRequired(), fits(User.email)]
+    )
 
     def __init__(self, email: str, *args, **kwargs):
         super().__init__(*args, **kwargs)

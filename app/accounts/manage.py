@@ -1,4 +1,5 @@
 """Admin pages: people (invite, edit, deactivate, import, erase) and areas."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -29,9 +30,12 @@ def _changeable_person_or_404(person_id) -> User:
 
 
 def _person_form(person: User, **kwargs) -> PersonForm:
-    return PersonForm(services.all_areas(), obj=person, data={"roles": sorted(person.roles),
-                                                              "area_id": person.area_id or 0,
-                                                              "sector": person.sector or ""}, **kwargs)
+    return PersonForm(
+        services.all_areas(),
+        obj=person,
+        data={"roles": sorted(person.roles), "area_id": person.area_id or 0, "sector": person.sector or ""},
+        **kwargs,
+    )
 
 
 def _person_fields(form: PersonForm) -> dict:
@@ -53,7 +57,10 @@ def people():
     active = {"active": True, "inactive": False}.get(status)
     page = paginate(services.people_query(search, role, area_id, active), request.args.get("page", 1, type=int))
     return render_template(
-        "accounts/manage/people.html", page=page, areas=services.all_areas(str(get_locale())), roles=list(Role),
+        "kaiku/accounts/manage/people.html",
+        page=page,
+        areas=services.all_areas(str(get_locale())),
+        roles=list(Role),
         filters={"q": search, "role": role, "area": area_id, "status": status},
     )
 
@@ -69,7 +76,7 @@ def invite():
         else:
             flash(_("Invitation queued for %(email)s.", email=person.email), "success")
             return redirect(url_for("accounts_manage.people"))
-    return render_template("accounts/manage/invite.html", form=form)
+    return render_template("kaiku/accounts/manage/invite.html", form=form)
 
 
 @blueprint.route("/people/<int:person_id>", methods=["GET", "POST"])
@@ -84,7 +91,7 @@ def edit_person(person_id):
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("accounts_manage.edit_person", person_id=person.id))
-    return render_template("accounts/manage/person.html", form=form, person=person)
+    return render_template("kaiku/accounts/manage/person.html", form=form, person=person)
 
 
 @blueprint.post("/people/<int:person_id>/active")
@@ -96,8 +103,12 @@ def set_active(person_id):
     except services.AccountError as error:
         flash(str(error), "error")
     else:
-        flash(_("%(name)s can sign in again.", name=person.name) if activate
-              else _("%(name)s has been deactivated; their history is kept.", name=person.name), "success")
+        flash(
+            _("%(name)s can sign in again.", name=person.name)
+            if activate
+            else _("%(name)s has been deactivated; their history is kept.", name=person.name),
+            "success",
+        )
     return redirect(url_for("accounts_manage.edit_person", person_id=person.id))
 
 
@@ -105,8 +116,10 @@ def set_active(person_id):
 def reinvite(person_id):
     person = _changeable_person_or_404(person_id)
     services.reinvite(person, current_user)
-    flash(_("A new invitation has been queued for %(email)s; earlier links no longer work.", email=person.email),
-          "success")
+    flash(
+        _("A new invitation has been queued for %(email)s; earlier links no longer work.", email=person.email),
+        "success",
+    )
     return redirect(url_for("accounts_manage.edit_person", person_id=person.id))
 
 
@@ -123,7 +136,7 @@ def erase(person_id):
         else:
             flash(_("The person's personal data has been erased; their figures are kept."), "success")
             return redirect(url_for("accounts_manage.edit_person", person_id=person.id))
-    return render_template("accounts/manage/erase.html", form=form, person=person)
+    return render_template("kaiku/accounts/manage/erase.html", form=form, person=person)
 
 
 @blueprint.route("/people/import", methods=["GET", "POST"])
@@ -135,12 +148,12 @@ def import_people():
         if not report.errors:
             flash(_("%(count)d coordinators imported and invited.", count=len(report.created)), "success")
             return redirect(url_for("accounts_manage.people"))
-    return render_template("accounts/manage/import.html", form=form, report=report)
+    return render_template("kaiku/accounts/manage/import.html", form=form, report=report)
 
 
 @blueprint.route("/areas")
 def areas():
-    return render_template("accounts/manage/areas.html", areas=services.all_areas())
+    return render_template("kaiku/accounts/manage/areas.html", areas=services.all_areas())
 
 
 @blueprint.route("/areas/new", methods=["GET", "POST"], defaults={"area_id": None})
@@ -150,11 +163,14 @@ def edit_area(area_id):
     form = AreaForm(obj=area)
     if form.validate_on_submit():
         try:
-            services.save_area(area if area_id else None, {name: form[name].data for name in services.AREA_FIELDS},
-                               saved_by=current_user)
+            services.save_area(
+                area if area_id else None,
+                {name: form[name].data for name in services.AREA_FIELDS},
+                saved_by=current_user,
+            )
         except services.AccountError as error:
             form.name_fi.errors.append(str(error))
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("accounts_manage.areas"))
-    return render_template("accounts/manage/area.html", form=form, area=area)
+    return render_template("kaiku/accounts/manage/area.html", form=form, area=area)

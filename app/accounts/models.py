@@ -1,4 +1,5 @@
 """People, their roles, the areas they work in, and single-use account tokens."""
+
 from datetime import date, datetime
 from enum import StrEnum
 

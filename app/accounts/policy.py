@@ -16,6 +16,7 @@ reset token) or a per-object rule in the feature's service decides (e.g. events.
 tests/security/test_role_matrix.py checks that every route of the app declares a permission and,
 independently, what each role gets from each route.
 """
+
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -53,8 +54,10 @@ can_manage_sessions = _permission("manage_sessions", lambda person: holds(person
 can_see_all_sessions = _permission("see_all_sessions", lambda person: holds(person, STAFF))
 can_assign_courses = _permission("assign_courses", lambda person: holds(person, STAFF))
 # Staff read every report; an area lead the reports of their own area (an area lead without one, none).
-can_read_reports = _permission("read_reports", lambda person: holds(person, STAFF) or (
-    holds(person, (Role.AREA_LEAD,)) and person.area_id is not None))
+can_read_reports = _permission(
+    "read_reports",
+    lambda person: holds(person, STAFF) or (holds(person, (Role.AREA_LEAD,)) and person.area_id is not None),
+)
 can_read_national_report = _permission("read_national_report", lambda person: holds(person, STAFF))
 
 

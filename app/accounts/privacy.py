@@ -6,6 +6,7 @@ Each feature adds its part by subscribing, in its own init_app, to the signals
 and email to find rows by) and `person_erased` (they are gone; `former_email` is given), so that
 accounts need not import the features built on it.
 """
+
 from datetime import date
 
 from flask_babel import gettext as _
@@ -16,6 +17,7 @@ from ..core.timeutil import utcnow
 from ..extensions import db
 from .models import AccountToken, User
 from .services import AccountError, end_sessions
+
 
 def download_personal_data(person: User) -> dict:
     """Everything held about the person, as plain JSON values with times in ISO 8601 (UTC),
@@ -31,12 +33,25 @@ def download_personal_data(person: User) -> dict:
 def _profile(person: User) -> dict:
     links = db.session.scalars(select(AccountToken).where(AccountToken.user_id == person.id).order_by(AccountToken.id))
     return {
-        "name": person.name, "email": person.email, "roles": sorted(person.roles),
-        "area": person.area.name(person.locale or "fi") if person.area else None, "sector": person.sector,
-        "locale": person.locale, "active": person.active, "created_at": person.created_at,
-        "last_sign_in_at": person.last_sign_in_at, "erased_at": person.erased_at,
-        "account_links": [{"purpose": link.purpose, "created_at": link.created_at, "expires_at": link.expires_at,
-                           "used_at": link.used_at} for link in links],
+        "name": person.name,
+        "email": person.email,
+        "roles": sorted(person.roles),
+        "area": person.area.name(person.locale or "fi") if person.area else None,
+        "sector": person.sector,
+        "locale": person.locale,
+        "active": person.active,
+        "created_at": person.created_at,
+        "last_sign_in_at": person.last_sign_in_at,
+        "erased_at": person.erased_at,
+        "account_links": [
+            {
+                "purpose": link.purpose,
+                "created_at": link.created_at,
+                "expires_at": link.expires_at,
+                "used_at": link.used_at,
+            }
+            for link in links
+        ],
     }
 
 

@@ -3,6 +3,7 @@
 Services own the transaction: each function that changes data checks its rules, then commits
 once (or says "the caller commits" when it is a step of another service). Views never commit.
 """
+
 import csv
 import io
 from collections.abc import Iterable, Mapping
@@ -146,8 +147,15 @@ def change_password(user: User, current: str, new: str) -> bool:
     return True
 
 
-def create_user(email: str, name: str, roles=(), area: Area | None = None, sector: str | None = None,
-                locale: str | None = None, password: str | None = None) -> User:
+def create_user(
+    email: str,
+    name: str,
+    roles=(),
+    area: Area | None = None,
+    sector: str | None = None,
+    locale: str | None = None,
+    password: str | None = None,
+) -> User:
     """Add a person. Raises AccountError when the email is invalid or already taken."""
     email = checked_email(email)
     if find_user_by_email(email):
@@ -164,31 +172,38 @@ def checked_email(email: str) -> str:
     try:
         return normalize_email(validate_email(email.strip(), check_deliverability=False).normalized)
     except EmailNotValidError:
-        raise AccountError(_("%(email)s is not a valid email address.", email=email.strip() or "—"))
+        raise AccountError(_("%(email)s is not a valid email address.", email=email.strip() or "—")) from None
 
 
 # --- single-use tokens -------------------------------------------------------------------
+
 
 def issue_token(user: User, purpose: TokenPurpose, valid_hours: int) -> str:
     """Create a token and return it; only its hash is stored. Earlier unused tokens of the
     same purpose stop working, so only the newest link is valid."""
     now = utcnow()
-    for old in db.session.scalars(select(AccountToken).where(
-        AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None)
-    )):
+    for old in db.session.scalars(
+        select(AccountToken).where(
+            AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None)
+        )
+    ):
         old.used_at = now
     raw_token = new_token()
-    db.session.add(AccountToken(
-        user=user, purpose=purpose, token_hash=hash_token(raw_token),
-        expires_at=now + timedelta(hours=valid_hours),
-    ))
+    db.session.add(
+        AccountToken(
+            user=user,
+            purpose=purpose,
+            token_hash=hash_token(raw_token),
+            expires_at=now + timedelta(hours=valid_hours),
+        )
+    )
     return raw_token
 
 
 def find_valid_token(raw_token: str, purpose: TokenPurpose) -> AccountToken | None:
-    token = db.session.scalar(select(AccountToken).where(
-        AccountToken.token_hash == hash_token(raw_token), AccountToken.purpose == purpose
-    ))
+    token = db.session.scalar(
+        select(AccountToken).where(AccountToken.token_hash == hash_token(raw_token), AccountToken.purpose == purpose)
+    )
     if token is None or token.used_at is not None or token.expires_at <= utcnow():
         return None
     if not token.user.active:
@@ -206,24 +221,34 @@ def use_token_to_set_password(token: AccountToken, password: str) -> User:
 
 # --- invitations and password resets -------------------------------------------------------
 
+
 def send_invitation(user: User, invited_by: User | None) -> None:
     """Queue an email with a link to set a password. The caller commits."""
     db.session.flush()
     hours = current_app.config["INVITATION_VALID_HOURS"]
     raw_token = issue_token(user, TokenPurpose.INVITATION, hours)
     queue_email(
-        user.email, user.locale or current_app.config["DEFAULT_LOCALE"], "invitation",
-        name=user.name, link=absolute_url("accounts.accept_invitation", token=raw_token),
-        inviter=invited_by.name if invited_by else None, valid_days=max(1, hours // 24),
+        user.email,
+        user.locale or current_app.config["DEFAULT_LOCALE"],
+        "invitation",
+        name=user.name,
+        link=absolute_url("accounts.accept_invitation", token=raw_token),
+        inviter=invited_by.name if invited_by else None,
+        valid_days=max(1, hours // 24),
     )
 
 
-def invite(email: str, name: str, roles, area: Area | None, sector: str | None, locale: str | None,
-           invited_by: User | None) -> User:
+def invite(
+    email: str, name: str, roles, area: Area | None, sector: str | None, locale: str | None, invited_by: User | None
+) -> User:
     user = create_user(email, name, roles=roles, area=area, sector=sector, locale=locale)
     send_invitation(user, invited_by)
-    staff_action_done.send(invited_by, action="person.invited", subject=user,
-                           details={"email": user.email, "name": user.name, "roles": sorted(user.roles)})
+    staff_action_done.send(
+        invited_by,
+        action="person.invited",
+        subject=user,
+        details={"email": user.email, "name": user.name, "roles": sorted(user.roles)},
+    )
     db.session.commit()
     return user
 
@@ -246,16 +271,30 @@ def request_password_reset(email: str, locale: str) -> None:
     hours = current_app.config["PASSWORD_RESET_VALID_HOURS"]
     raw_token = issue_token(user, TokenPurpose.PASSWORD_RESET, hours)
     queue_email(
-        user.email, user.locale or locale, "password_reset", requested=True, name=user.name,
-        link=absolute_url("accounts.reset_password", token=raw_token), valid_hours=hours,
+        user.email,
+        user.locale or locale,
+        "password_reset",
+        requested=True,
+        name=user.name,
+        link=absolute_url("accounts.reset_password", token=raw_token),
+        valid_hours=hours,
     )
     db.session.commit()
 
 
 # --- people and areas ---------------------------------------------------------------------
 
-def update_person(user: User, *, name: str, roles: Iterable[str], area: Area | None, sector: str | None,
-                  locale: str | None, changed_by: User | None = None) -> None:
+
+def update_person(
+    user: User,
+    *,
+    name: str,
+    roles: Iterable[str],
+    area: Area | None,
+    sector: str | None,
+    locale: str | None,
+    changed_by: User | None = None,
+) -> None:
     """Change a person's details and roles. An erased person is not changed, and an admin
     cannot take away their own admin role (so that someone is always left to give it back)."""
     _refuse_if_erased(user)
@@ -267,9 +306,18 @@ def update_person(user: User, *, name: str, roles: Iterable[str], area: Area | N
     user.area = area
     user.sector = sector
     user.locale = locale
-    staff_action_done.send(changed_by, action="person.changed", subject=user, details={
-        "name": user.name, "roles": sorted(user.roles), "area": area.name_fi if area else None,
-        "sector": sector, "locale": locale})
+    staff_action_done.send(
+        changed_by,
+        action="person.changed",
+        subject=user,
+        details={
+            "name": user.name,
+            "roles": sorted(user.roles),
+            "area": area.name_fi if area else None,
+            "sector": sector,
+            "locale": locale,
+        },
+    )
     db.session.commit()
 
 
@@ -297,8 +345,9 @@ def people_query(search: str = "", role: str = "", area_id: int | None = None, a
     query = select(User).order_by(finnish_order(User.name), User.id)
     if search:
         pattern = f"%{_escape_like(search.strip().lower())}%"
-        query = query.where(or_(func.lower(User.name).like(pattern, escape="\\"),
-                                User.email.like(pattern, escape="\\")))
+        query = query.where(
+            or_(func.lower(User.name).like(pattern, escape="\\"), User.email.like(pattern, escape="\\"))
+        )
     if role:
         query = query.where(User.role_rows.any(role=role))
     if area_id:
@@ -321,8 +370,11 @@ def all_areas(locale: str = "fi") -> list[Area]:
 def areas_by_name() -> dict[str, Area]:
     """Every area under its name in each language, casefolded: matched in Python, because
     SQL's lower() does not fold every letter on every database."""
-    return {name.casefold(): area for area in db.session.scalars(select(Area))
-            for name in (area.name_en, area.name_sv, area.name_fi)}
+    return {
+        name.casefold(): area
+        for area in db.session.scalars(select(Area))
+        for name in (area.name_en, area.name_sv, area.name_fi)
+    }
 
 
 def find_area_by_name(name: str, areas: dict[str, Area] | None = None) -> Area | None:
@@ -355,7 +407,13 @@ def save_area(area: Area | None, values: Mapping[str, str | date | None], saved_
 IMPORT_COLUMNS = ("email", "name", "area", "sector", "language")
 SECTOR_ALIASES = {
     Sector.CULTURE: {"culture", "kulttuuri", "kultur"},
-    Sector.SOCIAL_HEALTH: {"social_health", "sote", "social and health", "sosiaali- ja terveys", "social- och hälsovård"},
+    Sector.SOCIAL_HEALTH: {
+        "social_health",
+        "sote",
+        "social and health",
+        "sosiaali- ja terveys",
+        "social- och hälsovård",
+    },
     Sector.WELLBEING: {"wellbeing", "hyvinvointi", "välfärd"},
 }
 
@@ -392,8 +450,16 @@ def import_coordinators(data: bytes, invited_by: User | None) -> ImportReport:
     reader = _read_rows(text)
     missing = [column for column in IMPORT_COLUMNS[:3] if column not in (reader.fieldnames or [])]
     if missing:
-        report.errors.append((1, _("The first line must name the columns %(columns)s; missing: %(missing)s.",
-                                   columns=", ".join(IMPORT_COLUMNS), missing=", ".join(missing))))
+        report.errors.append(
+            (
+                1,
+                _(
+                    "The first line must name the columns %(columns)s; missing: %(missing)s.",
+                    columns=", ".join(IMPORT_COLUMNS),
+                    missing=", ".join(missing),
+                ),
+            )
+        )
         return report
     seen: set[str] = set()
     areas = areas_by_name()
@@ -413,8 +479,9 @@ def import_coordinators(data: bytes, invited_by: User | None) -> ImportReport:
         user = create_user(roles=[Role.COORDINATOR], **person)
         send_invitation(user, invited_by)
         report.created.append(user)
-    staff_action_done.send(invited_by, action="people.imported",
-                           details={"emails": [user.email for user in report.created]})
+    staff_action_done.send(
+        invited_by, action="people.imported", details={"emails": [user.email for user in report.created]}
+    )
     db.session.commit()
     return report
 

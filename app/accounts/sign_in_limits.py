@@ -4,6 +4,7 @@ limiter's storage so that every worker sees the same counts (Redis when several 
 An attacker failing on purpose uses up only their own pair and their own address: the person
 signing in from anywhere else is not locked out. While the shared storage is unreachable each
 worker counts in its own memory, as the limiter's own limits do."""
+
 from flask import current_app
 from limits import parse
 from limits.errors import StorageError

@@ -1,4 +1,5 @@
 """Signing in and out, invitations, password resets, one's own account page and data download."""
+
 import json
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -11,9 +12,9 @@ from ..core.urls import safe_next
 from ..core.views import remember_choice
 from ..extensions import limiter
 from . import privacy, services
-from .policy import anyone, guard, requires, signed_in
 from .forms import ChangePasswordForm, ForgotPasswordForm, ProfileForm, SetPasswordForm, SignInForm
 from .models import TokenPurpose
+from .policy import anyone, guard, requires, signed_in
 
 blueprint = Blueprint("accounts", __name__)
 guard(blueprint, anyone)  # signing in and the links of emails; one's own account pages ask for more
@@ -46,7 +47,7 @@ def sign_in():
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next"), url_for("dashboard.home")))
         form.password.errors.append(_("The email or password is wrong."))
-    return render_template("accounts/sign_in.html", form=form)
+    return render_template("kaiku/accounts/sign_in.html", form=form)
 
 
 @blueprint.post("/sign-out")
@@ -73,16 +74,21 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data, str(get_locale()))
-        flash(_("If an account uses that address, we have sent it a link to choose a new password. "
-                "The link works once and expires soon."), "success")
+        flash(
+            _(
+                "If an account uses that address, we have sent it a link to choose a new password. "
+                "The link works once and expires soon."
+            ),
+            "success",
+        )
         return redirect(url_for("accounts.sign_in"))
-    return render_template("accounts/forgot_password.html", form=form)
+    return render_template("kaiku/accounts/forgot_password.html", form=form)
 
 
 def _set_password_with_token(raw_token: str, purpose: TokenPurpose, template: str, done_message: str):
     token = services.find_valid_token(raw_token, purpose)
     if token is None:
-        return render_template("accounts/link_expired.html", purpose=purpose), 410
+        return render_template("kaiku/accounts/link_expired.html", purpose=purpose), 410
     form = SetPasswordForm()
     if form.validate_on_submit():
         user = services.use_token_to_set_password(token, form.password.data)
@@ -95,7 +101,9 @@ def _set_password_with_token(raw_token: str, purpose: TokenPurpose, template: st
 @blueprint.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token):
     return _set_password_with_token(
-        token, TokenPurpose.PASSWORD_RESET, "accounts/reset_password.html",
+        token,
+        TokenPurpose.PASSWORD_RESET,
+        "kaiku/accounts/reset_password.html",
         _("Your password has been changed and you are signed in."),
     )
 
@@ -103,7 +111,9 @@ def reset_password(token):
 @blueprint.route("/invitation/<token>", methods=["GET", "POST"])
 def accept_invitation(token):
     return _set_password_with_token(
-        token, TokenPurpose.INVITATION, "accounts/accept_invitation.html",
+        token,
+        TokenPurpose.INVITATION,
+        "kaiku/accounts/accept_invitation.html",
         _("Welcome! Your account is ready and you are signed in."),
     )
 
@@ -117,7 +127,7 @@ def account():
         services.update_own_details(current_user, name=profile.name.data, locale=profile.locale.data)
         flash(_("Your details have been saved."), "success")
         return redirect(url_for("accounts.account"))
-    return render_template("accounts/account.html", profile=profile, password=password)
+    return render_template("kaiku/accounts/account.html", profile=profile, password=password)
 
 
 @blueprint.post("/account/password")
@@ -133,7 +143,7 @@ def change_password():
             login_user(current_user._get_current_object(), remember=_remembered())
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("accounts.account"))
-    return render_template("accounts/account.html", profile=profile, password=password)
+    return render_template("kaiku/accounts/account.html", profile=profile, password=password)
 
 
 def _remembered() -> bool:
@@ -145,6 +155,8 @@ def _remembered() -> bool:
 @requires(signed_in)
 def personal_data():
     data = privacy.download_personal_data(current_user)
-    return Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json",
-                    headers={"Content-Disposition": 'attachment; filename="kaiku-training-data.json"',
-                             "Cache-Control": "no-store"})
+    return Response(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="kaiku-training-data.json"', "Cache-Control": "no-store"},
+    )

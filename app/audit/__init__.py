@@ -1,5 +1,6 @@
 """Audit log: what staff did, as the services that did it report it, and who exported or
 downloaded personal data."""
+
 from flask import Flask
 
 from ..core.features import register_blueprints

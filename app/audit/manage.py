@@ -1,4 +1,5 @@
 """The audit log page for admins."""
+
 from dataclasses import dataclass
 
 from flask import Blueprint, render_template, request, url_for
@@ -48,17 +49,30 @@ ACTION_LABELS = {
 
 # How the log names and links what an event was about, by table: (its name, the page about it).
 SUBJECTS = {
-    "user": (lambda person, _locale: person.display_name,
-             lambda person: url_for("accounts_manage.edit_person", person_id=person.id)),
-    "area": (lambda area, locale: area.name(locale), lambda area: url_for("accounts_manage.edit_area", area_id=area.id)),
-    "training_session": (lambda session, locale: session.title_in(locale),
-                         lambda session: url_for("events_manage.roster", session_id=session.id)),
-    "meeting_edition": (lambda edition, locale: edition.title_in(locale),
-                        lambda edition: url_for("meetings_manage.programme", year=edition.year)),
-    "course": (lambda course, locale: course.title_in(locale),
-               lambda course: url_for("curriculum.course", key=course.key)),
-    "outbox_message": (lambda message, _locale: message.subject,
-                       lambda message: url_for("outbox_manage.show", message_id=message.id)),
+    "user": (
+        lambda person, _locale: person.display_name,
+        lambda person: url_for("accounts_manage.edit_person", person_id=person.id),
+    ),
+    "area": (
+        lambda area, locale: area.name(locale),
+        lambda area: url_for("accounts_manage.edit_area", area_id=area.id),
+    ),
+    "training_session": (
+        lambda session, locale: session.title_in(locale),
+        lambda session: url_for("events_manage.roster", session_id=session.id),
+    ),
+    "meeting_edition": (
+        lambda edition, locale: edition.title_in(locale),
+        lambda edition: url_for("meetings_manage.programme", year=edition.year),
+    ),
+    "course": (
+        lambda course, locale: course.title_in(locale),
+        lambda course: url_for("curriculum.course", key=course.key),
+    ),
+    "outbox_message": (
+        lambda message, _locale: message.subject,
+        lambda message: url_for("outbox_manage.show", message_id=message.id),
+    ),
 }
 
 
@@ -105,5 +119,10 @@ def detail_text(value) -> str:
 def log():
     filters = {"action": request.args.get("action", ""), "actor": request.args.get("actor", "").strip()}
     page = paginate(services.events_query(filters["action"], filters["actor"]), request.args.get("page", 1, type=int))
-    return render_template("audit/log.html", page=page, actions=services.recorded_actions(), filters=filters,
-                           subjects=subjects_of(page.items, str(get_locale())))
+    return render_template(
+        "kaiku/audit/log.html",
+        page=page,
+        actions=services.recorded_actions(),
+        filters=filters,
+        subjects=subjects_of(page.items, str(get_locale())),
+    )

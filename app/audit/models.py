@@ -1,4 +1,5 @@
 """One row per recorded action: who did what, to what, with which values."""
+
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String

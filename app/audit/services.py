@@ -5,6 +5,7 @@ change, naming who acted (None from the command line); `record_staff_action` add
 that transaction, so a refused or rolled-back action leaves no trace. Nothing here reads the
 request.
 """
+
 from typing import Any
 
 from sqlalchemy import Text, cast, func, or_, select
@@ -24,10 +25,13 @@ IDENTIFYING_DETAILS = ("name", "email")
 
 def record_staff_action(actor: User | None, *, action: str, subject=None, details: dict | None = None) -> AuditEvent:
     """Add one event to the current transaction (the reporting service commits it)."""
-    event = AuditEvent(actor_id=actor.id if actor is not None else None, action=action,
-                       subject_kind=subject.__tablename__ if subject is not None else None,
-                       subject_id=subject.id if subject is not None else None,
-                       details=_fit_for_log(details or {}))
+    event = AuditEvent(
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        subject_kind=subject.__tablename__ if subject is not None else None,
+        subject_id=subject.id if subject is not None else None,
+        details=_fit_for_log(details or {}),
+    )
     db.session.add(event)
     return event
 
@@ -54,8 +58,11 @@ def _shortened(value):
 def events_query(action: str = "", actor_email: str = ""):
     """Events newest first; only `action` if given, and only actors whose email contains
     `actor_email` if given."""
-    query = select(AuditEvent).options(selectinload(AuditEvent.actor)).order_by(
-        AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+    query = (
+        select(AuditEvent)
+        .options(selectinload(AuditEvent.actor))
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+    )
     if action:
         query = query.where(AuditEvent.action == action)
     if actor_email:
@@ -79,8 +86,10 @@ def subjects_of(events: list[AuditEvent]) -> dict[tuple[str, int | None], Any]:
 
 
 def _model_of(table_name: str) -> Any:
-    return next((mapper.class_ for mapper in Base.registry.mappers
-                 if getattr(mapper.local_table, "name", None) == table_name), None)
+    return next(
+        (mapper.class_ for mapper in Base.registry.mappers if getattr(mapper.local_table, "name", None) == table_name),
+        None,
+    )
 
 
 def recorded_actions() -> list[str]:
@@ -105,13 +114,20 @@ def _unquote(identity: list[str], person_id: int | None = None) -> None:
     event that quotes it; in events about the person, their name and address go whatever they
     were then."""
     about_them = (AuditEvent.subject_kind == User.__tablename__) & (AuditEvent.subject_id == person_id)
-    quoting = or_(*(func.lower(cast(AuditEvent.details, Text)).contains(text.lower(), autoescape=True)
-                    for text in identity if text.strip()))
+    quoting = or_(
+        *(
+            func.lower(cast(AuditEvent.details, Text)).contains(text.lower(), autoescape=True)
+            for text in identity
+            if text.strip()
+        )
+    )
     redact, exact = redactor(identity), {text.strip().lower() for text in identity if text.strip()}
     for event in db.session.scalars(select(AuditEvent).where(or_(about_them, quoting) if person_id else quoting)):
         own = person_id is not None and (event.subject_kind, event.subject_id) == (User.__tablename__, person_id)
-        event.details = {name: None if own and name in IDENTIFYING_DETAILS else _without(value, exact, redact)
-                         for name, value in event.details.items()}
+        event.details = {
+            name: None if own and name in IDENTIFYING_DETAILS else _without(value, exact, redact)
+            for name, value in event.details.items()
+        }
 
 
 def _without(value, exact: set[str], redact):

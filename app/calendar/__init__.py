@@ -1,5 +1,6 @@
 """Calendars: iCalendar feeds (published and personal, with their tokens) and the builder of
 email invitations; what they list, the features that own the events register (sources.py)."""
+
 from flask import Flask
 
 from ..core.features import register_blueprints

@@ -3,8 +3,9 @@
 Times are written in UTC (never floating), so daylight-saving changes and dates after 2038
 cannot move an event; calendar clients show them in local time.
 """
+
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event, vCalAddress, vDuration, vText
 
@@ -34,7 +35,7 @@ class Organizer:
 
 
 def _utc(moment: datetime) -> datetime:
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def _status(event: CalendarEvent) -> str:
@@ -43,8 +44,9 @@ def _status(event: CalendarEvent) -> str:
     return "TENTATIVE" if event.tentative else "CONFIRMED"
 
 
-def _event_component(event: CalendarEvent, dtstamp: datetime, organizer: Organizer | None,
-                     alarm_minutes: int | None) -> Event:
+def _event_component(
+    event: CalendarEvent, dtstamp: datetime, organizer: Organizer | None, alarm_minutes: int | None
+) -> Event:
     component = Event()
     component.add("uid", event.uid)
     component.add("dtstamp", _utc(dtstamp))
@@ -68,8 +70,14 @@ def _event_component(event: CalendarEvent, dtstamp: datetime, organizer: Organiz
         component.add("organizer", address)
         for email, name in event.attendees:
             attendee = vCalAddress(f"mailto:{email}")
-            attendee.params.update({"cn": vText(name), "role": vText("REQ-PARTICIPANT"),
-                                    "partstat": vText("ACCEPTED"), "rsvp": vText("FALSE")})
+            attendee.params.update(
+                {
+                    "cn": vText(name),
+                    "role": vText("REQ-PARTICIPANT"),
+                    "partstat": vText("ACCEPTED"),
+                    "rsvp": vText("FALSE"),
+                }
+            )
             component.add("attendee", attendee, encode=False)
     if alarm_minutes and not event.cancelled and not all_day:
         alarm = Alarm()
@@ -80,9 +88,16 @@ def _event_component(event: CalendarEvent, dtstamp: datetime, organizer: Organiz
     return component
 
 
-def build_calendar(events: list[CalendarEvent], *, name: str | None = None, method: str | None = None,
-                   organizer: Organizer | None = None, alarm_minutes: int | None = None,
-                   refresh: timedelta | None = None, dtstamp: datetime | None = None) -> bytes:
+def build_calendar(
+    events: list[CalendarEvent],
+    *,
+    name: str | None = None,
+    method: str | None = None,
+    organizer: Organizer | None = None,
+    alarm_minutes: int | None = None,
+    refresh: timedelta | None = None,
+    dtstamp: datetime | None = None,
+) -> bytes:
     """An RFC 5545 calendar. With `method` (REQUEST or CANCEL) it is an iTIP message for email
     and needs `organizer`; without, it is a published calendar, and `refresh` adds the hints
     clients use to poll. `dtstamp` defaults to each event's last change, which keeps an

@@ -1,4 +1,5 @@
 """Personal calendar feed tokens: calendar clients cannot sign in, so the URL is the key."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String

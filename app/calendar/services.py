@@ -2,6 +2,7 @@
 polling clients get a 304, and the organiser of email invitations.
 
 What the feeds list comes from the features that own the events (app.calendar.sources)."""
+
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,8 +32,9 @@ class Feed:
 
 def _feed(events: list[CalendarEvent], name: str, alarm_minutes: int | None = None) -> Feed:
     body = build_calendar(events, name=name, refresh=_refresh(), alarm_minutes=alarm_minutes)
-    return Feed(body, max((event.last_modified for event in events), default=None),
-                hashlib.sha256(body).hexdigest()[:32])
+    return Feed(
+        body, max((event.last_modified for event in events), default=None), hashlib.sha256(body).hexdigest()[:32]
+    )
 
 
 def feed_cache() -> TimedCache:
@@ -58,6 +60,7 @@ def feed_history_start() -> datetime:
 
 # --- feeds -----------------------------------------------------------------------------------------
 
+
 def _refresh() -> timedelta:
     return timedelta(minutes=current_app.config["FEED_REFRESH_MINUTES"])
 
@@ -79,6 +82,7 @@ def personal_feed(token: FeedToken, name: str) -> Feed:
 
 # --- personal feed tokens ------------------------------------------------------------------------------
 
+
 def active_token(person: User) -> FeedToken | None:
     return db.session.scalar(select(FeedToken).where(FeedToken.user_id == person.id, FeedToken.revoked_at.is_(None)))
 
@@ -94,8 +98,9 @@ def issue_feed_token(person: User, alarm_minutes: int | None = None) -> str:
 
 
 def revoke_feed_token(person: User, commit: bool = True) -> None:
-    for token in db.session.scalars(select(FeedToken).where(FeedToken.user_id == person.id,
-                                                            FeedToken.revoked_at.is_(None))):
+    for token in db.session.scalars(
+        select(FeedToken).where(FeedToken.user_id == person.id, FeedToken.revoked_at.is_(None))
+    ):
         token.revoked_at = utcnow()
         feed_cache().discard(personal_feed_key(token.token_hash))
     if commit:
@@ -127,14 +132,23 @@ def note_feed_use(token: FeedToken) -> None:
 
 # --- personal data -------------------------------------------------------------------------------------
 
+
 def personal_data(person: User) -> dict:
     """The person's calendar feed links for their data download: when each was made, last
     fetched and revoked. Never the token, which only its owner ever saw."""
-    return {"calendar_feeds": [
-        {"created_at": token.created_at, "last_used_at": token.last_used_at, "revoked_at": token.revoked_at,
-         "alarm_minutes": token.alarm_minutes}
-        for token in db.session.scalars(select(FeedToken).where(FeedToken.user_id == person.id)
-                                        .order_by(FeedToken.created_at))]}
+    return {
+        "calendar_feeds": [
+            {
+                "created_at": token.created_at,
+                "last_used_at": token.last_used_at,
+                "revoked_at": token.revoked_at,
+                "alarm_minutes": token.alarm_minutes,
+            }
+            for token in db.session.scalars(
+                select(FeedToken).where(FeedToken.user_id == person.id).order_by(FeedToken.created_at)
+            )
+        ]
+    }
 
 
 def erase_personal_data(person: User, **_event: object) -> None:

@@ -5,6 +5,7 @@ owner registers, in its own init_app, the feeds it publishes (by name: the feed 
 "open_sessions", "course" or "meeting") and what it adds to a person's own feed. Both registries
 are keyed by name, so the registrations of every app made replace, never repeat, each other.
 """
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,7 @@ from .ics import CalendarEvent
 @dataclass
 class Listing:
     """A published feed's events and its name in calendar clients."""
+
     name: str
     events: list[CalendarEvent]
 
@@ -38,8 +40,7 @@ def register_personal_source(name: str, events: PersonalSource) -> None:
     _personal[name] = events
 
 
-def published_listing(name: str, key: str | int | None, viewer: User, locale: str,
-                      since: datetime) -> Listing | None:
+def published_listing(name: str, key: str | int | None, viewer: User, locale: str, since: datetime) -> Listing | None:
     listing = _published.get(name)
     return listing(key, viewer, locale, since) if listing else None
 

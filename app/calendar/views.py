@@ -1,5 +1,6 @@
 """Calendar feeds for clients that poll (with ETag and 304) and the page where people get
 their personal feed address."""
+
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -96,9 +97,13 @@ def my_calendar():
             services.set_feed_alarm(current_user, alarm)
             flash(_("Saved. Calendars pick up the change on their next refresh."), "success")
             return redirect(url_for("calendar.my_calendar"))
-    return render_template("calendar/my_calendar.html", token=services.active_token(current_user),
-                           new_feed_url=new_feed_url, alarm_choices=ALARM_CHOICES,
-                           public_feed_url=absolute_url("calendar.public_feed"))
+    return render_template(
+        "kaiku/calendar/my_calendar.html",
+        token=services.active_token(current_user),
+        new_feed_url=new_feed_url,
+        alarm_choices=ALARM_CHOICES,
+        public_feed_url=absolute_url("calendar.public_feed"),
+    )
 
 
 @blueprint.route("/turn-off", methods=["GET", "POST"])
@@ -112,4 +117,4 @@ def revoke():
         services.revoke_feed_token(current_user)
         flash(_("Your calendar address no longer works. Calendars subscribed to it stop updating."), "success")
         return redirect(url_for("calendar.my_calendar"))
-    return render_template("calendar/revoke.html", token=token)
+    return render_template("kaiku/calendar/revoke.html", token=token)

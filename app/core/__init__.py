@@ -1,5 +1,6 @@
 """The ground floor every feature stands on: time, languages, forms, signals, error pages.
 It imports no feature (tests/core/test_layers.py keeps it so)."""
+
 from flask import Flask
 
 from . import sqlite  # noqa: F401  (sets up every SQLite connection, whichever app opens it)

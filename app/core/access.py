@@ -9,6 +9,7 @@ what it needs, and nothing else decides:
 `declared_permission(app, endpoint)` tells which permission a route declared, so that a test
 can list the routes that declare none.
 """
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps

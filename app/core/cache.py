@@ -1,4 +1,5 @@
 """Small in-process caches with a time limit, one per app and worker process."""
+
 import threading
 import time
 from collections import OrderedDict

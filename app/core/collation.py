@@ -8,6 +8,7 @@ list and report of people or areas sorts with `finnish_key` (in Python) or `finn
 SQLite's own lower() folds only A–Z; `register_sqlite_functions` gives it Python's, so that
 case-insensitive matching with lower() holds for every letter there as on PostgreSQL.
 """
+
 import sqlite3
 import unicodedata
 
@@ -71,6 +72,9 @@ def finnish_order(column) -> ColumnElement:
 def _has_icu_collation() -> bool:
     url = str(db.session.get_bind().engine.url)
     if url not in _postgresql_has_icu:
-        _postgresql_has_icu[url] = bool(db.session.scalar(text(
-            "SELECT count(*) FROM pg_collation WHERE collname = :name"), {"name": POSTGRESQL_COLLATION}))
+        _postgresql_has_icu[url] = bool(
+            db.session.scalar(
+                text("SELECT count(*) FROM pg_collation WHERE collname = :name"), {"name": POSTGRESQL_COLLATION}
+            )
+        )
     return _postgresql_has_icu[url]

@@ -1,5 +1,6 @@
 """String enums whose members carry a translatable label for the UI, and the CHECK constraint
 that keeps a column to the values of one."""
+
 from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any, Self

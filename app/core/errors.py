@@ -1,5 +1,6 @@
 """Error pages: every error our pages raise, in the site's layout and the reader's language."""
-from typing import Callable
+
+from collections.abc import Callable
 
 from flask import Flask, Response, current_app, make_response, render_template
 from flask_babel import gettext as _
@@ -21,8 +22,10 @@ ERROR_EXPLANATIONS: dict[int, Callable[[], str]] = {
     403: lambda: _("Your role does not include this page. If you think it should, contact the support service."),
     404: lambda: _("The address may be mistyped, or the page has moved."),
     405: lambda: _("Go back and use the buttons on the page."),
-    413: lambda: _("A form with its files may be at most %(size)d MB. Go back and choose a smaller file.",
-                   size=current_app.config["MAX_REQUEST_MB"]),
+    413: lambda: _(
+        "A form with its files may be at most %(size)d MB. Go back and choose a smaller file.",
+        size=current_app.config["MAX_REQUEST_MB"],
+    ),
     429: lambda: _("For your security, further attempts are paused for a while. Please wait and try again later."),
     500: lambda: _("The error has been recorded. Please try again in a moment."),
 }
@@ -30,7 +33,9 @@ ERROR_EXPLANATIONS: dict[int, Callable[[], str]] = {
 
 def render_error(status: int, explanation: str | None = None) -> Response:
     body = render_template(
-        "core/error.html", status=status, title=ERROR_TITLES[status](),
+        "kaiku/core/error.html",
+        status=status,
+        title=ERROR_TITLES[status](),
         explanation=explanation or ERROR_EXPLANATIONS[status](),
     )
     return make_response(body, status)
@@ -49,6 +54,7 @@ def server_error(_error: Exception) -> Response:
 def _page_for(status: int) -> Callable[[Exception], Response]:
     def handler(_error: Exception) -> Response:
         return render_error(status)
+
     return handler
 
 

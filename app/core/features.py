@@ -1,4 +1,5 @@
 """What every feature's init_app() uses to mount itself on the application."""
+
 from collections.abc import Callable
 from typing import Any
 

@@ -1,4 +1,5 @@
 """Form pieces shared by every feature."""
+
 import re
 from typing import Any
 
@@ -19,13 +20,17 @@ TEXT_MAX_LENGTH = 10000
 LANGUAGE_SUFFIX = {"fi": _l("in Finnish"), "sv": _l("in Swedish"), "en": _l("in English")}
 
 
-def per_language(field_class: type[Field], label: Any, max_length: int, required_fi: bool = False,
-                 **kwargs: Any) -> dict[str, Any]:
+def per_language(
+    field_class: type[Field], label: Any, max_length: int, required_fi: bool = False, **kwargs: Any
+) -> dict[str, Any]:
     """One field per language; Finnish is required where the text is, the others fall back to it."""
     return {
-        locale: field_class(label, validators=[DataRequired() if (required_fi and locale == "fi") else Optional(),
-                                               Length(max=max_length)],
-                            description=LANGUAGE_SUFFIX[locale], **kwargs)
+        locale: field_class(
+            label,
+            validators=[DataRequired() if (required_fi and locale == "fi") else Optional(), Length(max=max_length)],
+            description=LANGUAGE_SUFFIX[locale],
+            **kwargs,
+        )
         for locale in SUPPORTED_LOCALES
     }
 

@@ -1,5 +1,6 @@
 """Language choice: the signed-in person's preference, else the cookie, else Accept-Language;
 dates and times as people in Finland read them."""
+
 import re
 
 import flask_babel

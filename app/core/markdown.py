@@ -1,15 +1,44 @@
 """The one Markdown renderer and sanitiser: course lessons, session and meeting descriptions."""
+
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import markdown
 import nh3
 
 ALLOWED_TAGS = {
-    "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "code", "pre", "blockquote",
-    "ul", "ol", "li", "a", "img", "table", "thead", "tbody", "tr", "th", "td", "div", "span", "sup", "sub",
+    "p",
+    "br",
+    "hr",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "img",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "div",
+    "span",
+    "sup",
+    "sub",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
@@ -56,8 +85,8 @@ def _scroll_box(match: re.Match) -> str:
 
 def render_markdown(text: str, rewrite_url: UrlRewriter | None = None) -> RenderedMarkdown:
     """Markdown to safe HTML: scripts, event handlers, inline styles and unknown tags are
-    removed, links get rel="noopener noreferrer", tables scroll in a labelled box, and `rewrite_url` may change or drop each
-    href and src (e.g. to turn `other-lesson.md` into the lesson's address)."""
+    removed, links get rel="noopener noreferrer", tables scroll in a labelled box, and
+    `rewrite_url` may change or drop each href and src (e.g. to turn `other-lesson.md` into the lesson's address)."""
     converter = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
     raw_html = converter.convert(text)
     rewrite = rewrite_url or _keep
@@ -69,8 +98,12 @@ def render_markdown(text: str, rewrite_url: UrlRewriter | None = None) -> Render
 
     def clean(html):
         return nh3.clean(
-            html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, attribute_filter=attribute_filter,
-            url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer",
+            html,
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            attribute_filter=attribute_filter,
+            url_schemes={"http", "https", "mailto"},
+            link_rel="noopener noreferrer",
         )
 
     toc_html = clean(converter.toc) if converter.toc_tokens else ""

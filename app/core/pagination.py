@@ -1,5 +1,6 @@
 """Page through a SELECT, or a list already in memory, with Flask-SQLAlchemy's paginator
 (404 for pages past the end)."""
+
 from flask import abort
 from flask_sqlalchemy.pagination import Pagination
 
@@ -21,12 +22,13 @@ def paginate(query, page: int, per_page: int = PER_PAGE):
 
 class _ListPagination(Pagination):
     def _query_items(self) -> list:
-        return self._query_args["items"][self._query_offset:self._query_offset + self.per_page]
+        return self._query_args["items"][self._query_offset : self._query_offset + self.per_page]
 
     def _query_count(self) -> int:
         return len(self._query_args["items"])
 
 
 def paginate_list(items: list, page: int, per_page: int = PER_PAGE) -> Pagination:
-    return _ListPagination(page=_existing(page), per_page=per_page, max_per_page=None, error_out=True, count=True,
-                           items=items)
+    return _ListPagination(
+        page=_existing(page), per_page=per_page, max_per_page=None, error_out=True, count=True, items=items
+    )

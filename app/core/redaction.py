@@ -1,6 +1,7 @@
 """Taking an erased person's name and address out of texts that quote them."""
+
 import re
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 
 def redactor(identity: Iterable[str], replacement: str = "") -> Callable[[str], str]:

@@ -1,5 +1,6 @@
 """CSV and XLSX downloads that open cleanly in Excel as used in Finland, written row by row so
 that a large export never sits in memory whole."""
+
 import csv
 import io
 import re
@@ -56,8 +57,7 @@ def csv_download(header: list[str], rows, filename: str) -> Response:
                 buffer.truncate()
         yield buffer.getvalue()
 
-    return Response(stream_with_context(lines()), mimetype="text/csv; charset=utf-8",
-                    headers=_attachment(filename))
+    return Response(stream_with_context(lines()), mimetype="text/csv; charset=utf-8", headers=_attachment(filename))
 
 
 def _xlsx_cell(value):
@@ -80,7 +80,7 @@ def xlsx_download(header: list[str], rows, filename: str, sheet_title: str) -> R
     sheet.append([_text_cell(value) for value in header])
     for row in rows:
         sheet.append([_xlsx_cell(value) for value in row])
-    spool = tempfile.TemporaryFile()
+    spool = tempfile.TemporaryFile()  # noqa: SIM115  (send_file closes it after the response)
     workbook.save(spool)
     spool.seek(0)
     return send_file(spool, mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=filename)

@@ -1,4 +1,5 @@
 """How every SQLite connection is set up (PostgreSQL needs none of it)."""
+
 import sqlite3
 from typing import Any
 

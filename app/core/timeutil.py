@@ -1,6 +1,7 @@
 """UTC in the middle of the program; the site's time zone (the TIMEZONE setting, Europe/Helsinki
 by default) only at the edges."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -9,7 +10,7 @@ from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def local_zone() -> ZoneInfo:
@@ -32,15 +33,15 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given; use an aware UTC datetime")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 def render_migration_type(type_, obj, autogen_context):
@@ -65,10 +66,10 @@ def local_to_utc(day, time_of_day, zone_name: str, fold: int | None = 0) -> date
     the second, and fold=None refuses to guess (AmbiguousLocalTime)."""
     zone = ZoneInfo(zone_name)
     local = datetime.combine(day, time_of_day, tzinfo=zone)
-    as_utc = local.astimezone(timezone.utc)
+    as_utc = local.astimezone(UTC)
     if as_utc.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
         raise NonexistentLocalTime(f"{local:%Y-%m-%d %H:%M} does not exist in {zone_name}")
-    second = local.replace(fold=1).astimezone(timezone.utc)
+    second = local.replace(fold=1).astimezone(UTC)
     if second == as_utc:
         return as_utc
     if fold is None:

@@ -1,4 +1,5 @@
 """Secret tokens sent in links: random, and stored only as a SHA-256 hash."""
+
 import hashlib
 import secrets
 

@@ -1,10 +1,11 @@
 """Links that leave the site: email and calendar links built from BASE_URL, and `next` kept on-site."""
+
 from urllib.parse import urlsplit
 
 from flask import current_app
 from werkzeug.routing import IntegerConverter, MapAdapter
 
-DATABASE_INT_MAX = 2 ** 31 - 1  # the largest id or number an INTEGER column holds on PostgreSQL
+DATABASE_INT_MAX = 2**31 - 1  # the largest id or number an INTEGER column holds on PostgreSQL
 
 
 class DatabaseIntConverter(IntegerConverter):
@@ -47,8 +48,12 @@ def safe_next(target: str | None, fallback: str) -> str:
     target = target.strip()
     parts = urlsplit(target)
     if (
-        parts.scheme or parts.netloc or not target.startswith("/")
-        or target.startswith("//") or "\\" in target or any(ord(ch) < 32 for ch in target)
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(ord(ch) < 32 for ch in target)
     ):
         return fallback
     return target

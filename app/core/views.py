@@ -1,5 +1,6 @@
 """Static files, the text-size choice, health check, and what every page of ours gets:
 the layout's context, security headers and paths and parameters without NUL."""
+
 from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_babel import get_locale
 from werkzeug.datastructures import ImmutableMultiDict
@@ -11,8 +12,10 @@ from .i18n import LANGUAGE_NAMES
 from .urls import safe_next
 
 blueprint = Blueprint(
-    "core", __name__,
-    static_folder=str(PACKAGE_DIR / "static"), static_url_path="/static",
+    "core",
+    __name__,
+    static_folder=str(PACKAGE_DIR / "static"),
+    static_url_path="/static",
     template_folder=str(PACKAGE_DIR / "templates"),
 )
 guard(blueprint, anyone)  # the home page, choices, static files: for everyone
@@ -26,7 +29,7 @@ HOME = "dashboard.home"  # the endpoint of the site's front page, where choices 
 @blueprint.route("/favicon.ico")
 def favicon() -> Response:
     """Browsers ask for /favicon.ico whatever the page says; give them the site icon."""
-    return redirect(url_for("core.static", filename="favicon.svg"), 301)
+    return redirect(url_for("core.static", filename="kaiku/favicon.svg"), 301)
 
 
 @blueprint.route("/healthz")
@@ -91,8 +94,13 @@ def without_nul_bytes() -> None:
     for name in ("args", "form"):
         values = getattr(request, name)
         if any("\0" in key or "\0" in value for key, value in values.items(multi=True)):
-            setattr(request, name, ImmutableMultiDict(
-                (key.replace("\0", ""), value.replace("\0", "")) for key, value in values.items(multi=True)))
+            setattr(
+                request,
+                name,
+                ImmutableMultiDict(
+                    (key.replace("\0", ""), value.replace("\0", "")) for key, value in values.items(multi=True)
+                ),
+            )
 
 
 @blueprint.after_app_request

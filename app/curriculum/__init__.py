@@ -1,4 +1,5 @@
 """Courses from files, learning, knowledge checks, completions and assignments."""
+
 from flask import Flask
 from flask_babel import get_locale
 

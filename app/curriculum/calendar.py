@@ -1,5 +1,6 @@
 """Courses in a person's own calendar feed: the due dates of their unfinished courses as
 all-day events (registered with app.calendar.sources in init_app)."""
+
 from datetime import datetime, timedelta
 
 from ..accounts.models import User
@@ -14,11 +15,16 @@ def due_date_events(person: User, locale: str, _since: datetime) -> list[Calenda
     for progress in dashboard(person):
         if progress.due_on and progress.completion is None:
             course = progress.course
-            events.append(CalendarEvent(
-                uid=f"due-{course.key}-{person.id}@kaiku-training", summary=course.title_in(locale),
-                start=progress.due_on, end=progress.due_on + timedelta(days=1),
-                last_modified=course.updated_at, url=absolute_url("curriculum.course", key=course.key),
-            ))
+            events.append(
+                CalendarEvent(
+                    uid=f"due-{course.key}-{person.id}@kaiku-training",
+                    summary=course.title_in(locale),
+                    start=progress.due_on,
+                    end=progress.due_on + timedelta(days=1),
+                    last_modified=course.updated_at,
+                    url=absolute_url("curriculum.course", key=course.key),
+                )
+            )
     return events
 
 

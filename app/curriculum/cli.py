@@ -1,4 +1,5 @@
 """flask courses sync [--check]"""
+
 import sys
 
 import click

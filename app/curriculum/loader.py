@@ -3,13 +3,14 @@
 Every problem is reported with the file, the line and what is wrong; a tree with any error
 is never applied. Missing translations are warnings.
 """
+
 import hashlib
 import os
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from ..core.i18n import SUPPORTED_LOCALES
 from ..core.markdown import render_markdown
@@ -21,8 +22,16 @@ LESSON_FILE = re.compile(r"^(?P<key>[^.]+)\.(?P<locale>[a-z]{2})\.md$")
 # Bump when rendering changes, so that an unchanged tree is rendered again once.
 RENDERER_VERSION = "1"
 
-COURSE_FIELDS = {"order", "estimated_minutes", "renewal_months", "requires_live_session", "audience",
-                 "title", "summary", "modules"}
+COURSE_FIELDS = {
+    "order",
+    "estimated_minutes",
+    "renewal_months",
+    "requires_live_session",
+    "audience",
+    "title",
+    "summary",
+    "modules",
+}
 MODULE_FIELDS = {"key", "title", "lessons", "check"}
 CHECK_FIELDS = {"pass_mark", "questions"}
 QUESTION_FIELDS = {"key", "kind", "text", "explanation", "options"}
@@ -90,7 +99,9 @@ class CourseSpec:
 
     @property
     def languages(self) -> list[str]:
-        return [locale for locale in SUPPORTED_LOCALES if all(locale in lesson.texts for lesson in self.lessons.values())]
+        return [
+            locale for locale in SUPPORTED_LOCALES if all(locale in lesson.texts for lesson in self.lessons.values())
+        ]
 
 
 @dataclass
@@ -107,16 +118,23 @@ def _content_files(folder: Path):
 
 def _links(root: Path) -> list[Path]:
     """Every symbolic link under root, files and folders alike (linked folders are not entered)."""
-    return sorted(Path(folder, name) for folder, folders, files in os.walk(root)
-                  for name in folders + files if Path(folder, name).is_symlink())
+    return sorted(
+        Path(folder, name)
+        for folder, folders, files in os.walk(root)
+        for name in folders + files
+        if Path(folder, name).is_symlink()
+    )
 
 
 def _links_out_of(root: Path) -> list[Problem]:
     """Links that point outside the tree: following them would read, and serve from files/,
     whatever they point at."""
     inside = root.resolve()
-    return [Problem(str(link.relative_to(root.parent)), None, "a symbolic link that points outside the course tree")
-            for link in _links(root) if not link.resolve().is_relative_to(inside)]
+    return [
+        Problem(str(link.relative_to(root.parent)), None, "a symbolic link that points outside the course tree")
+        for link in _links(root)
+        if not link.resolve().is_relative_to(inside)
+    ]
 
 
 def tree_hash(root: Path) -> str:
@@ -132,7 +150,9 @@ def tree_hash(root: Path) -> str:
 
 def line_of(text: str, needle: str) -> int | None:
     """The first line that defines `needle` as a key or table, or mentions it at all."""
-    whole_word = (r"\b" if re.match(r"\w", needle) else "") + re.escape(needle) + (r"\b" if re.search(r"\w$", needle) else "")
+    whole_word = (
+        (r"\b" if re.match(r"\w", needle) else "") + re.escape(needle) + (r"\b" if re.search(r"\w$", needle) else "")
+    )
     patterns = [rf"^\s*\[*\s*{re.escape(needle)}\s*[=\]]", whole_word]
     for pattern in patterns:
         for number, line in enumerate(text.splitlines(), 1):
@@ -164,8 +184,9 @@ class _FileChecker:
                 self.error(f"{where}: '{name}' is missing", near=where.split()[-1])
             return {}
         if not isinstance(value, dict) or not value:
-            self.error(f"{where}: '{name}' must be a table of texts per language, e.g. {name} = {{ fi = \"...\" }}",
-                       near=name)
+            self.error(
+                f"{where}: '{name}' must be a table of texts per language, e.g. {name} = {{ fi = \"...\" }}", near=name
+            )
             return {}
         for locale, text in value.items():
             if locale not in SUPPORTED_LOCALES:
@@ -174,9 +195,14 @@ class _FileChecker:
                 self.error(f"{where}: '{name}.{locale}' must be non-empty text", near=name)
         missing = [locale for locale in SUPPORTED_LOCALES if locale not in value]
         if missing:
-            self.warning(f"{where}: '{name}' has no {', '.join(missing)} translation; Finnish is shown instead",
-                         near=name)
-        return {locale: text.strip() for locale, text in value.items() if locale in SUPPORTED_LOCALES and isinstance(text, str)}
+            self.warning(
+                f"{where}: '{name}' has no {', '.join(missing)} translation; Finnish is shown instead", near=name
+            )
+        return {
+            locale: text.strip()
+            for locale, text in value.items()
+            if locale in SUPPORTED_LOCALES and isinstance(text, str)
+        }
 
     def integer(self, data: dict, name: str, default: int, minimum: int = 0, maximum: int = 100_000) -> int:
         value = data.get(name, default)
@@ -202,8 +228,9 @@ def _read_toml(tree: ContentTree, root: Path, path: Path) -> tuple[dict, _FileCh
         return None
 
 
-def load_tree(root: Path, on_course: Callable[[str], None] | None = None,
-              known_hashes: dict[str, str] | None = None) -> ContentTree:
+def load_tree(
+    root: Path, on_course: Callable[[str], None] | None = None, known_hashes: dict[str, str] | None = None
+) -> ContentTree:
     """Read every course folder under root; `on_course` is told as each one is done. A folder
     whose hash is in `known_hashes` was checked when it was synced and is not read again."""
     tree = ContentTree(errors=_links_out_of(root))
@@ -230,8 +257,13 @@ def _load_course(tree: ContentTree, root: Path, folder: Path) -> CourseSpec | No
     errors_before = len(tree.errors)
     course_file = folder / "course.toml"
     if not KEY_PATTERN.match(folder.name):
-        tree.errors.append(Problem(str(folder.relative_to(root.parent)), None,
-                                   "a course folder name may only have lower-case letters, digits and hyphens"))
+        tree.errors.append(
+            Problem(
+                str(folder.relative_to(root.parent)),
+                None,
+                "a course folder name may only have lower-case letters, digits and hyphens",
+            )
+        )
     if not course_file.is_file():
         tree.errors.append(Problem(str(folder.relative_to(root.parent)), None, "course.toml is missing"))
         return None
@@ -252,12 +284,16 @@ def _load_course(tree: ContentTree, root: Path, folder: Path) -> CourseSpec | No
     if len(tree.errors) > errors_before:
         return None
     return CourseSpec(
-        key=folder.name, position=checker.integer(data, "order", 0),
+        key=folder.name,
+        position=checker.integer(data, "order", 0),
         title=checker.localized(data.get("title"), "title", "course.toml"),
         summary=checker.localized(data.get("summary"), "summary", "course.toml", required=False),
-        audience=audience, estimated_minutes=checker.integer(data, "estimated_minutes", 0),
+        audience=audience,
+        estimated_minutes=checker.integer(data, "estimated_minutes", 0),
         renewal_months=checker.integer(data, "renewal_months", 0, maximum=120),
-        requires_live_session=bool(requires_live), modules=modules, lessons=lessons,
+        requires_live_session=bool(requires_live),
+        modules=modules,
+        lessons=lessons,
         content_hash=_folder_hash(folder),
     )
 
@@ -277,7 +313,9 @@ def _load_modules(tree, root, folder, checker, raw_modules, lessons) -> list[Mod
             continue
         checker.unknown_fields(raw, MODULE_FIELDS, where)
         if not isinstance(key, str) or not KEY_PATTERN.match(key):
-            checker.error(f"{where}: 'key' is missing or not lower-case letters, digits and hyphens", near="[[modules]]")
+            checker.error(
+                f"{where}: 'key' is missing or not lower-case letters, digits and hyphens", near="[[modules]]"
+            )
             continue
         if key in seen_modules:
             checker.error(f"duplicate module key '{key}'", near=key)
@@ -287,13 +325,15 @@ def _load_modules(tree, root, folder, checker, raw_modules, lessons) -> list[Mod
         if not isinstance(lesson_keys, list) or not lesson_keys or not all(isinstance(k, str) for k in lesson_keys):
             checker.error(f"{where}: 'lessons' must list at least one lesson key", near=key)
             lesson_keys = []
-        for lesson_position, lesson_key in enumerate(lesson_keys):
+        for lesson_key in lesson_keys:
             if lesson_key in placed:
-                checker.error(f"lesson '{lesson_key}' is listed twice (modules {placed[lesson_key]} and {key})",
-                              near=lesson_key)
+                checker.error(
+                    f"lesson '{lesson_key}' is listed twice (modules {placed[lesson_key]} and {key})", near=lesson_key
+                )
             elif lesson_key not in lessons:
-                checker.error(f"{where}: lesson '{lesson_key}' has no file lessons/{lesson_key}.<fi|sv|en>.md",
-                              near=lesson_key)
+                checker.error(
+                    f"{where}: lesson '{lesson_key}' has no file lessons/{lesson_key}.<fi|sv|en>.md", near=lesson_key
+                )
             else:
                 placed[lesson_key] = key
                 lessons[lesson_key].module_key = key
@@ -303,16 +343,23 @@ def _load_modules(tree, root, folder, checker, raw_modules, lessons) -> list[Mod
             check = _load_check(tree, root, folder, checker, raw["check"], where)
         modules.append(ModuleSpec(key=key, title=title, position=position, lesson_keys=lesson_keys, check=check))
     for lesson_key in sorted(set(lessons) - set(placed)):
-        tree.errors.append(Problem(f"{folder.name}/lessons/{lesson_key}.*.md", None,
-                                   f"lesson '{lesson_key}' is in no module: add it to a module's 'lessons' in course.toml"))
+        tree.errors.append(
+            Problem(
+                f"{folder.name}/lessons/{lesson_key}.*.md",
+                None,
+                f"lesson '{lesson_key}' is in no module: add it to a module's 'lessons' in course.toml",
+            )
+        )
     return modules
 
 
 def _load_check(tree, root, folder, course_checker, name, where) -> CheckSpec | None:
     path = folder / "checks" / f"{name}.toml"
     if not isinstance(name, str) or not path.is_file():
-        course_checker.error(f"{where}: knowledge check file checks/{name}.toml does not exist",
-                             near=f'check = "{name}"' if isinstance(name, str) else "check")
+        course_checker.error(
+            f"{where}: knowledge check file checks/{name}.toml does not exist",
+            near=f'check = "{name}"' if isinstance(name, str) else "check",
+        )
         return None
     read = _read_toml(tree, root, path)
     if read is None:
@@ -332,7 +379,9 @@ def _load_check(tree, root, folder, course_checker, name, where) -> CheckSpec | 
         question = _check_question(checker, raw, number, seen)
         if question:
             questions.append(question)
-    return CheckSpec(pass_mark=pass_mark, questions=questions, content_hash=hashlib.sha256(path.read_bytes()).hexdigest())
+    return CheckSpec(
+        pass_mark=pass_mark, questions=questions, content_hash=hashlib.sha256(path.read_bytes()).hexdigest()
+    )
 
 
 def _check_question(checker: _FileChecker, raw, number: int, seen: set) -> dict | None:
@@ -370,8 +419,13 @@ def _check_question(checker: _FileChecker, raw, number: int, seen: set) -> dict 
         correct = option.get("correct", False)
         if not isinstance(correct, bool):
             checker.error(f"{where}: 'correct' must be true or false", near=key)
-        options.append({"key": option["key"], "text": checker.localized(option.get("text"), "text", f"{where}, option {option['key']}"),
-                        "correct": correct is True})
+        options.append(
+            {
+                "key": option["key"],
+                "text": checker.localized(option.get("text"), "text", f"{where}, option {option['key']}"),
+                "correct": correct is True,
+            }
+        )
     right = sum(option["correct"] for option in options)
     problem = behaviour.correct_options_problem(right) if behaviour else None
     if problem:
@@ -391,7 +445,7 @@ def _split_front_matter(text: str) -> tuple[dict[str, tuple[str, int]], str, int
                 name, _, value = lines[number].partition(":")
                 if name.strip():
                     fields[name.strip()] = (value.strip(), number + 1)
-            return fields, "\n".join(lines[end + 1:]), end + 2
+            return fields, "\n".join(lines[end + 1 :]), end + 2
     return {"---": ("", 1)}, text, 1
 
 
@@ -399,13 +453,19 @@ def _load_lessons(tree: ContentTree, root: Path, folder: Path) -> dict[str, Less
     lessons: dict[str, LessonSpec] = {}
     lesson_folder = folder / "lessons"
     files = sorted(lesson_folder.glob("*")) if lesson_folder.is_dir() else []
-    file_names = {str(path.relative_to(folder / "files")) for path in _content_files(folder / "files")} \
-        if (folder / "files").is_dir() else set()
+    file_names = (
+        {str(path.relative_to(folder / "files")) for path in _content_files(folder / "files")}
+        if (folder / "files").is_dir()
+        else set()
+    )
     for path in files:
         match = LESSON_FILE.match(path.name)
         if not match or match["locale"] not in SUPPORTED_LOCALES or not KEY_PATTERN.match(match["key"]):
-            tree.errors.append(Problem(str(path.relative_to(root.parent)), None,
-                                       "a lesson file must be named <lesson-key>.<fi|sv|en>.md"))
+            tree.errors.append(
+                Problem(
+                    str(path.relative_to(root.parent)), None, "a lesson file must be named <lesson-key>.<fi|sv|en>.md"
+                )
+            )
             continue
         lessons.setdefault(match["key"], LessonSpec(key=match["key"]))
     for path in files:
@@ -417,8 +477,13 @@ def _load_lessons(tree: ContentTree, root: Path, folder: Path) -> dict[str, Less
     for key, lesson in lessons.items():
         missing = [locale for locale in SUPPORTED_LOCALES if locale not in lesson.texts]
         if missing and lesson.texts:
-            tree.warnings.append(Problem(f"{folder.name}/lessons/{key}", None,
-                                         f"no {', '.join(missing)} version; readers see another language"))
+            tree.warnings.append(
+                Problem(
+                    f"{folder.name}/lessons/{key}",
+                    None,
+                    f"no {', '.join(missing)} version; readers see another language",
+                )
+            )
     return lessons
 
 
@@ -451,12 +516,14 @@ def _load_lesson_text(tree, root, path: Path, locale: str, lesson_keys: set[str]
         if line.startswith("```"):
             in_code = not in_code
         if not in_code and re.match(r"^#(?!#)\s", line):
-            if not title and not any(l.strip() for l in body_lines[:offset]):
+            if not title and not any(earlier.strip() for earlier in body_lines[:offset]):
                 title = line[1:].strip()
                 body_lines[offset] = ""
             else:
-                checker.error("start headings at ## (the page shows the lesson title as its main heading)",
-                              line=body_line + offset)
+                checker.error(
+                    "start headings at ## (the page shows the lesson title as its main heading)",
+                    line=body_line + offset,
+                )
     if not title:
         checker.error("the lesson has no title: add 'title:' front matter or a first line '# Title'", line=1)
     broken = []
@@ -468,7 +535,7 @@ def _load_lesson_text(tree, root, path: Path, locale: str, lesson_keys: set[str]
         path, hash_mark, fragment = target.partition("#")
         if path.endswith(".md") and path[:-3] in lesson_keys:
             return path[:-3] + hash_mark + fragment
-        if target.startswith("files/") and target[len("files/"):] in file_names:
+        if target.startswith("files/") and target[len("files/") :] in file_names:
             return "../" + target
         broken.append(value)
         return None
@@ -478,5 +545,11 @@ def _load_lesson_text(tree, root, path: Path, locale: str, lesson_keys: set[str]
         checker.error(f"link or image '{target}' points to no lesson of this course or file in files/", near=target)
     if re.search(r"<img(?![^>]*\balt=\"[^\"]+\")", rendered.html):
         checker.error("an image has no description: write ![description](files/...)", near="![")
-    return LessonTextSpec(locale=locale, title=title[:300], minutes=minutes, body_html=rendered.html,
-                          toc_html=rendered.toc_html, content_hash=hashlib.sha256(raw).hexdigest())
+    return LessonTextSpec(
+        locale=locale,
+        title=title[:300],
+        minutes=minutes,
+        body_html=rendered.html,
+        toc_html=rendered.toc_html,
+        content_hash=hashlib.sha256(raw).hexdigest(),
+    )

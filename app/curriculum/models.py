@@ -4,6 +4,7 @@ Content rows are never deleted: what disappears from courses/ is archived, so th
 recorded against it stays meaningful. Progress belongs to a round: taking a course again
 after its completion expires starts a new round and keeps the earlier rounds as history.
 """
+
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -15,6 +16,7 @@ from ..core.enums import LabelledEnum, one_of
 from ..core.i18n import SUPPORTED_LOCALES, in_locale
 from ..core.timeutil import UTCDateTime, utcnow
 from ..extensions import Model
+
 
 class Course(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,9 +64,7 @@ class CourseModule(Model):
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     course: Mapped[Course] = relationship(back_populates="modules")
-    lessons: Mapped[list["Lesson"]] = relationship(
-        back_populates="module", order_by="Lesson.position", lazy="selectin"
-    )
+    lessons: Mapped[list["Lesson"]] = relationship(back_populates="module", order_by="Lesson.position", lazy="selectin")
     check: Mapped["KnowledgeCheck | None"] = relationship(back_populates="module", lazy="selectin")
 
     def title_in(self, locale: str) -> str:
@@ -125,7 +125,9 @@ class KnowledgeCheck(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     module_id: Mapped[int] = mapped_column(ForeignKey("course_module.id"), unique=True)
     pass_mark: Mapped[int]  # percent
-    questions: Mapped[list] = mapped_column(JSON, deferred=True)  # [{key, kind, text, explanation, options:[{key, text, correct}]}]
+    questions: Mapped[list] = mapped_column(
+        JSON, deferred=True
+    )  # [{key, kind, text, explanation, options:[{key, text, correct}]}]
     content_hash: Mapped[str] = mapped_column(String(64))
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -198,8 +200,15 @@ class CourseCompletion(Model):
 
     __tablename__ = "course_completion"
     __table_args__ = (
-        Index("uq_course_completion_valid", "user_id", "course_id", "round", unique=True,
-              sqlite_where=text(VALID_ONLY), postgresql_where=text(VALID_ONLY)),
+        Index(
+            "uq_course_completion_valid",
+            "user_id",
+            "course_id",
+            "round",
+            unique=True,
+            sqlite_where=text(VALID_ONLY),
+            postgresql_where=text(VALID_ONLY),
+        ),
         one_of("withdrawal_reason", WithdrawalReason),
     )
 

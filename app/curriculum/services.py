@@ -8,6 +8,7 @@ check passed, a live session attended (attendance_marked) or content synced away
 Services own the transaction: each function that changes data checks its rules, then commits
 once (or says "the caller commits"). Views never commit.
 """
+
 import re
 from calendar import monthrange
 from dataclasses import dataclass
@@ -23,12 +24,30 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts.models import Area, User
 from ..accounts.services import find_user_by_email
 from ..core.enums import LabelledEnum
-from ..core.signals import (check_attempted, check_passed, completion_withdrawn, course_completed, course_sessions_asked,
-                            lesson_completed, live_session_attendance_asked, staff_action_done)
+from ..core.signals import (
+    check_attempted,
+    check_passed,
+    completion_withdrawn,
+    course_completed,
+    course_sessions_asked,
+    lesson_completed,
+    live_session_attendance_asked,
+    staff_action_done,
+)
 from ..core.timeutil import utcnow
 from ..extensions import db
-from .models import (CheckAttempt, Course, CourseAssignment, CourseCompletion, CourseModule, Enrolment,
-                     KnowledgeCheck, Lesson, LessonCompletion, WithdrawalReason)
+from .models import (
+    CheckAttempt,
+    Course,
+    CourseAssignment,
+    CourseCompletion,
+    CourseModule,
+    Enrolment,
+    KnowledgeCheck,
+    Lesson,
+    LessonCompletion,
+    WithdrawalReason,
+)
 from .steps import CheckStep, LessonStep, LiveSessionStep, Step
 
 RENEWAL_NOTICE = timedelta(days=60)  # "renew by" shows this long before a completion expires
@@ -60,10 +79,16 @@ def add_months(moment: datetime, months: int) -> datetime:
 
 # --- catalogue ------------------------------------------------------------------------------
 
+
 def catalogue(audience: str | None = None, language: str | None = None) -> list[Course]:
-    courses = db.session.scalars(select(Course).where(Course.archived_at.is_(None)).order_by(Course.position, Course.key))
-    return [course for course in courses
-            if (not audience or audience in course.audience) and (not language or language in course.languages)]
+    courses = db.session.scalars(
+        select(Course).where(Course.archived_at.is_(None)).order_by(Course.position, Course.key)
+    )
+    return [
+        course
+        for course in courses
+        if (not audience or audience in course.audience) and (not language or language in course.languages)
+    ]
 
 
 def find_course(key: str) -> Course | None:
@@ -95,6 +120,7 @@ def course_file(course: Course, filename: str) -> Path | None:
 
 # --- progress -------------------------------------------------------------------------------
 
+
 class CourseStatus(LabelledEnum):
     NOT_ENROLLED = "not_enrolled", _l("Not enrolled")
     NOT_STARTED = "not_started", _l("Not started")
@@ -109,8 +135,16 @@ class CourseStatus(LabelledEnum):
 VALID_COMPLETION = frozenset({CourseStatus.COMPLETED, CourseStatus.RENEWAL_DUE})
 
 
-def course_status(*, completed: bool, expires_at: datetime | None, due_on: date | None, enrolled: bool,
-                  assigned: bool, awaiting_live_session: bool, now: datetime) -> CourseStatus:
+def course_status(
+    *,
+    completed: bool,
+    expires_at: datetime | None,
+    due_on: date | None,
+    enrolled: bool,
+    assigned: bool,
+    awaiting_live_session: bool,
+    now: datetime,
+) -> CourseStatus:
     """The one rule for a person's status in a course, for their own pages and for reports."""
     if completed:
         if expires_at and now >= expires_at:
@@ -126,13 +160,14 @@ def course_status(*, completed: bool, expires_at: datetime | None, due_on: date 
         return CourseStatus.AWAITING_LIVE_SESSION
     return CourseStatus.IN_PROGRESS
 
+
 @dataclass
 class CourseProgress:
     course: Course
     enrolment: Enrolment | None
     steps: list[Step]
-    completion: CourseCompletion | None       # the valid one of the current round
-    history: list[CourseCompletion]           # every completion, withdrawn ones too, newest first
+    completion: CourseCompletion | None  # the valid one of the current round
+    history: list[CourseCompletion]  # every completion, withdrawn ones too, newest first
     due_on: date | None
 
     @property
@@ -159,9 +194,14 @@ class CourseProgress:
     def status(self) -> CourseStatus:
         next_step = self.next_step
         return course_status(
-            completed=self.completion is not None, expires_at=self.expires_at, due_on=self.due_on,
-            enrolled=self.enrolment is not None, assigned=True,
-            awaiting_live_session=next_step is not None and next_step.needs_attendance, now=utcnow())
+            completed=self.completion is not None,
+            expires_at=self.expires_at,
+            due_on=self.due_on,
+            enrolled=self.enrolment is not None,
+            assigned=True,
+            awaiting_live_session=next_step is not None and next_step.needs_attendance,
+            now=utcnow(),
+        )
 
     def step_for_lesson(self, lesson: Lesson) -> LessonStep | None:
         return next((step for step in self.steps if isinstance(step, LessonStep) and step.lesson.id == lesson.id), None)
@@ -182,21 +222,34 @@ def live_session_attended(person: User, course: Course) -> bool:
 
 def upcoming_sessions_of(course: Course, person: User) -> list:
     """The course's upcoming live sessions that the person may register for."""
-    return [session for _receiver, sessions in course_sessions_asked.send(person, course=course) for session in sessions]
+    return [
+        session for _receiver, sessions in course_sessions_asked.send(person, course=course) for session in sessions
+    ]
 
 
 def course_progress(person: User, course: Course) -> CourseProgress:
     enrolment = enrolment_for(person, course)
     current_round = enrolment.round if enrolment else 1
-    lesson_rows = {row.lesson_id: row for row in db.session.scalars(select(LessonCompletion).where(
-        LessonCompletion.user_id == person.id, LessonCompletion.round == current_round,
-        LessonCompletion.lesson_id.in_([lesson.id for lesson in course.active_lessons])))}
+    lesson_rows = {
+        row.lesson_id: row
+        for row in db.session.scalars(
+            select(LessonCompletion).where(
+                LessonCompletion.user_id == person.id,
+                LessonCompletion.round == current_round,
+                LessonCompletion.lesson_id.in_([lesson.id for lesson in course.active_lessons]),
+            )
+        )
+    }
     checks = [module.active_check for module in course.active_modules if module.active_check]
     best_scores: dict[int, int] = {}
     passed: set[int] = set()
-    for attempt in db.session.scalars(select(CheckAttempt).where(
-            CheckAttempt.user_id == person.id, CheckAttempt.round == current_round,
-            CheckAttempt.check_id.in_([check.id for check in checks]))):
+    for attempt in db.session.scalars(
+        select(CheckAttempt).where(
+            CheckAttempt.user_id == person.id,
+            CheckAttempt.round == current_round,
+            CheckAttempt.check_id.in_([check.id for check in checks]),
+        )
+    ):
         best_scores[attempt.check_id] = max(best_scores.get(attempt.check_id, 0), attempt.score)
         if attempt.passed:
             passed.add(attempt.check_id)
@@ -204,16 +257,26 @@ def course_progress(person: User, course: Course) -> CourseProgress:
     for module in course.active_modules:
         for lesson in module.active_lessons:
             row = lesson_rows.get(lesson.id)
-            steps.append(LessonStep(done=row is not None, lesson=lesson, module=module,
-                                    updated_since_done=row is not None and _changed_since_read(lesson, row)))
+            steps.append(
+                LessonStep(
+                    done=row is not None,
+                    lesson=lesson,
+                    module=module,
+                    updated_since_done=row is not None and _changed_since_read(lesson, row),
+                )
+            )
         if module.active_check:
             check_id = module.active_check.id
             steps.append(CheckStep(done=check_id in passed, module=module, best_score=best_scores.get(check_id)))
     if course.requires_live_session:
         steps.append(LiveSessionStep(done=live_session_attended(person, course)))
-    history = list(db.session.scalars(select(CourseCompletion).where(
-        CourseCompletion.user_id == person.id, CourseCompletion.course_id == course.id
-    ).order_by(CourseCompletion.round.desc(), CourseCompletion.id.desc())))
+    history = list(
+        db.session.scalars(
+            select(CourseCompletion)
+            .where(CourseCompletion.user_id == person.id, CourseCompletion.course_id == course.id)
+            .order_by(CourseCompletion.round.desc(), CourseCompletion.id.desc())
+        )
+    )
     completion = next((row for row in history if row.round == current_round and not row.is_withdrawn), None)
     return CourseProgress(course, enrolment, steps, completion, history, due_date(person, course))
 
@@ -224,6 +287,7 @@ def _changed_since_read(lesson: Lesson, completion: LessonCompletion) -> bool:
 
 
 # --- learner actions ------------------------------------------------------------------------
+
 
 def enrol(person: User, course: Course) -> Enrolment:
     """Enrol the person once; enrolling again returns the existing enrolment."""
@@ -256,14 +320,25 @@ def complete_lesson(person: User, lesson: Lesson, locale: str) -> CourseProgress
     course = lesson.module.course
     enrolment = _enrolment(person, course)
     text = lesson.text_in(locale)
-    already = db.session.scalar(select(LessonCompletion).where(
-        LessonCompletion.user_id == person.id, LessonCompletion.lesson_id == lesson.id,
-        LessonCompletion.round == enrolment.round))
+    already = db.session.scalar(
+        select(LessonCompletion).where(
+            LessonCompletion.user_id == person.id,
+            LessonCompletion.lesson_id == lesson.id,
+            LessonCompletion.round == enrolment.round,
+        )
+    )
     if already is not None:
         already.locale, already.content_hash = text.locale, text.content_hash  # read again: now up to date
     else:
-        db.session.add(LessonCompletion(user_id=person.id, lesson_id=lesson.id, round=enrolment.round,
-                                        locale=text.locale, content_hash=text.content_hash))
+        db.session.add(
+            LessonCompletion(
+                user_id=person.id,
+                lesson_id=lesson.id,
+                round=enrolment.round,
+                locale=text.locale,
+                content_hash=text.content_hash,
+            )
+        )
     db.session.flush()
     lesson_completed.send(person, lesson=lesson)
     progress = _complete_if_done(person, course)
@@ -298,9 +373,16 @@ def submit_check(person: User, check: KnowledgeCheck, answers: dict[str, list[st
     total = len(check.questions)
     score = round(100 * correct_count / total)
     attempt = CheckAttempt(
-        user_id=person.id, check_id=check.id, round=enrolment.round, locale=locale,
-        answers={key: sorted(value) for key, value in answers.items()}, correct_count=correct_count,
-        question_count=total, score=score, passed=score >= check.pass_mark, content_hash=check.content_hash,
+        user_id=person.id,
+        check_id=check.id,
+        round=enrolment.round,
+        locale=locale,
+        answers={key: sorted(value) for key, value in answers.items()},
+        correct_count=correct_count,
+        question_count=total,
+        score=score,
+        passed=score >= check.pass_mark,
+        content_hash=check.content_hash,
     )
     db.session.add(attempt)
     db.session.flush()
@@ -313,8 +395,13 @@ def submit_check(person: User, check: KnowledgeCheck, answers: dict[str, list[st
 
 
 def attempts_for(person: User, check: KnowledgeCheck) -> list[CheckAttempt]:
-    return list(db.session.scalars(select(CheckAttempt).where(
-        CheckAttempt.user_id == person.id, CheckAttempt.check_id == check.id).order_by(CheckAttempt.submitted_at.desc())))
+    return list(
+        db.session.scalars(
+            select(CheckAttempt)
+            .where(CheckAttempt.user_id == person.id, CheckAttempt.check_id == check.id)
+            .order_by(CheckAttempt.submitted_at.desc())
+        )
+    )
 
 
 def start_renewal(person: User, course: Course) -> Enrolment:
@@ -331,15 +418,23 @@ def start_renewal(person: User, course: Course) -> Enrolment:
 
 # --- completion, whichever requirement is met last ---------------------------------------------
 
+
 def _complete_if_done(person: User, course: Course) -> CourseProgress:
     """Record the round's completion if every requirement is met and it has none yet."""
     progress = course_progress(person, course)
-    if progress.enrolment is None or progress.completion is not None or not progress.steps \
-            or progress.next_step is not None:
+    if (
+        progress.enrolment is None
+        or progress.completion is not None
+        or not progress.steps
+        or progress.next_step is not None
+    ):
         return progress
     now = utcnow()
     completion = CourseCompletion(
-        user_id=person.id, course_id=course.id, round=progress.enrolment.round, completed_at=now,
+        user_id=person.id,
+        course_id=course.id,
+        round=progress.enrolment.round,
+        completed_at=now,
         content_hash=course.content_hash,
         expires_at=add_months(now, course.renewal_months) if course.renewal_months else None,
     )
@@ -381,36 +476,60 @@ def settle_after_sync(_sender, *, changed_courses: list[Course], **_event) -> No
 
 def _enrolled_without_completion(course: Course) -> list[User]:
     completed = select(CourseCompletion.id).where(
-        CourseCompletion.user_id == Enrolment.user_id, CourseCompletion.course_id == course.id,
-        CourseCompletion.round == Enrolment.round, CourseCompletion.withdrawn_at.is_(None))
-    return list(db.session.scalars(select(User).join(Enrolment, Enrolment.user_id == User.id).where(
-        Enrolment.course_id == course.id, ~completed.exists())))
+        CourseCompletion.user_id == Enrolment.user_id,
+        CourseCompletion.course_id == course.id,
+        CourseCompletion.round == Enrolment.round,
+        CourseCompletion.withdrawn_at.is_(None),
+    )
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Enrolment, Enrolment.user_id == User.id)
+            .where(Enrolment.course_id == course.id, ~completed.exists())
+        )
+    )
 
 
 # --- assignments and the dashboard ------------------------------------------------------------
 
+
 def _assignment_filter(person: User):
-    return or_(CourseAssignment.person_id == person.id,
-               CourseAssignment.area_id == person.area_id if person.area_id else false(),
-               CourseAssignment.role.in_(person.roles))
+    return or_(
+        CourseAssignment.person_id == person.id,
+        CourseAssignment.area_id == person.area_id if person.area_id else false(),
+        CourseAssignment.role.in_(person.roles),
+    )
 
 
 def due_date(person: User, course: Course) -> date | None:
     """The earliest due date among the assignments that reach the person for this course."""
-    dates = [due for due in db.session.scalars(select(CourseAssignment.due_on).where(
-        CourseAssignment.course_id == course.id, _assignment_filter(person))) if due]
+    dates = [
+        due
+        for due in db.session.scalars(
+            select(CourseAssignment.due_on).where(CourseAssignment.course_id == course.id, _assignment_filter(person))
+        )
+        if due
+    ]
     return min(dates, default=None)
 
 
-def assign(course: Course, due_on: date | None, assigned_by: User, *, person: User | None = None,
-           area=None, role: str | None = None) -> CourseAssignment:
+def assign(
+    course: Course,
+    due_on: date | None,
+    assigned_by: User,
+    *,
+    person: User | None = None,
+    area=None,
+    role: str | None = None,
+) -> CourseAssignment:
     """Assign the course to one person, area or role."""
     [assignment] = assign_to_all(course, due_on, assigned_by, [{"person": person, "area": area, "role": role}])
     return assignment
 
 
-def assign_to_all(course: Course, due_on: date | None, assigned_by: User,
-                  targets: list[dict]) -> list[CourseAssignment]:
+def assign_to_all(
+    course: Course, due_on: date | None, assigned_by: User, targets: list[dict]
+) -> list[CourseAssignment]:
     """Assign the course to every target ({"person": ...}, {"area": ...} or {"role": ...}), all
     or nothing, in one transaction."""
     assignments = []
@@ -418,16 +537,24 @@ def assign_to_all(course: Course, due_on: date | None, assigned_by: User,
         assignment = CourseAssignment(course=course, due_on=due_on, assigned_by=assigned_by, **target)
         db.session.add(assignment)
         assignments.append(assignment)
-        staff_action_done.send(assigned_by, action="course.assigned", subject=course, details={
-            "due_on": due_on.isoformat() if due_on else None,
-            "person": target["person"].email if target.get("person") else None,
-            "area": target["area"].name_fi if target.get("area") else None, "role": target.get("role")})
+        staff_action_done.send(
+            assigned_by,
+            action="course.assigned",
+            subject=course,
+            details={
+                "due_on": due_on.isoformat() if due_on else None,
+                "person": target["person"].email if target.get("person") else None,
+                "area": target["area"].name_fi if target.get("area") else None,
+                "role": target.get("role"),
+            },
+        )
     db.session.commit()
     return assignments
 
 
-def assignment_targets(target: str, *, emails: str = "", area_id: int | None = None,
-                       role: str | None = None) -> list[dict]:
+def assignment_targets(
+    target: str, *, emails: str = "", area_id: int | None = None, role: str | None = None
+) -> list[dict]:
     """The targets of an assignment: one or more people by email (every address must be a
     person's), an area (which must exist) or a role. Raises AssignmentTargetError otherwise."""
     if target == "person":
@@ -437,8 +564,10 @@ def assignment_targets(target: str, *, emails: str = "", area_id: int | None = N
         people = {email: find_user_by_email(email) for email in addresses}
         unknown = [email for email, person in people.items() if person is None]
         if unknown:
-            raise AssignmentTargetError("emails", _("No person has these email addresses: %(emails)s. "
-                                                    "Nothing was assigned.", emails=", ".join(unknown)))
+            raise AssignmentTargetError(
+                "emails",
+                _("No person has these email addresses: %(emails)s. Nothing was assigned.", emails=", ".join(unknown)),
+            )
         return [{"person": person} for person in people.values()]
     if target == "area":
         area = db.session.get(Area, area_id) if area_id else None
@@ -448,12 +577,21 @@ def assignment_targets(target: str, *, emails: str = "", area_id: int | None = N
     return [{"role": role}]
 
 
-def assign_course(course: Course, due_on: date | None, assigned_by: User, *, target: str, emails: str = "",
-                  area_id: int | None = None, role: str | None = None) -> list[CourseAssignment]:
+def assign_course(
+    course: Course,
+    due_on: date | None,
+    assigned_by: User,
+    *,
+    target: str,
+    emails: str = "",
+    area_id: int | None = None,
+    role: str | None = None,
+) -> list[CourseAssignment]:
     """Resolve the targets (see assignment_targets) and assign the course to all of them in one
     transaction, or to none."""
-    return assign_to_all(course, due_on, assigned_by,
-                         assignment_targets(target, emails=emails, area_id=area_id, role=role))
+    return assign_to_all(
+        course, due_on, assigned_by, assignment_targets(target, emails=emails, area_id=area_id, role=role)
+    )
 
 
 def find_assignment(assignment_id: int) -> CourseAssignment | None:
@@ -474,47 +612,93 @@ def dashboard(person: User) -> list[CourseProgress]:
     """Every course the person is enrolled in or assigned, most urgent first."""
     enrolled = select(Enrolment.course_id).where(Enrolment.user_id == person.id)
     assigned = select(CourseAssignment.course_id).where(_assignment_filter(person))
-    courses = db.session.scalars(select(Course).where(
-        Course.archived_at.is_(None), or_(Course.id.in_(enrolled), Course.id.in_(assigned))
-    ).order_by(Course.position))
+    courses = db.session.scalars(
+        select(Course)
+        .where(Course.archived_at.is_(None), or_(Course.id.in_(enrolled), Course.id.in_(assigned)))
+        .order_by(Course.position)
+    )
     order = ["overdue", "expired", "renewal_due", "awaiting_live_session", "in_progress", "not_started", "completed"]
     return sorted((course_progress(person, course) for course in courses), key=lambda p: order.index(p.status))
 
 
 # --- personal data ---------------------------------------------------------------------------------
 
+
 def personal_data(person: User) -> dict:
     """The person's learning record for their data download, courses and lessons named by key.
     It holds only ids and what the person did, so erasing a person needs nothing from here."""
     course_keys = dict(db.session.execute(select(Course.id, Course.key)).all())
-    return {"learning": {
-        "enrolments": [
-            {"course": course_keys[row.course_id], "round": row.round, "enrolled_at": row.enrolled_at,
-             "round_started_at": row.round_started_at}
-            for row in db.session.scalars(select(Enrolment).where(Enrolment.user_id == person.id)
-                                          .order_by(Enrolment.enrolled_at))],
-        "lesson_completions": [
-            {"course": course_keys[lesson.course_id], "lesson": lesson.key, "round": row.round,
-             "completed_at": row.completed_at, "locale": row.locale}
-            for row, lesson in db.session.execute(
-                select(LessonCompletion, Lesson).join(Lesson, Lesson.id == LessonCompletion.lesson_id)
-                .where(LessonCompletion.user_id == person.id).order_by(LessonCompletion.completed_at))],
-        "check_attempts": [
-            {"course": course_keys[module.course_id], "module": module.key, "round": row.round,
-             "submitted_at": row.submitted_at, "locale": row.locale, "answers": row.answers,
-             "correct_count": row.correct_count, "question_count": row.question_count, "score": row.score,
-             "passed": row.passed}
-            for row, module in db.session.execute(
-                select(CheckAttempt, CourseModule).join(KnowledgeCheck, KnowledgeCheck.id == CheckAttempt.check_id)
-                .join(CourseModule, CourseModule.id == KnowledgeCheck.module_id)
-                .where(CheckAttempt.user_id == person.id).order_by(CheckAttempt.submitted_at))],
-        "completions": [
-            {"course": course_keys[row.course_id], "round": row.round, "completed_at": row.completed_at,
-             "expires_at": row.expires_at, "withdrawn_at": row.withdrawn_at, "withdrawal_reason": row.withdrawal_reason}
-            for row in db.session.scalars(select(CourseCompletion).where(CourseCompletion.user_id == person.id)
-                                          .order_by(CourseCompletion.completed_at))],
-        "assignments": [
-            {"course": course_keys[row.course_id], "due_on": row.due_on, "assigned_at": row.created_at}
-            for row in db.session.scalars(select(CourseAssignment).where(CourseAssignment.person_id == person.id)
-                                          .order_by(CourseAssignment.created_at))],
-    }}
+    return {
+        "learning": {
+            "enrolments": [
+                {
+                    "course": course_keys[row.course_id],
+                    "round": row.round,
+                    "enrolled_at": row.enrolled_at,
+                    "round_started_at": row.round_started_at,
+                }
+                for row in db.session.scalars(
+                    select(Enrolment).where(Enrolment.user_id == person.id).order_by(Enrolment.enrolled_at)
+                )
+            ],
+            "lesson_completions": [
+                {
+                    "course": course_keys[lesson.course_id],
+                    "lesson": lesson.key,
+                    "round": row.round,
+                    "completed_at": row.completed_at,
+                    "locale": row.locale,
+                }
+                for row, lesson in db.session.execute(
+                    select(LessonCompletion, Lesson)
+                    .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
+                    .where(LessonCompletion.user_id == person.id)
+                    .order_by(LessonCompletion.completed_at)
+                )
+            ],
+            "check_attempts": [
+                {
+                    "course": course_keys[module.course_id],
+                    "module": module.key,
+                    "round": row.round,
+                    "submitted_at": row.submitted_at,
+                    "locale": row.locale,
+                    "answers": row.answers,
+                    "correct_count": row.correct_count,
+                    "question_count": row.question_count,
+                    "score": row.score,
+                    "passed": row.passed,
+                }
+                for row, module in db.session.execute(
+                    select(CheckAttempt, CourseModule)
+                    .join(KnowledgeCheck, KnowledgeCheck.id == CheckAttempt.check_id)
+                    .join(CourseModule, CourseModule.id == KnowledgeCheck.module_id)
+                    .where(CheckAttempt.user_id == person.id)
+                    .order_by(CheckAttempt.submitted_at)
+                )
+            ],
+            "completions": [
+                {
+                    "course": course_keys[row.course_id],
+                    "round": row.round,
+                    "completed_at": row.completed_at,
+                    "expires_at": row.expires_at,
+                    "withdrawn_at": row.withdrawn_at,
+                    "withdrawal_reason": row.withdrawal_reason,
+                }
+                for row in db.session.scalars(
+                    select(CourseCompletion)
+                    .where(CourseCompletion.user_id == person.id)
+                    .order_by(CourseCompletion.completed_at)
+                )
+            ],
+            "assignments": [
+                {"course": course_keys[row.course_id], "due_on": row.due_on, "assigned_at": row.created_at}
+                for row in db.session.scalars(
+                    select(CourseAssignment)
+                    .where(CourseAssignment.person_id == person.id)
+                    .order_by(CourseAssignment.created_at)
+                )
+            ],
+        }
+    }

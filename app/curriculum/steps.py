@@ -1,5 +1,6 @@
 """The steps of a course's progress. Each kind of step says where the learner takes it and how
 it is named, so that pages and reports ask the step, never `step.kind == ...`."""
+
 from dataclasses import dataclass
 
 from flask import url_for

@@ -1,7 +1,8 @@
 """Bring the database in line with courses/: all of it or, if any file is wrong, none of it."""
+
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from sqlalchemy import select
 
@@ -19,13 +20,22 @@ class SyncReport:
     unchanged: bool = False
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        ("courses added", "courses updated", "courses archived", "lessons added", "lessons updated",
-         "lessons archived"), 0))
+    counts: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(
+            (
+                "courses added",
+                "courses updated",
+                "courses archived",
+                "lessons added",
+                "lessons updated",
+                "lessons archived",
+            ),
+            0,
+        )
+    )
 
 
-def sync_courses(root: Path, check_only: bool = False,
-                 on_course: Callable[[str], None] | None = None) -> SyncReport:
+def sync_courses(root: Path, check_only: bool = False, on_course: Callable[[str], None] | None = None) -> SyncReport:
     """Check the whole tree, then apply it in one transaction. An unchanged tree (same content
     hash as the last sync) is a no-op. With errors, or with check_only, nothing is written.
     Sends content_synced with what changed, so that what depends on content (completions)
@@ -34,8 +44,11 @@ def sync_courses(root: Path, check_only: bool = False,
     state = None if check_only else db.session.get(ContentSync, SYNC_STATE_ID)
     if state is not None and state.tree_hash == current_hash:
         return SyncReport(unchanged=True)
-    synced = {} if check_only else dict(db.session.execute(
-        select(Course.key, Course.content_hash).where(Course.archived_at.is_(None))).all())
+    synced = (
+        {}
+        if check_only
+        else dict(db.session.execute(select(Course.key, Course.content_hash).where(Course.archived_at.is_(None))).all())
+    )
     tree = load_tree(root, on_course, known_hashes=synced)
     report = SyncReport(errors=tree.errors, warnings=tree.warnings)
     if tree.errors or check_only:
@@ -55,8 +68,7 @@ def _apply(tree: ContentTree, report: SyncReport) -> tuple[list[Course], list[Le
     """Write the tree; return the courses written and the lessons archived."""
     now = utcnow()
     changed, archived_lessons = [], []
-    existing = {course.key: course for course in db.session.scalars(select(Course))
-                if course.key not in tree.unchanged}
+    existing = {course.key: course for course in db.session.scalars(select(Course)) if course.key not in tree.unchanged}
     for spec in tree.courses:
         course = existing.pop(spec.key, None)
         report.counts["courses updated" if course else "courses added"] += 1
@@ -94,7 +106,8 @@ def _apply_course(course: Course, spec: CourseSpec, now, report: SyncReport) -> 
             lesson_spec = spec.lessons[lesson_key]
             lesson = lessons.pop(lesson_key, None)
             report.counts["lessons added" if lesson is None else "lessons updated"] += _apply_lesson(
-                lesson or Lesson(course_id=course.id, key=lesson_key), module, lesson_spec, now)
+                lesson or Lesson(course_id=course.id, key=lesson_key), module, lesson_spec, now
+            )
     for module in modules.values():
         module.archived_at = module.archived_at or now
         _apply_check(module, None, now)
@@ -119,7 +132,11 @@ def _apply_lesson(lesson: Lesson, module: CourseModule, spec, now) -> int:
         changed = True
         text = text or LessonText(lesson=lesson, locale=locale)
         text.title, text.minutes = text_spec.title, text_spec.minutes
-        text.body_html, text.toc_html, text.content_hash = text_spec.body_html, text_spec.toc_html, text_spec.content_hash
+        text.body_html, text.toc_html, text.content_hash = (
+            text_spec.body_html,
+            text_spec.toc_html,
+            text_spec.content_hash,
+        )
         db.session.add(text)
     for removed in texts.values():
         changed = True

@@ -1,5 +1,6 @@
 """What learners see: the home page with their training, catalogue, course, lessons, knowledge
 checks, certificates, files."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -23,8 +24,7 @@ guard(dashboard, anyone)
 @dashboard.route("/")
 def home() -> str:
     training = services.dashboard(current_user) if current_user.is_authenticated else []
-    return render_template("curriculum/home.html", training=training,
-                           meeting=current_edition())
+    return render_template("kaiku/curriculum/home.html", training=training, meeting=current_edition())
 
 
 def _locale() -> str:
@@ -39,16 +39,25 @@ def _course_or_404(key):
 def catalogue():
     audience = request.args.get("audience") if request.args.get("audience") in set(Role) else None
     language = request.args.get("language") if request.args.get("language") in SUPPORTED_LOCALES else None
-    return render_template("curriculum/catalogue.html", courses=services.catalogue(audience, language),
-                           audience=audience, language=language, roles=list(Role))
+    return render_template(
+        "kaiku/curriculum/catalogue.html",
+        courses=services.catalogue(audience, language),
+        audience=audience,
+        language=language,
+        roles=list(Role),
+    )
 
 
 @blueprint.route("/<key>")
 def course(key):
     course = _course_or_404(key)
     sessions = services.upcoming_sessions_of(course, current_user) if course.requires_live_session else []
-    return render_template("curriculum/course.html", course=course, sessions=sessions,
-                           progress=services.course_progress(current_user, course))
+    return render_template(
+        "kaiku/curriculum/course.html",
+        course=course,
+        sessions=sessions,
+        progress=services.course_progress(current_user, course),
+    )
 
 
 @blueprint.post("/<key>/enrol")
@@ -78,8 +87,12 @@ def lesson(key, lesson_key):
     index = lessons.index(lesson)
     progress = services.course_progress(current_user, course)
     return render_template(
-        "curriculum/lesson.html", course=course, lesson=lesson, text=lesson.text_in(_locale()),
-        progress=progress, step=progress.step_for_lesson(lesson),
+        "kaiku/curriculum/lesson.html",
+        course=course,
+        lesson=lesson,
+        text=lesson.text_in(_locale()),
+        progress=progress,
+        step=progress.step_for_lesson(lesson),
         previous=lessons[index - 1] if index > 0 else None,
         following=lessons[index + 1] if index + 1 < len(lessons) else None,
     )
@@ -111,8 +124,15 @@ def knowledge_check(key, module_key):
         except services.UnansweredQuestions as error:
             unanswered = error.keys
     return render_template(
-        "curriculum/check.html", course=course, module=module, check=check, result=result, check_kinds=CHECK_KINDS,
-        unanswered=unanswered, chosen=chosen, attempts=services.attempts_for(current_user, check),
+        "kaiku/curriculum/check.html",
+        course=course,
+        module=module,
+        check=check,
+        result=result,
+        check_kinds=CHECK_KINDS,
+        unanswered=unanswered,
+        chosen=chosen,
+        attempts=services.attempts_for(current_user, check),
         progress=services.course_progress(current_user, course),
     )
 
@@ -127,7 +147,7 @@ def certificate(key):
     completion = next((row for row in in_round if not row.is_withdrawn), in_round[0] if in_round else None)
     if completion is None:
         abort(404)
-    return render_template("curriculum/certificate.html", course=course, completion=completion)
+    return render_template("kaiku/curriculum/certificate.html", course=course, completion=completion)
 
 
 @blueprint.route("/<key>/files/<path:filename>")

@@ -1,6 +1,7 @@
 """Demo data for trying the application and a synthetic national data set for the reports.
 
 It sits above every feature (it fills them all with data) and nothing below imports it."""
+
 from flask import Flask
 
 

@@ -1,4 +1,5 @@
 """flask demo load: the demo data of every feature; flask demo generate: a synthetic national data set."""
+
 import sys
 
 import click
@@ -32,8 +33,9 @@ def generate(people, areas, seed):
     if areas < 1:
         raise click.BadParameter("must be at least 1.", param_hint="--areas")
     if areas > people:
-        raise click.BadParameter(f"cannot be more than --people ({people}): every area gets at least one person.",
-                                 param_hint="--areas")
+        raise click.BadParameter(
+            f"cannot be more than --people ({people}): every area gets at least one person.", param_hint="--areas"
+        )
     if not catalogue():
         raise click.ClickException("No courses in the database: run `flask courses sync` first.")
     with click.progressbar(length=people, label="Generating people", file=sys.stderr) as bar:

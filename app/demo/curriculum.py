@@ -1,6 +1,7 @@
 """Demo training: every coordinator has the basics course assigned, due in a month; the demo
 coordinator has completed the yearly refresher and started the basics; the other demo people
 are at different points. Idempotent."""
+
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -21,8 +22,11 @@ def load_demo_assignments() -> int:
     """Assign the basics course to the coordinator role, once; return how many were added.
     Does nothing before `flask courses sync` has brought the course in."""
     course = services.find_course(DEMO_COURSE)
-    if course is None or db.session.scalar(select(CourseAssignment).where(
-            CourseAssignment.course_id == course.id, CourseAssignment.role == Role.COORDINATOR)):
+    if course is None or db.session.scalar(
+        select(CourseAssignment).where(
+            CourseAssignment.course_id == course.id, CourseAssignment.role == Role.COORDINATOR
+        )
+    ):
         return 0
     admin = find_user_by_email("admin@example.org")
     if admin is None:  # the accounts demo comes first; without it nobody assigns
@@ -65,6 +69,8 @@ def _take(learner, course, lessons_read: int | None) -> None:
     if lessons_read is ALL:
         for module in course.active_modules:
             if module.active_check:
-                right = {question["key"]: [option["key"] for option in question["options"] if option["correct"]]
-                         for question in module.active_check.questions}
+                right = {
+                    question["key"]: [option["key"] for option in question["options"] if option["correct"]]
+                    for question in module.active_check.questions
+                }
                 services.submit_check(learner, module.active_check, right, locale)

@@ -1,9 +1,16 @@
 """Live remote sessions: scheduling, registration with seats and a waiting list, attendance."""
+
 from flask import Flask
 
 from ..core.features import label_of, register_blueprints
-from ..core.signals import (course_sessions_asked, live_session_attendance_asked, person_deactivated, person_erased,
-                            person_erasing, personal_data_requested)
+from ..core.signals import (
+    course_sessions_asked,
+    live_session_attendance_asked,
+    person_deactivated,
+    person_erased,
+    person_erasing,
+    personal_data_requested,
+)
 
 
 def init_app(app: Flask) -> None:

@@ -1,5 +1,6 @@
 """Taking part: the join link's first use, the roster, and attendance marked by organisers,
 which the curriculum asks about for a course's live-session step."""
+
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -24,6 +25,7 @@ class AttendanceRefused(ValueError):
 
 # --- joining ----------------------------------------------------------------------------------------
 
+
 def join_opens_before() -> timedelta:
     return timedelta(minutes=current_app.config["JOIN_OPENS_MINUTES_BEFORE"])
 
@@ -42,6 +44,7 @@ def record_join(registration: Registration) -> None:
 
 # --- roster and attendance --------------------------------------------------------------------------
 
+
 @dataclass
 class RosterRow:
     registration: Registration
@@ -51,12 +54,22 @@ class RosterRow:
 def roster(session: TrainingSession) -> list[RosterRow]:
     """Confirmed first, then the waiting list in order, then unconfirmed and cancelled; within
     each group but the waiting list, by name in the Finnish order."""
-    order: dict[str, int] = {RegistrationStatus.CONFIRMED: 0, RegistrationStatus.WAITING: 1,
-             RegistrationStatus.UNCONFIRMED: 2, RegistrationStatus.CANCELLED: 3}
+    order: dict[str, int] = {
+        RegistrationStatus.CONFIRMED: 0,
+        RegistrationStatus.WAITING: 1,
+        RegistrationStatus.UNCONFIRMED: 2,
+        RegistrationStatus.CANCELLED: 3,
+    }
     rows, waiting = [], 0
-    for registration in sorted(registrations_with(session, list(RegistrationStatus)),
-                               key=lambda r: (order[r.status], r.queue_number or 0 if r.status == RegistrationStatus.WAITING else 0,
-                                              finnish_key(r.name), r.id)):
+    for registration in sorted(
+        registrations_with(session, list(RegistrationStatus)),
+        key=lambda r: (
+            order[r.status],
+            r.queue_number or 0 if r.status == RegistrationStatus.WAITING else 0,
+            finnish_key(r.name),
+            r.id,
+        ),
+    ):
         if registration.status == RegistrationStatus.WAITING:
             waiting += 1
         rows.append(RosterRow(registration, waiting if registration.status == RegistrationStatus.WAITING else None))
@@ -90,6 +103,16 @@ def _mark(registration: Registration, mark: str | None, actor: User | None) -> N
 def attended_live_session(person: User, *, course: Course, **_event: object) -> bool:
     """Subscriber of live_session_attendance_asked: whether the person attended a session of
     the course (which satisfies its live-session step)."""
-    return (db.session.scalar(select(func.count()).select_from(Registration).join(TrainingSession).where(
-        Registration.user_id == person.id, TrainingSession.course_id == course.id,
-        Registration.attendance == Attendance.ATTENDED)) or 0) > 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Registration)
+            .join(TrainingSession)
+            .where(
+                Registration.user_id == person.id,
+                TrainingSession.course_id == course.id,
+                Registration.attendance == Attendance.ATTENDED,
+            )
+        )
+        or 0
+    ) > 0

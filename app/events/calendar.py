@@ -5,6 +5,7 @@ feed (registered with app.calendar.sources in init_app).
 The meeting link itself never appears: a confirmed registrant's event carries their join link,
 everyone else's the session page.
 """
+
 from datetime import datetime
 
 from flask import current_app
@@ -53,10 +54,16 @@ def session_event(session: TrainingSession, locale: str, registration: Registrat
     else:
         description = f"{description}\n\n{page}".strip()
     return CalendarEvent(
-        uid=session.uid, summary=session.title_in(locale), start=session.starts_at, end=session.ends_at,
-        last_modified=last_change(session.updated_at, registration), sequence=session.sequence,
-        description=description, url=page,
-        location=link, cancelled=session.is_cancelled or (registration is not None and not registration.is_active),
+        uid=session.uid,
+        summary=session.title_in(locale),
+        start=session.starts_at,
+        end=session.ends_at,
+        last_modified=last_change(session.updated_at, registration),
+        sequence=session.sequence,
+        description=description,
+        url=page,
+        location=link,
+        cancelled=session.is_cancelled or (registration is not None and not registration.is_active),
         tentative=registration is not None and registration.status == RegistrationStatus.WAITING,
         attendees=[(registration.email, registration.name)] if registration is not None and registration.email else [],
     )
@@ -72,18 +79,27 @@ def invitation(registration: Registration, method: str) -> bytes:
 
 # --- what the feeds list -------------------------------------------------------------------------
 
+
 def _recent_sessions(since: datetime, *conditions: ColumnElement[bool]) -> list[TrainingSession]:
-    return list(db.session.scalars(select(TrainingSession).where(
-        TrainingSession.kind.in_(listed_kinds()), TrainingSession.ends_at >= since, *conditions
-    ).order_by(TrainingSession.starts_at)))
+    return list(
+        db.session.scalars(
+            select(TrainingSession)
+            .where(TrainingSession.kind.in_(listed_kinds()), TrainingSession.ends_at >= since, *conditions)
+            .order_by(TrainingSession.starts_at)
+        )
+    )
 
 
 def open_sessions_listing(_key: str | int | None, _viewer: User, locale: str, since: datetime) -> Listing:
     """Sessions open to anyone with the link, cancelled ones included as cancelled; the same
     for everyone who asks."""
-    return Listing(_("%(site)s: open sessions", site=current_app.config["SITE_NAME"]),
-                   [session_event(session, locale)
-                    for session in _recent_sessions(since, TrainingSession.open_to_guests.is_(True))])
+    return Listing(
+        _("%(site)s: open sessions", site=current_app.config["SITE_NAME"]),
+        [
+            session_event(session, locale)
+            for session in _recent_sessions(since, TrainingSession.open_to_guests.is_(True))
+        ],
+    )
 
 
 def course_listing(key: str | int | None, viewer: User, locale: str, since: datetime) -> Listing | None:
@@ -91,22 +107,36 @@ def course_listing(key: str | int | None, viewer: User, locale: str, since: date
     course = find_course(str(key))
     if course is None:
         return None
-    return Listing(course.title_in(locale), [
-        session_event(session, locale) for session in _recent_sessions(since, TrainingSession.course_id == course.id)
-        if may_see_session(viewer, session)])
+    return Listing(
+        course.title_in(locale),
+        [
+            session_event(session, locale)
+            for session in _recent_sessions(since, TrainingSession.course_id == course.id)
+            if may_see_session(viewer, session)
+        ],
+    )
 
 
 def registration_events(person: User, locale: str, since: datetime) -> list[CalendarEvent]:
     """Everything the person is registered for (but not waiting to confirm), each as its kind
     shows it: a session as its event, a meeting as its programme items."""
-    registrations = db.session.scalars(select(Registration).join(TrainingSession).options(
-        contains_eager(Registration.session)).where(
-        Registration.user_id == person.id, Registration.status != RegistrationStatus.UNCONFIRMED,
-        TrainingSession.ends_at >= since).order_by(TrainingSession.starts_at))
+    registrations = db.session.scalars(
+        select(Registration)
+        .join(TrainingSession)
+        .options(contains_eager(Registration.session))
+        .where(
+            Registration.user_id == person.id,
+            Registration.status != RegistrationStatus.UNCONFIRMED,
+            TrainingSession.ends_at >= since,
+        )
+        .order_by(TrainingSession.starts_at)
+    )
     events: list[CalendarEvent] = []
     for registration in registrations:
         of_kind = kind_of(registration.session).calendar_events
-        events += of_kind(registration, locale) if of_kind else [session_event(registration.session, locale, registration)]
+        events += (
+            of_kind(registration, locale) if of_kind else [session_event(registration.session, locale, registration)]
+        )
     return events
 
 

@@ -1,4 +1,5 @@
 """flask reminders send, flask reminders lapse-unconfirmed"""
+
 import click
 from flask.cli import AppGroup
 

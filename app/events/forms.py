@@ -1,4 +1,5 @@
 """Forms for scheduling sessions, guest registration and attendance."""
+
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -6,13 +7,35 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, HiddenField, IntegerField,
-                     RadioField, SelectField, StringField, TextAreaField, TimeField, URLField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+    URLField,
+)
 from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
 
 from ..accounts.models import Role
-from ..core.forms import (TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, MultiCheckboxField, enum_choices, fits, no_web_address,
-                          per_language, strip, texts_as_data, texts_from)
+from ..core.forms import (
+    TEXT_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    MultiCheckboxField,
+    enum_choices,
+    fits,
+    no_web_address,
+    per_language,
+    strip,
+    texts_as_data,
+    texts_from,
+)
 from ..core.i18n import format_time
 from ..core.timeutil import AmbiguousLocalTime, NonexistentLocalTime, local_to_utc, utc_offset_hours, utc_to_local
 from .models import Registration, TrainingSession
@@ -22,34 +45,57 @@ REPEATED_HOUR_FOLDS = {"first": 0, "second": 1}  # datetime's `fold` of each cho
 
 
 class SessionForm(FlaskForm):
-    title_fi, title_sv, title_en = per_language(StringField, _l("Title"), TITLE_MAX_LENGTH, required_fi=True,
-                                                 filters=[strip]).values()
-    description_fi, description_sv, description_en = per_language(TextAreaField, _l("Description (Markdown)"),
-                                                                  TEXT_MAX_LENGTH).values()
-    course_id = SelectField(_l("Course"), coerce=int, description=_l("Attending a session of a course that needs a live session completes that step."))
+    title_fi, title_sv, title_en = per_language(
+        StringField, _l("Title"), TITLE_MAX_LENGTH, required_fi=True, filters=[strip]
+    ).values()
+    description_fi, description_sv, description_en = per_language(
+        TextAreaField, _l("Description (Markdown)"), TEXT_MAX_LENGTH
+    ).values()
+    course_id = SelectField(
+        _l("Course"),
+        coerce=int,
+        description=_l("Attending a session of a course that needs a live session completes that step."),
+    )
     day = DateField(_l("Date"), validators=[DataRequired()])
     start_time = TimeField(_l("Starts (Finnish time)"), validators=[DataRequired()])
     end_time = TimeField(_l("Ends (Finnish time)"), validators=[DataRequired()])
-    repeat_weeks = IntegerField(_l("Repeat weekly"), default=1, validators=[NumberRange(min=1, max=26)],
-                                description=_l("How many weekly sessions to create, each with its own registrations. 1 = a single session."))
-    meeting_url = URLField(_l("Online meeting link"), filters=[strip],
-                           validators=[DataRequired(), URL(require_tld=False), fits(TrainingSession.meeting_url)],
-                           description=_l("Never shown publicly: participants get our join link, which leads here shortly before the start."))
-    instructions_fi, instructions_sv, instructions_en = per_language(TextAreaField, _l("Joining instructions"),
-                                                                     TEXT_MAX_LENGTH).values()
+    repeat_weeks = IntegerField(
+        _l("Repeat weekly"),
+        default=1,
+        validators=[NumberRange(min=1, max=26)],
+        description=_l("How many weekly sessions to create, each with its own registrations. 1 = a single session."),
+    )
+    meeting_url = URLField(
+        _l("Online meeting link"),
+        filters=[strip],
+        validators=[DataRequired(), URL(require_tld=False), fits(TrainingSession.meeting_url)],
+        description=_l(
+            "Never shown publicly: participants get our join link, which leads here shortly before the start."
+        ),
+    )
+    instructions_fi, instructions_sv, instructions_en = per_language(
+        TextAreaField, _l("Joining instructions"), TEXT_MAX_LENGTH
+    ).values()
     capacity = IntegerField(_l("Seats"), validators=[DataRequired(), NumberRange(min=1, max=10000)])
-    registration_opens_at = DateTimeLocalField(_l("Registration opens (Finnish time)"), validators=[Optional()],
-                                               description=_l("Empty: open now."))
-    registration_closes_at = DateTimeLocalField(_l("Registration closes (Finnish time)"), validators=[Optional()],
-                                                description=_l("Empty: at the start."))
+    registration_opens_at = DateTimeLocalField(
+        _l("Registration opens (Finnish time)"), validators=[Optional()], description=_l("Empty: open now.")
+    )
+    registration_closes_at = DateTimeLocalField(
+        _l("Registration closes (Finnish time)"), validators=[Optional()], description=_l("Empty: at the start.")
+    )
     open_to_guests = BooleanField(_l("Open to anyone with the link, also people without an account"))
-    audience_roles = MultiCheckboxField(_l("Only for these roles"), choices=lambda: enum_choices(Role),
-                                        description=_l("None chosen: every role."))
-    audience_area_ids = MultiCheckboxField(_l("Only for these areas"), coerce=int,
-                                           description=_l("None chosen: every area."))
+    audience_roles = MultiCheckboxField(
+        _l("Only for these roles"), choices=lambda: enum_choices(Role), description=_l("None chosen: every role.")
+    )
+    audience_area_ids = MultiCheckboxField(
+        _l("Only for these areas"), coerce=int, description=_l("None chosen: every area.")
+    )
     trainer_ids = MultiCheckboxField(_l("Trainers"), coerce=int)
-    repeated_hour = RadioField(_l("Which one, when a time occurs twice as the clocks go back"), validators=[Optional()],
-                               choices=[("first", _l("The first (summer time)")), ("second", _l("The second (winter time)"))])
+    repeated_hour = RadioField(
+        _l("Which one, when a time occurs twice as the clocks go back"),
+        validators=[Optional()],
+        choices=[("first", _l("The first (summer time)")), ("second", _l("The second (winter time)"))],
+    )
     version = HiddenField()
 
     def opened_at_version(self) -> int:
@@ -71,8 +117,10 @@ class SessionForm(FlaskForm):
     def validate(self, extra_validators=None):
         if not super().validate(extra_validators):
             return False
-        converted = [(self._to_utc(starts, self.start_time), self._to_utc(ends, self.end_time))
-                     for starts, ends in self.wall_times()]
+        converted = [
+            (self._to_utc(starts, self.start_time), self._to_utc(ends, self.end_time))
+            for starts, ends in self.wall_times()
+        ]
         opens, closes = (self._utc(field) for field in (self.registration_opens_at, self.registration_closes_at))
         if self.errors:  # a time the clocks skip or repeat: its error is on its field
             return False
@@ -93,7 +141,10 @@ class SessionForm(FlaskForm):
         """(start, end) of each session the form makes, as wall-clock times in Finland: the same
         time every week, whatever the clocks do."""
         last_day = self.last_day.data if "last_day" in self and self.last_day.data else self.day.data
-        starts, ends = datetime.combine(self.day.data, self.start_time.data), datetime.combine(last_day, self.end_time.data)
+        starts, ends = (
+            datetime.combine(self.day.data, self.start_time.data),
+            datetime.combine(last_day, self.end_time.data),
+        )
         weeks = self.repeat_weeks.data if "repeat_weeks" in self else 1
         return [(starts + timedelta(weeks=week), ends + timedelta(weeks=week)) for week in range(weeks or 1)]
 
@@ -104,14 +155,24 @@ class SessionForm(FlaskForm):
         try:
             return local_to_utc(moment.date(), moment.time(), zone, fold=None)
         except NonexistentLocalTime:
-            field.errors.append(_("%(time)s does not exist on %(date)s: the clocks go forward an hour that night. "
-                                  "Choose another time.", **when))
+            field.errors.append(
+                _(
+                    "%(time)s does not exist on %(date)s: the clocks go forward an hour that night. "
+                    "Choose another time.",
+                    **when,
+                )
+            )
             return None
         except AmbiguousLocalTime:
             self.asks_repeated_hour = True
             if not self.repeated_hour.data:
-                field.errors.append(_("%(time)s occurs twice on %(date)s: the clocks go back an hour that night. "
-                                      "Choose below which one you mean.", **when))
+                field.errors.append(
+                    _(
+                        "%(time)s occurs twice on %(date)s: the clocks go back an hour that night. "
+                        "Choose below which one you mean.",
+                        **when,
+                    )
+                )
                 return None
         as_utc = local_to_utc(moment.date(), moment.time(), zone, fold=REPEATED_HOUR_FOLDS[self.repeated_hour.data])
         self.repeated_times.append((moment, as_utc))
@@ -124,11 +185,18 @@ class SessionForm(FlaskForm):
         """For the trainer: which of the twice-occurring times was stored."""
         notes = []
         for moment, as_utc in dict.fromkeys(self.repeated_times):
-            when = {**_wall_clock_words(moment), "offset": f"{utc_offset_hours(as_utc, current_app.config['TIMEZONE']):+g}"}
+            when = {
+                **_wall_clock_words(moment),
+                "offset": f"{utc_offset_hours(as_utc, current_app.config['TIMEZONE']):+g}",
+            }
             if self.repeated_hour.data == "first":
-                notes.append(_("%(time)s on %(date)s was stored as the first one (summer time, UTC%(offset)s).", **when))
+                notes.append(
+                    _("%(time)s on %(date)s was stored as the first one (summer time, UTC%(offset)s).", **when)
+                )
             else:
-                notes.append(_("%(time)s on %(date)s was stored as the second one (winter time, UTC%(offset)s).", **when))
+                notes.append(
+                    _("%(time)s on %(date)s was stored as the second one (winter time, UTC%(offset)s).", **when)
+                )
         return notes
 
     def session_fields(self) -> dict:
@@ -184,8 +252,9 @@ class SessionEditForm(SessionForm):
             return utc_to_local(moment, zone).replace(tzinfo=None)
 
         start_shift, end_shift = starts - wall(self.session.starts_at), ends - wall(self.session.ends_at)
-        return [(starts, ends)] + [(wall(other.starts_at) + start_shift, wall(other.ends_at) + end_shift)
-                                   for other in self.occurrences()[1:]]
+        return [(starts, ends)] + [
+            (wall(other.starts_at) + start_shift, wall(other.ends_at) + end_shift) for other in self.occurrences()[1:]
+        ]
 
 
 class CancelForm(FlaskForm):
@@ -195,12 +264,23 @@ class CancelForm(FlaskForm):
 
 
 class GuestRegistrationForm(FlaskForm):
-    name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), fits(Registration.guest_name), no_web_address])
-    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email(), fits(Registration.guest_email)])
-    organisation = StringField(_l("Organisation"), filters=[strip],
-                               validators=[Optional(), fits(Registration.guest_organisation), no_web_address])
-    area = StringField(_l("Kaikukortti area"), filters=[strip], validators=[Optional(), fits(Registration.guest_area), no_web_address],
-                       description=_l("The municipality, city or region you work in."))
+    name = StringField(
+        _l("Name"), filters=[strip], validators=[DataRequired(), fits(Registration.guest_name), no_web_address]
+    )
+    email = EmailField(
+        _l("Email"), filters=[strip], validators=[DataRequired(), Email(), fits(Registration.guest_email)]
+    )
+    organisation = StringField(
+        _l("Organisation"),
+        filters=[strip],
+        validators=[Optional(), fits(Registration.guest_organisation), no_web_address],
+    )
+    area = StringField(
+        _l("Kaikukortti area"),
+        filters=[strip],
+        validators=[Optional(), fits(Registration.guest_area), no_web_address],
+        description=_l("The municipality, city or region you work in."),
+    )
 
 
 def form_data_for(session) -> dict:
@@ -208,19 +288,30 @@ def form_data_for(session) -> dict:
     zone = current_app.config["TIMEZONE"]
     starts, ends = utc_to_local(session.starts_at, zone), utc_to_local(session.ends_at, zone)
     data = {
-        "course_id": session.course_id or 0, "day": starts.date(), "start_time": starts.time(),
-        "end_time": ends.time(), "meeting_url": session.meeting_url, "capacity": session.capacity,
-        "open_to_guests": session.open_to_guests, "audience_roles": session.audience_roles,
-        "audience_area_ids": session.audience_area_ids, "trainer_ids": [person.id for person in session.trainers],
+        "course_id": session.course_id or 0,
+        "day": starts.date(),
+        "start_time": starts.time(),
+        "end_time": ends.time(),
+        "meeting_url": session.meeting_url,
+        "capacity": session.capacity,
+        "open_to_guests": session.open_to_guests,
+        "audience_roles": session.audience_roles,
+        "audience_area_ids": session.audience_area_ids,
+        "trainer_ids": [person.id for person in session.trainers],
         "version": session.version,
-        "registration_opens_at": session.registration_opens_at and utc_to_local(session.registration_opens_at, zone).replace(tzinfo=None),
-        "registration_closes_at": session.registration_closes_at and utc_to_local(session.registration_closes_at, zone).replace(tzinfo=None),
+        "registration_opens_at": session.registration_opens_at
+        and utc_to_local(session.registration_opens_at, zone).replace(tzinfo=None),
+        "registration_closes_at": session.registration_closes_at
+        and utc_to_local(session.registration_closes_at, zone).replace(tzinfo=None),
     }
     for moment in (starts, ends):  # a time the clocks repeat: show which of the two is stored
         if moment.replace(fold=1 - moment.fold).utcoffset() != moment.utcoffset():
             data["repeated_hour"] = "second" if moment.fold else "first"
-    data.update(texts_as_data("title", session.title), **texts_as_data("description", session.description),
-                **texts_as_data("instructions", session.joining_instructions))
+    data.update(
+        texts_as_data("title", session.title),
+        **texts_as_data("description", session.description),
+        **texts_as_data("instructions", session.joining_instructions),
+    )
     return data
 
 
@@ -234,14 +325,21 @@ class MessageForm(FlaskForm):
 class ResendConfirmationForm(FlaskForm):
     """A guest who lost the confirmation email asks for it again."""
 
-    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email(), fits(Registration.guest_email)],
-                       description=_l("The address you registered with."))
+    email = EmailField(
+        _l("Email"),
+        filters=[strip],
+        validators=[DataRequired(), Email(), fits(Registration.guest_email)],
+        description=_l("The address you registered with."),
+    )
 
 
 class GuestErasureForm(FlaskForm):
     """The address a guest registered with; `confirmed` is set by the page that asks first."""
 
-    email = EmailField(_l("The guest's email address"), filters=[strip],
-                       validators=[DataRequired(), Email(), Length(max=254)],
-                       description=_l("The address they registered with as a guest, without an account."))
+    email = EmailField(
+        _l("The guest's email address"),
+        filters=[strip],
+        validators=[DataRequired(), Email(), Length(max=254)],
+        description=_l("The address they registered with as a guest, without an account."),
+    )
     confirmed = HiddenField()

@@ -6,6 +6,7 @@ annual meeting registers its kind from app.meetings, so events never imports mee
 asks the kind (`kind_of(session).audit_noun`), never `session.kind == ...`; queries filter
 with the sets given here (`TrainingSession.kind.in_(listed_kinds())`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

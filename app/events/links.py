@@ -5,6 +5,7 @@ Join, manage and offer links are derived from the registration id with the app's
 every calendar and email carries the same stable link; a cancelled registration's link stops
 working because the registration is checked each time it is used.
 """
+
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 

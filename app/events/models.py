@@ -3,6 +3,7 @@
 A session's meeting link is a secret: calendars and emails carry our join URL instead, which
 forwards confirmed registrants to the current link shortly before the start.
 """
+
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -15,7 +16,8 @@ from ..core.timeutil import UTCDateTime, utcnow
 from ..extensions import Model, db
 
 session_trainer = Table(
-    "session_trainer", db.metadata,
+    "session_trainer",
+    db.metadata,
     Column("session_id", ForeignKey("training_session.id", ondelete="CASCADE"), primary_key=True),
     Column("user_id", ForeignKey("user.id"), primary_key=True),
 )
@@ -108,10 +110,22 @@ class Registration(Model):
         one_of("status", RegistrationStatus),
         one_of("attendance", Attendance),
         # One active registration per person and per guest email (NULLs never clash).
-        Index("uq_registration_active_person", "session_id", "user_id", unique=True,
-              sqlite_where=text(ACTIVE_ONLY), postgresql_where=text(ACTIVE_ONLY)),
-        Index("uq_registration_active_guest", "session_id", "guest_email", unique=True,
-              sqlite_where=text(ACTIVE_ONLY), postgresql_where=text(ACTIVE_ONLY)),
+        Index(
+            "uq_registration_active_person",
+            "session_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text(ACTIVE_ONLY),
+            postgresql_where=text(ACTIVE_ONLY),
+        ),
+        Index(
+            "uq_registration_active_guest",
+            "session_id",
+            "guest_email",
+            unique=True,
+            sqlite_where=text(ACTIVE_ONLY),
+            postgresql_where=text(ACTIVE_ONLY),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

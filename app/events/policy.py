@@ -1,4 +1,5 @@
 """Who may see a session (its page, its place in lists and feeds) and register for it."""
+
 from ..accounts.models import User
 from ..accounts.policy import can_see_all_sessions
 from .models import TrainingSession

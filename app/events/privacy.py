@@ -1,5 +1,6 @@
 """Registrations in a person's data download, and erasing people and guests: upcoming
 registrations end, past ones stay without a name so that every figure stays the same."""
+
 from sqlalchemy import or_, select
 
 from ..accounts.models import User
@@ -12,8 +13,13 @@ from .registrations import cancel_each
 
 def registrations_made_by(person: User) -> list[Registration]:
     """Every registration the person made: signed in, or as a guest with their email address."""
-    return list(db.session.scalars(select(Registration).where(or_(
-        Registration.user_id == person.id, Registration.guest_email == person.email)).order_by(Registration.id)))
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .where(or_(Registration.user_id == person.id, Registration.guest_email == person.email))
+            .order_by(Registration.id)
+        )
+    )
 
 
 def personal_data(person: User) -> dict:
@@ -23,14 +29,26 @@ def personal_data(person: User) -> dict:
 
 def _registration_data(registration: Registration) -> dict:
     session = registration.session
-    data = {"kind": session.kind, "title": session.title_in(registration.locale), "starts_at": session.starts_at,
-            "ends_at": session.ends_at, "status": registration.status, "attendance": registration.attendance,
-            "registered_at": registration.created_at, "confirmed_at": registration.confirmed_at,
-            "cancelled_at": registration.cancelled_at, "first_joined_at": registration.first_joined_at,
-            "locale": registration.locale}
+    data = {
+        "kind": session.kind,
+        "title": session.title_in(registration.locale),
+        "starts_at": session.starts_at,
+        "ends_at": session.ends_at,
+        "status": registration.status,
+        "attendance": registration.attendance,
+        "registered_at": registration.created_at,
+        "confirmed_at": registration.confirmed_at,
+        "cancelled_at": registration.cancelled_at,
+        "first_joined_at": registration.first_joined_at,
+        "locale": registration.locale,
+    }
     if registration.user_id is None:
-        data["as_guest"] = {"name": registration.guest_name, "email": registration.guest_email,
-                            "organisation": registration.guest_organisation, "area": registration.guest_area}
+        data["as_guest"] = {
+            "name": registration.guest_name,
+            "email": registration.guest_email,
+            "organisation": registration.guest_organisation,
+            "area": registration.guest_area,
+        }
     return data
 
 
@@ -43,14 +61,22 @@ def _cancel_upcoming(registrations: list[Registration]) -> None:
     """Cancel an erased person's or guest's registrations for sessions that have not ended
     (nobody could reach them any more; their seats go to the waiting list). Past ones keep their
     status and attendance, so the figures of sessions held stay the same."""
-    cancel_each(registration for registration in registrations
-                if registration.is_active and registration.session.ends_at > utcnow())
+    cancel_each(
+        registration
+        for registration in registrations
+        if registration.is_active and registration.session.ends_at > utcnow()
+    )
 
 
 def guest_registrations(email: str) -> list[Registration]:
     """The registrations made as a guest, without an account, with this address."""
-    return list(db.session.scalars(select(Registration).where(
-        Registration.user_id.is_(None), Registration.guest_email == email.strip().lower()).order_by(Registration.id)))
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .where(Registration.user_id.is_(None), Registration.guest_email == email.strip().lower())
+            .order_by(Registration.id)
+        )
+    )
 
 
 def erase_guest(email: str, erased_by: User) -> int:

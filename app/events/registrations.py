@@ -5,6 +5,7 @@ Seats and the waiting list are taken and given back through app.events.seats, un
 session's queue lock; each public function here is one transaction unless its docstring says
 its caller commits.
 """
+
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -22,8 +23,17 @@ from .links import GUEST_CONFIRMATION_HOURS, guest_confirmation_token
 from .models import Registration, RegistrationStatus, TrainingSession
 from .notifications import notify_registrant
 from .policy import may_see_session
-from .seats import (ACTIVE, confirm, fill_free_seats, free_seats, give_back_seat, invitation_method, lock_queue, place,
-                    take_seat)
+from .seats import (
+    ACTIVE,
+    confirm,
+    fill_free_seats,
+    free_seats,
+    give_back_seat,
+    invitation_method,
+    lock_queue,
+    place,
+    take_seat,
+)
 
 
 class RegistrationRefused(ValueError):
@@ -31,24 +41,42 @@ class RegistrationRefused(ValueError):
 
 
 def registration_of(person: User, session: TrainingSession) -> Registration | None:
-    return db.session.scalar(select(Registration).where(
-        Registration.session_id == session.id, Registration.user_id == person.id,
-        Registration.status.in_(ACTIVE)))
+    return db.session.scalar(
+        select(Registration).where(
+            Registration.session_id == session.id, Registration.user_id == person.id, Registration.status.in_(ACTIVE)
+        )
+    )
 
 
 def registrations_of(person: User) -> list[Registration]:
-    return list(db.session.scalars(select(Registration).join(TrainingSession).where(
-        Registration.user_id == person.id, Registration.status.in_(ACTIVE),
-        TrainingSession.kind.in_(listed_kinds()), TrainingSession.ends_at >= utcnow()).order_by(TrainingSession.starts_at)))
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .join(TrainingSession)
+            .where(
+                Registration.user_id == person.id,
+                Registration.status.in_(ACTIVE),
+                TrainingSession.kind.in_(listed_kinds()),
+                TrainingSession.ends_at >= utcnow(),
+            )
+            .order_by(TrainingSession.starts_at)
+        )
+    )
 
 
 def waiting_position(registration: Registration) -> int | None:
     """1 for the first on the waiting list; None when not waiting."""
     if registration.status != RegistrationStatus.WAITING:
         return None
-    return db.session.scalar(select(func.count()).select_from(Registration).where(
-        Registration.session_id == registration.session_id, Registration.status == RegistrationStatus.WAITING,
-        Registration.queue_number <= registration.queue_number))
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Registration)
+        .where(
+            Registration.session_id == registration.session_id,
+            Registration.status == RegistrationStatus.WAITING,
+            Registration.queue_number <= registration.queue_number,
+        )
+    )
 
 
 def registration_state(session: TrainingSession, now: datetime | None = None) -> str:
@@ -79,8 +107,8 @@ def _check_open(session: TrainingSession) -> None:
         raise RegistrationRefused(REFUSALS[state]())
 
 
-
 # --- registering --------------------------------------------------------------------------------
+
 
 def _insert(registration: Registration) -> None:
     """Insert, refusing a second active registration by the same person or email."""
@@ -89,7 +117,7 @@ def _insert(registration: Registration) -> None:
             db.session.add(registration)
     except IntegrityError:
         db.session.rollback()
-        raise RegistrationRefused(_("You are already registered for this session."))
+        raise RegistrationRefused(_("You are already registered for this session.")) from None
 
 
 def register_person(session: TrainingSession, person: User, locale: str, *, commit: bool = True) -> Registration:
@@ -98,12 +126,15 @@ def register_person(session: TrainingSession, person: User, locale: str, *, comm
     adds to the registration (a meeting's answers) and commits it all at once."""
     _check_open(session)
     if not may_see_session(person, session):
-        raise RegistrationRefused(_("This session is not open to you. Contact the support service if you think it should be."))
+        raise RegistrationRefused(
+            _("This session is not open to you. Contact the support service if you think it should be.")
+        )
     if registration_of(person, session) is not None:
         raise RegistrationRefused(_("You are already registered for this session."))
     lock_queue(session.id)
-    registration = Registration(session_id=session.id, user_id=person.id, locale=person.locale or locale,
-                                status=RegistrationStatus.WAITING)
+    registration = Registration(
+        session_id=session.id, user_id=person.id, locale=person.locale or locale, status=RegistrationStatus.WAITING
+    )
     _insert(registration)
     place(registration)
     if commit:
@@ -121,11 +152,15 @@ def _lapse_unconfirmed(*conditions: ColumnElement[bool]) -> int:
     the address, and their link says so."""
     now = utcnow()
     return db.session.execute(
-        update(Registration).where(
+        update(Registration)
+        .where(
             Registration.status == RegistrationStatus.UNCONFIRMED,
-            Registration.confirmation_sent_at <= _unconfirmed_lapse_before(now), *conditions)
+            Registration.confirmation_sent_at <= _unconfirmed_lapse_before(now),
+            *conditions,
+        )
         .values(status=RegistrationStatus.CANCELLED, cancelled_at=now)
-        .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
 
 
 def lapse_unconfirmed_registrations() -> int:
@@ -149,18 +184,26 @@ def _send_confirmation(registration: Registration) -> None:
     it nothing is sent (the registration stays; the guest can ask for the link again later)."""
     registration.confirmation_sent_at = utcnow()
     db.session.flush()
-    notify_registrant(registration, "guest_confirm", requested=True,
-                      confirm_link=absolute_url("events.confirm_guest", token=guest_confirmation_token(registration)),
-                      valid_hours=GUEST_CONFIRMATION_HOURS)
+    notify_registrant(
+        registration,
+        "guest_confirm",
+        requested=True,
+        confirm_link=absolute_url("events.confirm_guest", token=guest_confirmation_token(registration)),
+        valid_hours=GUEST_CONFIRMATION_HOURS,
+    )
 
 
 def _active_guest_registration(session: TrainingSession, email: str) -> Registration | None:
-    return db.session.scalar(select(Registration).where(
-        Registration.session_id == session.id, Registration.guest_email == email, Registration.status.in_(ACTIVE)))
+    return db.session.scalar(
+        select(Registration).where(
+            Registration.session_id == session.id, Registration.guest_email == email, Registration.status.in_(ACTIVE)
+        )
+    )
 
 
-def register_guest(session: TrainingSession, *, name: str, email: str, organisation: str, area: str,
-                   locale: str, commit: bool = True) -> Registration:
+def register_guest(
+    session: TrainingSession, *, name: str, email: str, organisation: str, area: str, locale: str, commit: bool = True
+) -> Registration:
     """A guest's registration waits for the email confirmation link before it takes a seat; an
     earlier registration of the address that lapsed unconfirmed no longer counts. commit=False
     as for register_person."""
@@ -172,9 +215,15 @@ def register_guest(session: TrainingSession, *, name: str, email: str, organisat
     if _active_guest_registration(session, email):
         db.session.rollback()
         raise RegistrationRefused(_("This email address is already registered for this session."))
-    registration = Registration(session_id=session.id, guest_name=name.strip(), guest_email=email,
-                                guest_organisation=organisation.strip() or None, guest_area=area.strip() or None,
-                                locale=locale, status=RegistrationStatus.UNCONFIRMED)
+    registration = Registration(
+        session_id=session.id,
+        guest_name=name.strip(),
+        guest_email=email,
+        guest_organisation=organisation.strip() or None,
+        guest_area=area.strip() or None,
+        locale=locale,
+        status=RegistrationStatus.UNCONFIRMED,
+    )
     _insert(registration)
     _send_confirmation(registration)
     if commit:
@@ -186,8 +235,11 @@ def resend_guest_confirmation(session: TrainingSession, email: str) -> None:
     """Send the confirmation link again if the address has a registration for the session
     waiting for it; otherwise do nothing, so that the answer tells nobody who has registered."""
     registration = _active_guest_registration(session, email.strip().lower())
-    if registration is not None and registration.status == RegistrationStatus.UNCONFIRMED \
-            and not confirmation_lapsed(registration):
+    if (
+        registration is not None
+        and registration.status == RegistrationStatus.UNCONFIRMED
+        and not confirmation_lapsed(registration)
+    ):
         _send_confirmation(registration)
         db.session.commit()
 
@@ -219,8 +271,9 @@ def _cancel(registration: Registration) -> bool:
     registration_cancelled.send(registration, previous_status=previous)
     if previous == RegistrationStatus.CONFIRMED:
         give_back_seat(registration.session_id)
-        notify_registrant(registration, "registration_cancelled",
-                          method="CANCEL" if invitation_method(registration) else None)
+        notify_registrant(
+            registration, "registration_cancelled", method="CANCEL" if invitation_method(registration) else None
+        )
     fill_free_seats(registration.session)  # inside the cutoff, whoever moved up may get an offer
     return True
 
@@ -234,8 +287,15 @@ def cancel_registration(registration: Registration) -> None:
 def leave_upcoming_sessions(person: User, **_details: object) -> None:
     """Subscriber to person_deactivated: the person leaves every waiting list and registration
     of sessions not yet started, and their seats are passed on. The deactivating service commits."""
-    cancel_each(db.session.scalars(select(Registration).join(TrainingSession).where(
-        Registration.user_id == person.id, Registration.status.in_(ACTIVE), TrainingSession.starts_at > utcnow())))
+    cancel_each(
+        db.session.scalars(
+            select(Registration)
+            .join(TrainingSession)
+            .where(
+                Registration.user_id == person.id, Registration.status.in_(ACTIVE), TrainingSession.starts_at > utcnow()
+            )
+        )
+    )
 
 
 def cancel_each(registrations: Iterable[Registration]) -> None:
@@ -280,4 +340,3 @@ def accept_offer(registration: Registration) -> Registration:
     if state == "accepted":
         return registration
     raise RegistrationRefused(OFFER_REFUSALS.get(state, OFFER_REFUSALS["taken"])())
-

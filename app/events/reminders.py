@@ -1,4 +1,5 @@
 """Reminders before a session, by email through the outbox (`flask reminders send`)."""
+
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -20,15 +21,24 @@ def send_due_reminders(now: datetime | None = None) -> int:
     if not offsets:
         return 0
     horizon = now + timedelta(minutes=offsets[-1])
-    candidates = db.session.scalars(select(Registration).join(TrainingSession).where(
-        Registration.status == RegistrationStatus.CONFIRMED, TrainingSession.cancelled_at.is_(None),
-        and_(TrainingSession.starts_at > now, TrainingSession.starts_at <= horizon)))
+    candidates = db.session.scalars(
+        select(Registration)
+        .join(TrainingSession)
+        .where(
+            Registration.status == RegistrationStatus.CONFIRMED,
+            TrainingSession.cancelled_at.is_(None),
+            and_(TrainingSession.starts_at > now, TrainingSession.starts_at <= horizon),
+        )
+    )
     queued = 0
     for registration in candidates:
         minutes_left = (registration.session.starts_at - now).total_seconds() / 60
         passed = [offset for offset in offsets if minutes_left <= offset]
-        done = set(db.session.scalars(select(ReminderSent.minutes_before).where(
-            ReminderSent.registration_id == registration.id)))
+        done = set(
+            db.session.scalars(
+                select(ReminderSent.minutes_before).where(ReminderSent.registration_id == registration.id)
+            )
+        )
         if min(passed) in done:
             continue
         try:

@@ -11,6 +11,7 @@ the waiting list sees it as committed, a freed seat goes to the first waiting pe
 newcomer can look, and a position quoted in an email is the one that gets committed. Nothing
 here commits: the registration and scheduling services that call it do.
 """
+
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -32,49 +33,78 @@ OFFERS_PER_FREE_SEAT = 3
 
 def lock_queue(session_id: int) -> None:
     """An UPDATE locks the row on PostgreSQL and starts the single write transaction on SQLite."""
-    db.session.execute(update(TrainingSession).where(TrainingSession.id == session_id)
-                       .values(confirmed_count=TrainingSession.confirmed_count)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(TrainingSession)
+        .where(TrainingSession.id == session_id)
+        .values(confirmed_count=TrainingSession.confirmed_count)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def take_seat(session_id: int, newcomer: Registration | None = None) -> bool:
     """Take a free seat in one conditional UPDATE; a newcomer only while nobody else waits."""
-    conditions = [TrainingSession.id == session_id,
-                  or_(TrainingSession.capacity.is_(None), TrainingSession.confirmed_count < TrainingSession.capacity)]
+    conditions = [
+        TrainingSession.id == session_id,
+        or_(TrainingSession.capacity.is_(None), TrainingSession.confirmed_count < TrainingSession.capacity),
+    ]
     if newcomer is not None:
-        conditions.append(~select(Registration.id).where(
-            Registration.session_id == session_id, Registration.status == RegistrationStatus.WAITING,
-            Registration.id != newcomer.id).exists())
-    return db.session.execute(  # type: ignore[attr-defined]
-        update(TrainingSession).where(*conditions)
-        .values(confirmed_count=TrainingSession.confirmed_count + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+        conditions.append(
+            ~select(Registration.id)
+            .where(
+                Registration.session_id == session_id,
+                Registration.status == RegistrationStatus.WAITING,
+                Registration.id != newcomer.id,
+            )
+            .exists()
+        )
+    return (
+        db.session.execute(  # type: ignore[attr-defined]
+            update(TrainingSession)
+            .where(*conditions)
+            .values(confirmed_count=TrainingSession.confirmed_count + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
 
 
 def give_back_seat(session_id: int) -> None:
     db.session.execute(
-        update(TrainingSession).where(TrainingSession.id == session_id, TrainingSession.confirmed_count > 0)
-        .values(confirmed_count=TrainingSession.confirmed_count - 1).execution_options(synchronize_session=False))
+        update(TrainingSession)
+        .where(TrainingSession.id == session_id, TrainingSession.confirmed_count > 0)
+        .values(confirmed_count=TrainingSession.confirmed_count - 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def free_seats(session_id: int) -> int | None:
     """How many seats are free as committed (or as locked); None when the session has no limit."""
-    capacity, confirmed = db.session.execute(select(TrainingSession.capacity, TrainingSession.confirmed_count)
-                                             .where(TrainingSession.id == session_id)).one()
+    capacity, confirmed = db.session.execute(
+        select(TrainingSession.capacity, TrainingSession.confirmed_count).where(TrainingSession.id == session_id)
+    ).one()
     return None if capacity is None else capacity - confirmed
 
 
 def waiting_list(session_id: int, limit: int | None = None) -> list[Registration]:
-    return list(db.session.scalars(select(Registration).where(
-        Registration.session_id == session_id, Registration.status == RegistrationStatus.WAITING)
-        .order_by(Registration.queue_number).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .where(Registration.session_id == session_id, Registration.status == RegistrationStatus.WAITING)
+            .order_by(Registration.queue_number)
+            .limit(limit)
+        )
+    )
 
 
 def registrations_with(session: TrainingSession, statuses: Iterable[str]) -> list[Registration]:
     """The session's registrations in these statuses, in the order they were made."""
-    return list(db.session.scalars(select(Registration).where(
-        Registration.session_id == session.id, Registration.status.in_(list(statuses))).order_by(Registration.id)))
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .where(Registration.session_id == session.id, Registration.status.in_(list(statuses)))
+            .order_by(Registration.id)
+        )
+    )
 
 
 def invitation_method(registration: Registration) -> str | None:
@@ -94,9 +124,13 @@ def confirm(registration: Registration, template: str, signal: NamedSignal) -> N
 
 def _join_waiting_list(registration: Registration) -> None:
     """Under the queue lock: the end of the list, and the email quotes the position committed."""
-    waiting, last_number = db.session.execute(select(func.count(), func.max(Registration.queue_number)).where(
-        Registration.session_id == registration.session_id, Registration.status == RegistrationStatus.WAITING,
-        Registration.id != registration.id)).one()
+    waiting, last_number = db.session.execute(
+        select(func.count(), func.max(Registration.queue_number)).where(
+            Registration.session_id == registration.session_id,
+            Registration.status == RegistrationStatus.WAITING,
+            Registration.id != registration.id,
+        )
+    ).one()
     registration.status, registration.queue_number = RegistrationStatus.WAITING, (last_number or 0) + 1
     db.session.flush()
     registration_waiting.send(registration)

@@ -1,5 +1,6 @@
 """What participants see: sessions, registering (also as a guest), the join link, managing and
 cancelling a registration, late seat offers, and single-event calendar downloads."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -48,18 +49,22 @@ def _registrable_session_or_404(session_id: int) -> TrainingSession:
 
 @blueprint.route("/sessions/")
 def sessions():
-    return render_template("events/sessions.html", sessions=services.upcoming_sessions(current_user))
+    return render_template("kaiku/events/sessions.html", sessions=services.upcoming_sessions(current_user))
 
 
-def _render_session_page(session: TrainingSession, guest_form: GuestRegistrationForm,
-                         resend_form: ResendConfirmationForm | None = None):
+def _render_session_page(
+    session: TrainingSession, guest_form: GuestRegistrationForm, resend_form: ResendConfirmationForm | None = None
+):
     registration = registrations.registration_of(current_user, session) if current_user.is_authenticated else None
     return render_template(
-        "events/session.html", session=session, registration=registration,
+        "kaiku/events/session.html",
+        session=session,
+        registration=registration,
         position=registrations.waiting_position(registration) if registration else None,
         offer=registrations.offer_state(registration) if registration else None,
         offer_link=offer_url(registration) if registration else None,
-        state=registrations.registration_state(session), guest_form=guest_form,
+        state=registrations.registration_state(session),
+        guest_form=guest_form,
         resend_form=resend_form or ResendConfirmationForm(prefix="resend"),
         description_html=render_markdown(session.description_in(_locale())).html,
     )
@@ -90,8 +95,13 @@ def register(session_id):
         if registration.status == RegistrationStatus.CONFIRMED:
             flash(_("You are registered. A calendar invitation is on its way to your email."), "success")
         else:
-            flash(_("The session is full: you are on the waiting list in position %(position)d.",
-                    position=registrations.waiting_position(registration)), "success")
+            flash(
+                _(
+                    "The session is full: you are on the waiting list in position %(position)d.",
+                    position=registrations.waiting_position(registration),
+                ),
+                "success",
+            )
     return redirect(url_for("events.session_page", session_id=session.id))
 
 
@@ -102,13 +112,18 @@ def register_guest(session_id):
     form = GuestRegistrationForm()
     if form.validate_on_submit():
         try:
-            registrations.register_guest(session, name=form.name.data, email=form.email.data,
-                                    organisation=form.organisation.data or "", area=form.area.data or "",
-                                    locale=_locale())
+            registrations.register_guest(
+                session,
+                name=form.name.data,
+                email=form.email.data,
+                organisation=form.organisation.data or "",
+                area=form.area.data or "",
+                locale=_locale(),
+            )
         except registrations.RegistrationRefused as refusal:
             form.email.errors.append(str(refusal))
         else:
-            return render_template("events/guest_check_email.html", session=session, email=form.email.data)
+            return render_template("kaiku/events/guest_check_email.html", session=session, email=form.email.data)
     return _render_session_page(session, form)
 
 
@@ -120,8 +135,13 @@ def resend_confirmation(session_id):
     if not form.validate_on_submit():
         return _render_session_page(session, GuestRegistrationForm(formdata=None), form)
     registrations.resend_guest_confirmation(session, form.email.data)
-    flash(_("If this address has a registration waiting for confirmation, we have sent the link again. "
-            "Check your spam folder too."), "success")
+    flash(
+        _(
+            "If this address has a registration waiting for confirmation, we have sent the link again. "
+            "Check your spam folder too."
+        ),
+        "success",
+    )
     return redirect(url_for("events.session_page", session_id=session.id))
 
 
@@ -129,8 +149,10 @@ def resend_confirmation(session_id):
 def confirm_guest(token):
     registration = registration_from_confirmation(token)
     if registration is None or registrations.confirmation_lapsed(registration):
-        return render_template("events/confirmation_expired.html",
-                               page_of_session=_page_of(registration.session) if registration else None), 410
+        return render_template(
+            "kaiku/events/confirmation_expired.html",
+            page_of_session=_page_of(registration.session) if registration else None,
+        ), 410
     try:
         registrations.confirm_guest(registration)
     except registrations.RegistrationRefused as refusal:
@@ -145,10 +167,15 @@ def manage_registration(token):
     elsewhere = kind_of(registration.session).registration_url
     if elsewhere is not None:  # e.g. a meeting's, with its materials and feedback
         return redirect(elsewhere(token))
-    return render_template("events/registration.html", registration=registration, session=registration.session,
-                           position=registrations.waiting_position(registration),
-                           offer=registrations.offer_state(registration), offer_link=offer_url(registration),
-                           cancel_link=url_for("events.cancel_by_link", token=token))
+    return render_template(
+        "kaiku/events/registration.html",
+        registration=registration,
+        session=registration.session,
+        position=registrations.waiting_position(registration),
+        offer=registrations.offer_state(registration),
+        offer_link=offer_url(registration),
+        cancel_link=url_for("events.cancel_by_link", token=token),
+    )
 
 
 def _confirm_cancellation(registration: Registration, done_url: str):
@@ -159,8 +186,12 @@ def _confirm_cancellation(registration: Registration, done_url: str):
         return redirect(done_url)
     if not registration.is_active:
         return redirect(done_url)
-    return render_template("events/cancel_registration.html", registration=registration,
-                           session=registration.session, back_url=done_url)
+    return render_template(
+        "kaiku/events/cancel_registration.html",
+        registration=registration,
+        session=registration.session,
+        back_url=done_url,
+    )
 
 
 @blueprint.route("/registrations/<token>/cancel", methods=["GET", "POST"])
@@ -191,10 +222,16 @@ def seat_offer(token):
             flash(str(refusal), "error")
         else:
             flash(_("The seat is yours: your registration is confirmed and the invitation is on its way."), "success")
-            return redirect(url_for("events.manage_registration",
-                                    token=registration_link_token(registration, "manage")))
-    return render_template("events/seat_offer.html", registration=registration, session=registration.session,
-                           offer=registrations.offer_state(registration), position=registrations.waiting_position(registration))
+            return redirect(
+                url_for("events.manage_registration", token=registration_link_token(registration, "manage"))
+            )
+    return render_template(
+        "kaiku/events/seat_offer.html",
+        registration=registration,
+        session=registration.session,
+        offer=registrations.offer_state(registration),
+        position=registrations.waiting_position(registration),
+    )
 
 
 @blueprint.route("/join/<token>")
@@ -204,25 +241,41 @@ def join(token):
     registration = registration_from_link(token, "join") or abort(404)
     session, now = registration.session, utcnow()
     opens_at = session.starts_at - join_opens_before()
-    if registration.status == RegistrationStatus.CONFIRMED and not session.is_cancelled \
-            and opens_at <= now <= session.ends_at:
+    if (
+        registration.status == RegistrationStatus.CONFIRMED
+        and not session.is_cancelled
+        and opens_at <= now <= session.ends_at
+    ):
         record_join(registration)
         return redirect(session.meeting_url)
-    return render_template("events/join_unavailable.html", registration=registration, session=session,
-                           opens_at=opens_at, now=now), 403
+    return render_template(
+        "kaiku/events/join_unavailable.html", registration=registration, session=session, opens_at=opens_at, now=now
+    ), 403
 
 
 @blueprint.route("/sessions/<int:session_id>/event.ics")
 def session_ics(session_id):
     session = _visible_session_or_404(session_id)
     body = build_calendar([session_event(session, _locale())], name=session.title_in(_locale()))
-    return body, 200, {"Content-Type": "text/calendar; charset=utf-8",
-                       "Content-Disposition": f'attachment; filename="session-{session.id}.ics"'}
+    return (
+        body,
+        200,
+        {
+            "Content-Type": "text/calendar; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="session-{session.id}.ics"',
+        },
+    )
 
 
 def my_upcoming_registrations() -> list[dict]:
     """For the dashboard: the signed-in person's upcoming registrations, waiting positions and offers."""
     if not current_user.is_authenticated:
         return []
-    return [{"registration": registration, "position": registrations.waiting_position(registration),
-             "offer": registrations.offer_state(registration)} for registration in registrations.registrations_of(current_user)]
+    return [
+        {
+            "registration": registration,
+            "position": registrations.waiting_position(registration),
+            "offer": registrations.offer_state(registration),
+        }
+        for registration in registrations.registrations_of(current_user)
+    ]

@@ -1,4 +1,5 @@
 """The yearly national online meeting, on the live-session registration machinery."""
+
 from flask import Flask
 from markupsafe import Markup
 

@@ -1,6 +1,7 @@
 """The annual meeting as calendar events: each programme item its own event (never one
 multi-day block), in the meeting's published feed and, as the registrant picked them, in their
 own feed (registered with app.calendar.sources in init_app)."""
+
 from datetime import datetime
 
 from flask import url_for
@@ -17,16 +18,23 @@ from .models import MeetingEdition, ProgrammeItem
 from .services import agenda_items, find_edition, may_see_edition
 
 
-def item_event(edition: MeetingEdition, item: ProgrammeItem, locale: str,
-               registration: Registration | None = None) -> CalendarEvent:
+def item_event(
+    edition: MeetingEdition, item: ProgrammeItem, locale: str, registration: Registration | None = None
+) -> CalendarEvent:
     """One programme item; for a confirmed registrant with their join link."""
     page = absolute_url("meetings.edition", year=edition.year)
     link = registrant_link(registration, page)
     description = "\n\n".join(part for part in (item.speakers, item.description_in(locale), link) if part)
     return CalendarEvent(
-        uid=item.uid, summary=f"{item.title_in(locale)} – {edition.title_in(locale)}", start=item.starts_at,
-        end=item.ends_at, last_modified=last_change(item.updated_at, registration), sequence=item.sequence,
-        description=description, url=page, location=link,
+        uid=item.uid,
+        summary=f"{item.title_in(locale)} – {edition.title_in(locale)}",
+        start=item.starts_at,
+        end=item.ends_at,
+        last_modified=last_change(item.updated_at, registration),
+        sequence=item.sequence,
+        description=description,
+        url=page,
+        location=link,
         cancelled=edition.session.is_cancelled or (registration is not None and not registration.is_active),
     )
 

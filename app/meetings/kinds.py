@@ -1,5 +1,6 @@
 """The annual meeting's kind of TrainingSession: each edition's registration is a session of
 this kind (app.events.kinds), registered from here so that events never imports meetings."""
+
 from flask import url_for
 
 from ..events.kinds import SessionKind

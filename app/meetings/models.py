@@ -5,6 +5,7 @@ Registration is not built again here: each edition owns a TrainingSession of kin
 "annual_meeting", so registering, the waiting list, guest confirmation, join links,
 cancellations and emails all go through the live-session machinery.
 """
+
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -31,9 +32,11 @@ class MeetingEdition(Model):
 
     session = relationship("TrainingSession", lazy="joined")
     items: Mapped[list["ProgrammeItem"]] = relationship(
-        back_populates="edition", order_by="(ProgrammeItem.starts_at, ProgrammeItem.track)")
+        back_populates="edition", order_by="(ProgrammeItem.starts_at, ProgrammeItem.track)"
+    )
     questions: Mapped[list["MeetingQuestion"]] = relationship(
-        back_populates="edition", order_by="MeetingQuestion.position")
+        back_populates="edition", order_by="MeetingQuestion.position"
+    )
 
     def title_in(self, locale: str) -> str:
         return self.session.title_in(locale)
@@ -125,7 +128,8 @@ class MeetingAnswer(Model):
 
 
 agenda_pick = Table(
-    "agenda_pick", db.metadata,
+    "agenda_pick",
+    db.metadata,
     Column("registration_id", ForeignKey("registration.id", ondelete="CASCADE"), primary_key=True),
     Column("item_id", ForeignKey("programme_item.id", ondelete="CASCADE"), primary_key=True),
 )

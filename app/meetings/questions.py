@@ -1,6 +1,7 @@
 """Kinds of meeting questions as a registry: each kind says how its field is rendered (which
 macro of _forms.html, with what arguments), how an answer is read from a form and checked, and
 how an answer is shown, exported and summed up. Adding a kind is adding an entry here."""
+
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -43,9 +44,13 @@ class AnswerKind:
 
     def field(self, question: MeetingQuestion, value: Any, problem: str | None, locale: str) -> dict[str, Any]:
         """The arguments of the kind's macro."""
-        return {"name": field_name(question), "label": in_locale(question.label, locale),
-                "required": question.required, "errors": [problem] if problem else [],
-                **self._field_value(question, value, locale)}
+        return {
+            "name": field_name(question),
+            "label": in_locale(question.label, locale),
+            "required": question.required,
+            "errors": [problem] if problem else [],
+            **self._field_value(question, value, locale),
+        }
 
     def _field_value(self, question: MeetingQuestion, value: Any, locale: str) -> dict[str, Any]:
         return {"value": value or ""}
@@ -116,8 +121,11 @@ class ChoiceAnswer(AnswerKind):
         return "; ".join(labels.get(key, key if self.multiple else "") for key in self.chosen(value))
 
     def _field_value(self, question: MeetingQuestion, value: Any, locale: str) -> dict[str, Any]:
-        return {"options": list(self.labels(question, locale).items()), "chosen": self.chosen(value),
-                "multiple": self.multiple}
+        return {
+            "options": list(self.labels(question, locale).items()),
+            "chosen": self.chosen(value),
+            "multiple": self.multiple,
+        }
 
     def summary(self, question: MeetingQuestion, values: list[Any], locale: str) -> dict[str, Any]:
         picked = Counter(key for value in values for key in self.chosen(value))
@@ -144,9 +152,14 @@ def read_answers(questions: list[MeetingQuestion], getlist: Any) -> dict[str, An
     return {question.key: kind_of(question).read(getlist(field_name(question))) for question in questions}
 
 
-def fields(questions: list[MeetingQuestion], answers: dict[str, Any], problems: dict[str, str],
-           locale: str) -> list[tuple[str, dict[str, Any]]]:
+def fields(
+    questions: list[MeetingQuestion], answers: dict[str, Any], problems: dict[str, str], locale: str
+) -> list[tuple[str, dict[str, Any]]]:
     """(macro name, its arguments) for each question, in order: what the form template renders."""
-    return [(kind_of(question).macro, kind_of(question).field(question, answers.get(question.key),
-                                                               problems.get(question.key), locale))
-            for question in questions]
+    return [
+        (
+            kind_of(question).macro,
+            kind_of(question).field(question, answers.get(question.key), problems.get(question.key), locale),
+        )
+        for question in questions
+    ]

@@ -3,6 +3,7 @@
 Registrations are ordinary registrations of the edition's TrainingSession (kind
 "annual_meeting", app.meetings.kinds), made and cancelled by app.events.registrations.
 """
+
 import os
 import re
 import unicodedata
@@ -30,22 +31,44 @@ from ..events.policy import may_see_session
 from ..events.privacy import guest_registrations, registrations_made_by
 from ..events.services import MESSAGED, new_session
 from ..extensions import db
-from .models import (ANNUAL_MEETING, Material, MeetingAnswer, MeetingEdition, MeetingQuestion, ProgrammeItem,
-                     QuestionForm, QuestionKind, agenda_pick)
+from .models import (
+    ANNUAL_MEETING,
+    Material,
+    MeetingAnswer,
+    MeetingEdition,
+    MeetingQuestion,
+    ProgrammeItem,
+    QuestionForm,
+    QuestionKind,
+    agenda_pick,
+)
 from .questions import FREE_TEXT_KINDS, KINDS, kind_of
 
 ANSWERING = (RegistrationStatus.UNCONFIRMED, RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING)
 
 # Every edition starts with these questions; organisers can edit, reorder or add to them.
 DEFAULT_QUESTIONS = [
-    {"key": "accessibility", "kind": QuestionKind.LONG_TEXT, "required": False, "label": {
-        "fi": "Saavutettavuustarpeet (esimerkiksi tekstitys tai tulkkaus)",
-        "sv": "Behov som gäller tillgänglighet (till exempel textning eller tolkning)",
-        "en": "Accessibility needs (for example captions or interpretation)"}},
-    {"key": "show-name", "kind": QuestionKind.CONSENT, "required": False, "is_listing_consent": True, "label": {
-        "fi": "Nimeni saa näkyä osallistujalistalla muille ilmoittautuneille",
-        "sv": "Mitt namn får synas på deltagarlistan för andra anmälda",
-        "en": "My name may be shown to other registrants on the participant list"}},
+    {
+        "key": "accessibility",
+        "kind": QuestionKind.LONG_TEXT,
+        "required": False,
+        "label": {
+            "fi": "Saavutettavuustarpeet (esimerkiksi tekstitys tai tulkkaus)",
+            "sv": "Behov som gäller tillgänglighet (till exempel textning eller tolkning)",
+            "en": "Accessibility needs (for example captions or interpretation)",
+        },
+    },
+    {
+        "key": "show-name",
+        "kind": QuestionKind.CONSENT,
+        "required": False,
+        "is_listing_consent": True,
+        "label": {
+            "fi": "Nimeni saa näkyä osallistujalistalla muille ilmoittautuneille",
+            "sv": "Mitt namn får synas på deltagarlistan för andra anmälda",
+            "en": "My name may be shown to other registrants on the participant list",
+        },
+    },
 ]
 
 
@@ -79,6 +102,7 @@ class MaterialIncomplete(ValueError):
 
 # --- editions -----------------------------------------------------------------------------------
 
+
 def editions() -> list[MeetingEdition]:
     return list(db.session.scalars(select(MeetingEdition).order_by(MeetingEdition.year.desc())))
 
@@ -99,8 +123,13 @@ def edition_of(registration: Registration) -> MeetingEdition | None:
 
 def current_edition() -> MeetingEdition | None:
     """The next edition that has not ended, else the latest one."""
-    upcoming = db.session.scalar(select(MeetingEdition).join(TrainingSession).where(
-        TrainingSession.ends_at >= utcnow()).order_by(TrainingSession.starts_at).limit(1))
+    upcoming = db.session.scalar(
+        select(MeetingEdition)
+        .join(TrainingSession)
+        .where(TrainingSession.ends_at >= utcnow())
+        .order_by(TrainingSession.starts_at)
+        .limit(1)
+    )
     return upcoming or db.session.scalar(select(MeetingEdition).order_by(MeetingEdition.year.desc()).limit(1))
 
 
@@ -119,8 +148,9 @@ def create_edition(year: int, session_fields: dict, actor: User | None = None) -
     edition = MeetingEdition(year=year, session=session)
     db.session.add(edition)
     for position, question in enumerate(DEFAULT_QUESTIONS):
-        db.session.add(MeetingQuestion(edition=edition, form=QuestionForm.REGISTRATION, position=position,
-                                       options=[], **question))
+        db.session.add(
+            MeetingQuestion(edition=edition, form=QuestionForm.REGISTRATION, position=position, options=[], **question)
+        )
     db.session.flush()
     staff_action_done.send(actor, action="edition.created", subject=edition, details={"year": year})
     db.session.commit()
@@ -129,8 +159,10 @@ def create_edition(year: int, session_fields: dict, actor: User | None = None) -
 
 # --- programme ------------------------------------------------------------------------------------
 
-def save_item(edition: MeetingEdition, item: ProgrammeItem | None, fields: dict,
-              actor: User | None = None) -> ProgrammeItem:
+
+def save_item(
+    edition: MeetingEdition, item: ProgrammeItem | None, fields: dict, actor: User | None = None
+) -> ProgrammeItem:
     """Add or change a programme item. A new time raises the item's SEQUENCE and emails every
     registrant (their feeds carry the new time on the next refresh). An item that would not end
     after it starts is refused with ItemTimesRefused, and nothing changes."""
@@ -146,11 +178,16 @@ def save_item(edition: MeetingEdition, item: ProgrammeItem | None, fields: dict,
     if moved:
         item.sequence += 1
         for registration in registrations(edition, (RegistrationStatus.CONFIRMED,)):
-            notify_registrant(registration, "programme_changed", item=item,
-                              item_title=item.title_in(registration.locale))
+            notify_registrant(
+                registration, "programme_changed", item=item, item_title=item.title_in(registration.locale)
+            )
     db.session.flush()
-    staff_action_done.send(actor, action="programme_item.saved", subject=edition,
-                           details={"item": item.title_in("fi"), "starts_at": item.starts_at})
+    staff_action_done.send(
+        actor,
+        action="programme_item.saved",
+        subject=edition,
+        details={"item": item.title_in("fi"), "starts_at": item.starts_at},
+    )
     db.session.commit()
     return item
 
@@ -165,8 +202,9 @@ def delete_item(item: ProgrammeItem, actor: User | None = None) -> None:
     Its materials stay, for the whole meeting (the ORM clears their item_id)."""
     db.session.execute(agenda_pick.delete().where(agenda_pick.c.item_id == item.id))
     db.session.delete(item)
-    staff_action_done.send(actor, action="programme_item.deleted", subject=item.edition,
-                           details={"item": item.title_in("fi")})
+    staff_action_done.send(
+        actor, action="programme_item.deleted", subject=item.edition, details={"item": item.title_in("fi")}
+    )
     db.session.commit()
 
 
@@ -179,6 +217,7 @@ def programme_by_day(edition: MeetingEdition, zone: tzinfo) -> list[tuple]:
 
 
 # --- registration answers and the personal agenda -------------------------------------------------
+
 
 def questions(edition: MeetingEdition, form: str) -> list[MeetingQuestion]:
     return [question for question in edition.questions if question.form == form]
@@ -206,8 +245,10 @@ def save_answers(registration: Registration, edition: MeetingEdition, form: str,
 
 
 def _store_answers(registration: Registration, edition: MeetingEdition, form: str, answers: dict) -> None:
-    stored = {answer.question_id: answer for answer in db.session.scalars(
-        select(MeetingAnswer).where(MeetingAnswer.registration_id == registration.id))}
+    stored = {
+        answer.question_id: answer
+        for answer in db.session.scalars(select(MeetingAnswer).where(MeetingAnswer.registration_id == registration.id))
+    }
     for question in questions(edition, form):
         answer = stored.get(question.id) or MeetingAnswer(question=question, registration_id=registration.id)
         answer.value, answer.updated_at = answers.get(question.key), utcnow()
@@ -219,7 +260,9 @@ def update_answers(registration: Registration, edition: MeetingEdition, raw: dic
     AnswersClosed; wrong answers raise AnswerProblems. Nothing is stored unless all are right."""
     if not answers_editable(edition):
         raise AnswersClosed(_l("Registration has closed, so answers can no longer be changed."))
-    save_answers(registration, edition, QuestionForm.REGISTRATION, check_answers(edition, QuestionForm.REGISTRATION, raw))
+    save_answers(
+        registration, edition, QuestionForm.REGISTRATION, check_answers(edition, QuestionForm.REGISTRATION, raw)
+    )
 
 
 def save_feedback(edition: MeetingEdition, registration: Registration | None, raw: dict[str, Any]) -> None:
@@ -231,8 +274,10 @@ def save_feedback(edition: MeetingEdition, registration: Registration | None, ra
 
 
 def answers_of(registration: Registration) -> dict[str, object]:
-    return {answer.question.key: answer.value for answer in db.session.scalars(
-        select(MeetingAnswer).where(MeetingAnswer.registration_id == registration.id))}
+    return {
+        answer.question.key: answer.value
+        for answer in db.session.scalars(select(MeetingAnswer).where(MeetingAnswer.registration_id == registration.id))
+    }
 
 
 def answers_editable(edition: MeetingEdition) -> bool:
@@ -256,7 +301,9 @@ def register_guest(edition: MeetingEdition, guest: dict, locale: str, answers: d
 
 
 def picked_item_ids(registration: Registration) -> set[int]:
-    return set(db.session.scalars(select(agenda_pick.c.item_id).where(agenda_pick.c.registration_id == registration.id)))
+    return set(
+        db.session.scalars(select(agenda_pick.c.item_id).where(agenda_pick.c.registration_id == registration.id))
+    )
 
 
 def set_agenda(registration: Registration, edition: MeetingEdition, item_ids: set[int]) -> None:
@@ -264,8 +311,10 @@ def set_agenda(registration: Registration, edition: MeetingEdition, item_ids: se
     valid = {item.id for item in edition.items} & item_ids
     db.session.execute(agenda_pick.delete().where(agenda_pick.c.registration_id == registration.id))
     if valid:
-        db.session.execute(agenda_pick.insert(), [{"registration_id": registration.id, "item_id": item_id}
-                                                  for item_id in sorted(valid)])
+        db.session.execute(
+            agenda_pick.insert(),
+            [{"registration_id": registration.id, "item_id": item_id} for item_id in sorted(valid)],
+        )
     db.session.commit()
 
 
@@ -277,6 +326,7 @@ def agenda_items(registration: Registration, edition: MeetingEdition) -> list[Pr
 
 # --- what participants may open ------------------------------------------------------------------------
 # Guests have no account: they reach all this through the manage link in their emails.
+
 
 def is_participant(registration: Registration | None) -> bool:
     return registration is not None and registration.status == RegistrationStatus.CONFIRMED
@@ -304,9 +354,15 @@ def may_see_participants(person: User, registration: Registration | None) -> boo
 
 # --- for organisers ---------------------------------------------------------------------------------
 
+
 def registrations(edition: MeetingEdition, statuses=ANSWERING) -> list[Registration]:
-    return list(db.session.scalars(select(Registration).where(
-        Registration.session_id == edition.session_id, Registration.status.in_(statuses)).order_by(Registration.id)))
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .where(Registration.session_id == edition.session_id, Registration.status.in_(statuses))
+            .order_by(Registration.id)
+        )
+    )
 
 
 def participant_list(edition: MeetingEdition) -> list[str]:
@@ -314,10 +370,19 @@ def participant_list(edition: MeetingEdition) -> list[str]:
     consent = next((q for q in edition.questions if q.is_listing_consent), None)
     if consent is None:
         return []
-    consenting = {answer.registration_id for answer in db.session.scalars(
-        select(MeetingAnswer).where(MeetingAnswer.question_id == consent.id)) if answer.value is True}
-    return sorted((registration.name for registration in registrations(edition, (RegistrationStatus.CONFIRMED,))
-                   if registration.id in consenting and registration.name), key=finnish_key)
+    consenting = {
+        answer.registration_id
+        for answer in db.session.scalars(select(MeetingAnswer).where(MeetingAnswer.question_id == consent.id))
+        if answer.value is True
+    }
+    return sorted(
+        (
+            registration.name
+            for registration in registrations(edition, (RegistrationStatus.CONFIRMED,))
+            if registration.id in consenting and registration.name
+        ),
+        key=finnish_key,
+    )
 
 
 @dataclass
@@ -329,8 +394,9 @@ class RegistrantRow:
     answers: dict
 
 
-def registrant_rows(edition: MeetingEdition, locale: str, area: str = "", sector: str = "",
-                    status: str = "") -> list[RegistrantRow]:
+def registrant_rows(
+    edition: MeetingEdition, locale: str, area: str = "", sector: str = "", status: str = ""
+) -> list[RegistrantRow]:
     rows = []
     for registration in registrations(edition, list(RegistrationStatus)):
         person = registration.user
@@ -341,8 +407,11 @@ def registrant_rows(edition: MeetingEdition, locale: str, area: str = "", sector
             sector=Sector(person.sector).label if person and person.sector else "",
             answers=answers_of(registration),
         )
-        if (not area or row.area == area) and (not sector or (person and person.sector == sector)) \
-                and (not status or registration.status == status):
+        if (
+            (not area or row.area == area)
+            and (not sector or (person and person.sector == sector))
+            and (not status or registration.status == status)
+        ):
             rows.append(row)
     return sorted(rows, key=lambda row: finnish_key(row.registration.name))
 
@@ -354,8 +423,11 @@ def message_recipients(rows: list[RegistrantRow]) -> list[Registration]:
 
 def counts(rows: list[RegistrantRow]) -> dict[str, Counter]:
     active = [row for row in rows if row.registration.status != RegistrationStatus.CANCELLED]
-    return {"area": Counter(row.area or "–" for row in active), "sector": Counter(row.sector or "–" for row in active),
-            "status": Counter(row.registration.status for row in rows)}
+    return {
+        "area": Counter(row.area or "–" for row in active),
+        "sector": Counter(row.sector or "–" for row in active),
+        "status": Counter(row.registration.status for row in rows),
+    }
 
 
 def answer_text(question: MeetingQuestion, value: Any, locale: str) -> str:
@@ -374,26 +446,41 @@ def parse_options(text: str, existing: list[dict]) -> list[dict]:
     lines = [(line_number, line) for line_number, line in enumerate(text.splitlines(), 1) if line.strip()]
     for number, (line_number, line) in enumerate(lines):
         labels = [part.strip() for part in line.split("|")]
-        label = {locale: text for locale, text in zip(SUPPORTED_LOCALES, labels) if text}
+        label = {locale: text for locale, text in zip(SUPPORTED_LOCALES, labels, strict=False) if text}
         if not label:
-            raise OptionWithoutText(_l("Line %(number)d has no text: write the option as Finnish | Swedish | "
-                                       "English, or remove the line.", number=line_number))
+            raise OptionWithoutText(
+                _l(
+                    "Line %(number)d has no text: write the option as Finnish | Swedish | English, or remove the line.",
+                    number=line_number,
+                )
+            )
         key = existing[number]["key"] if number < len(existing) else f"o{uuid.uuid4().hex[:8]}"
         options.append({"key": key, "label": label})
     return options
 
 
 def options_text(question: MeetingQuestion) -> str:
-    return "\n".join(" | ".join(option["label"].get(locale, "") for locale in SUPPORTED_LOCALES).rstrip(" |")
-                     for option in question.options)
+    return "\n".join(
+        " | ".join(option["label"].get(locale, "") for locale in SUPPORTED_LOCALES).rstrip(" |")
+        for option in question.options
+    )
 
 
 def answer_count(question: MeetingQuestion) -> int:
     return len(db.session.scalars(select(MeetingAnswer.id).where(MeetingAnswer.question_id == question.id)).all())
 
 
-def save_question(edition: MeetingEdition, question: MeetingQuestion | None, *, form: str, kind: str, label: dict,
-                  options: list[dict], required: bool, actor: User | None = None) -> MeetingQuestion:
+def save_question(
+    edition: MeetingEdition,
+    question: MeetingQuestion | None,
+    *,
+    form: str,
+    kind: str,
+    label: dict,
+    options: list[dict],
+    required: bool,
+    actor: User | None = None,
+) -> MeetingQuestion:
     """Add or change a question. Once a question has answers, a change that would lose them
     (another kind of answer, a removed option) is refused with QuestionLocked."""
     behaviour = KINDS[kind]
@@ -403,8 +490,9 @@ def save_question(edition: MeetingEdition, question: MeetingQuestion | None, *, 
         if not kind_of(question).may_become(behaviour) or question.form != form:
             raise QuestionLocked(_l("This question already has answers, so its kind and form cannot change."))
         if len(options) < len(question.options):
-            raise QuestionLocked(_l("This question already has answers, so options cannot be removed. "
-                                    "You can change their wording."))
+            raise QuestionLocked(
+                _l("This question already has answers, so options cannot be removed. You can change their wording.")
+            )
     if question is None:
         position = max((q.position for q in edition.questions), default=-1) + 1
         question = MeetingQuestion(edition=edition, key=f"q{uuid.uuid4().hex[:8]}", position=position)
@@ -426,6 +514,7 @@ class OptionWithoutText(ValueError):
 
 # --- materials -----------------------------------------------------------------------------------------
 
+
 def materials_folder() -> Path:
     folder = Path(current_app.instance_path) / "materials"
     folder.mkdir(parents=True, exist_ok=True)
@@ -444,19 +533,21 @@ def _file_name_of(upload) -> str:
     extension = PurePath(name).suffix.lower().removeprefix(".")
     allowed = [kind.lower() for kind in current_app.config["MATERIAL_FILE_TYPES"]]
     if extension not in allowed:
-        raise UploadRefused(_l("Choose a file of one of these types: %(types)s.",
-                               types=", ".join(f".{kind}" for kind in allowed)))
+        raise UploadRefused(
+            _l("Choose a file of one of these types: %(types)s.", types=", ".join(f".{kind}" for kind in allowed))
+        )
     upload.stream.seek(0, os.SEEK_END)
     size, max_mb = upload.stream.tell(), current_app.config["MATERIAL_MAX_MB"]
     upload.stream.seek(0)
     if size > max_mb * 1024 * 1024:
         raise UploadRefused(_l("The file may be at most %(size)d MB.", size=max_mb))
     room = Material.file_name.type.length - len(extension) - 1
-    return f"{name[:-len(extension) - 1][:room]}.{name[-len(extension):]}"
+    return f"{name[: -len(extension) - 1][:room]}.{name[-len(extension) :]}"
 
 
-def add_material(edition: MeetingEdition, title: str, item_id: int | None, url: str | None, upload: Any,
-                 actor: User | None = None) -> Material:
+def add_material(
+    edition: MeetingEdition, title: str, item_id: int | None, url: str | None, upload: Any, actor: User | None = None
+) -> Material:
     """A link or an uploaded file for the whole meeting or one item; files are stored under a
     random name in the instance folder and served only to registrants. Neither a link nor a file
     raises MaterialIncomplete; an upload of a type or size materials may not have is refused with
@@ -478,13 +569,18 @@ def materials_of(edition: MeetingEdition) -> list[Material]:
     return list(db.session.scalars(select(Material).where(Material.edition_id == edition.id).order_by(Material.id)))
 
 
-def save_recording(edition: MeetingEdition, recording_url: str | None, feedback_open: bool,
-                   actor: User | None = None) -> None:
+def save_recording(
+    edition: MeetingEdition, recording_url: str | None, feedback_open: bool, actor: User | None = None
+) -> None:
     """The recording link and whether the feedback form is open."""
     edition.recording_url = recording_url or None
     edition.feedback_open = feedback_open
-    staff_action_done.send(actor, action="recording.saved", subject=edition,
-                           details={"recording_url": edition.recording_url, "feedback_open": feedback_open})
+    staff_action_done.send(
+        actor,
+        action="recording.saved",
+        subject=edition,
+        details={"recording_url": edition.recording_url, "feedback_open": feedback_open},
+    )
     db.session.commit()
 
 
@@ -492,8 +588,12 @@ def remove_material(material: Material, actor: User | None = None) -> None:
     """Remove a material; an uploaded file is deleted too, once the removal is committed."""
     stored_as = material.stored_as
     db.session.delete(material)
-    staff_action_done.send(actor, action="material.removed", subject=db.session.get(MeetingEdition, material.edition_id),
-                           details={"title": material.title})
+    staff_action_done.send(
+        actor,
+        action="material.removed",
+        subject=db.session.get(MeetingEdition, material.edition_id),
+        details={"title": material.title},
+    )
     db.session.commit()
     if stored_as:
         (materials_folder() / stored_as).unlink(missing_ok=True)
@@ -503,33 +603,62 @@ def feedback_summary(edition: MeetingEdition, locale: str) -> list[dict]:
     """Per feedback question: for choices, how many chose each option; for texts, the answers."""
     summary = []
     for question in questions(edition, QuestionForm.FEEDBACK):
-        values = [answer.value for answer in db.session.scalars(
-            select(MeetingAnswer).where(MeetingAnswer.question_id == question.id))]
-        summary.append({"question": question, "count": sum(1 for value in values if value),
-                        **kind_of(question).summary(question, values, locale)})
+        values = [
+            answer.value
+            for answer in db.session.scalars(select(MeetingAnswer).where(MeetingAnswer.question_id == question.id))
+        ]
+        summary.append(
+            {
+                "question": question,
+                "count": sum(1 for value in values if value),
+                **kind_of(question).summary(question, values, locale),
+            }
+        )
     return summary
 
 
 # --- personal data -------------------------------------------------------------------------------------
 
+
 def personal_data(person: User) -> dict:
     """The person's answers and agenda picks at each meeting registration, for their data download."""
     registrations = registrations_made_by(person)
-    editions = {edition.session_id: edition for edition in db.session.scalars(select(MeetingEdition).where(
-        MeetingEdition.session_id.in_({registration.session_id for registration in registrations})))}
-    return {"annual_meetings": [_meeting_data(editions[registration.session_id], registration)
-                                for registration in registrations if registration.session_id in editions]}
+    editions = {
+        edition.session_id: edition
+        for edition in db.session.scalars(
+            select(MeetingEdition).where(
+                MeetingEdition.session_id.in_({registration.session_id for registration in registrations})
+            )
+        )
+    }
+    return {
+        "annual_meetings": [
+            _meeting_data(editions[registration.session_id], registration)
+            for registration in registrations
+            if registration.session_id in editions
+        ]
+    }
 
 
 def _meeting_data(edition: MeetingEdition, registration: Registration) -> dict:
     locale = registration.locale
-    answers = db.session.scalars(select(MeetingAnswer).where(MeetingAnswer.registration_id == registration.id)
-                                 .order_by(MeetingAnswer.id))
+    answers = db.session.scalars(
+        select(MeetingAnswer).where(MeetingAnswer.registration_id == registration.id).order_by(MeetingAnswer.id)
+    )
     picked = picked_item_ids(registration)
-    return {"year": edition.year,
-            "answers": [{"form": answer.question.form, "question": answer.question.label_in(locale),
-                         "answer": answer.value, "answered_at": answer.updated_at} for answer in answers],
-            "agenda": [item.title_in(locale) for item in edition.items if item.id in picked]}
+    return {
+        "year": edition.year,
+        "answers": [
+            {
+                "form": answer.question.form,
+                "question": answer.question.label_in(locale),
+                "answer": answer.value,
+                "answered_at": answer.updated_at,
+            }
+            for answer in answers
+        ],
+        "agenda": [item.title_in(locale) for item in edition.items if item.id in picked],
+    }
 
 
 def erase_personal_data(person: User, **_event) -> None:
@@ -545,7 +674,12 @@ def erase_guest_answers(_sender, *, email: str, **_event) -> None:
 
 def _blank_free_text(registrations: list[Registration]) -> None:
     """Choice and consent answers stay, so that answer counts stay the same. The erasing service commits."""
-    for answer in db.session.scalars(select(MeetingAnswer).join(MeetingQuestion).where(
+    for answer in db.session.scalars(
+        select(MeetingAnswer)
+        .join(MeetingQuestion)
+        .where(
             MeetingAnswer.registration_id.in_([registration.id for registration in registrations]),
-            MeetingQuestion.kind.in_(FREE_TEXT_KINDS))):
+            MeetingQuestion.kind.in_(FREE_TEXT_KINDS),
+        )
+    ):
         answer.value = ""

@@ -1,9 +1,9 @@
 """The annual meeting for participants: the edition page with its programme, registering with
 answers, editing answers, the personal agenda, the participant list, materials and feedback."""
+
 from typing import Any
 
-from flask import (Blueprint, abort, flash, redirect, render_template, request, send_from_directory,
-                   url_for)
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -42,14 +42,17 @@ def _raw_answers(edition: MeetingEdition, form: str) -> dict[str, Any]:
     return questions.read_answers(services.questions(edition, form), request.form.getlist)
 
 
-def _question_fields(edition: MeetingEdition, form: str, answers: dict[str, Any],
-                     problems: dict[str, str]) -> list[tuple[str, dict[str, Any]]]:
+def _question_fields(
+    edition: MeetingEdition, form: str, answers: dict[str, Any], problems: dict[str, str]
+) -> list[tuple[str, dict[str, Any]]]:
     return questions.fields(services.questions(edition, form), answers, problems, _locale())
 
 
 @blueprint.route("/")
 def archive():
-    return render_template("meetings/archive.html", editions=services.editions(), current=services.current_edition())
+    return render_template(
+        "kaiku/meetings/archive.html", editions=services.editions(), current=services.current_edition()
+    )
 
 
 @blueprint.route("/current")
@@ -62,14 +65,22 @@ def _render_edition(edition, guest_form=None, answers=None, problems=None, confi
     registration = _my_registration(edition)
     is_registrant = services.is_participant(registration)
     return render_template(
-        "meetings/edition.html", edition=edition, registration=registration, is_registrant=is_registrant,
+        "kaiku/meetings/edition.html",
+        edition=edition,
+        registration=registration,
+        is_registrant=is_registrant,
         state=registrations.registration_state(edition.session),
         days=services.programme_by_day(edition, local_zone()),
         description_html=render_markdown(edition.session.description_in(_locale())).html,
         questions=services.questions(edition, QuestionForm.REGISTRATION),
-        answer_fields=_question_fields(edition, QuestionForm.REGISTRATION, answers if answers is not None else (
-            services.answers_of(registration) if registration else {}), problems or {}),
-        problems=problems or {}, guest_form=guest_form or GuestRegistrationForm(),
+        answer_fields=_question_fields(
+            edition,
+            QuestionForm.REGISTRATION,
+            answers if answers is not None else (services.answers_of(registration) if registration else {}),
+            problems or {},
+        ),
+        problems=problems or {},
+        guest_form=guest_form or GuestRegistrationForm(),
         confirmation_form=confirmation_form or ResendConfirmationForm(prefix="confirmation"),
         materials=services.materials_of(edition),
         picked=services.picked_item_ids(registration) if registration else set(),
@@ -94,8 +105,10 @@ def register(year):
     except registrations.RegistrationRefused as refusal:
         flash(str(refusal), "error")
     else:
-        flash(_("You are registered for the meeting. Choose the parts you will attend in your personal agenda."),
-              "success")
+        flash(
+            _("You are registered for the meeting. Choose the parts you will attend in your personal agenda."),
+            "success",
+        )
     return redirect(url_for("meetings.edition", year=year))
 
 
@@ -112,13 +125,23 @@ def register_guest(year):
         return _render_edition(edition, guest_form=form, answers=raw, problems=problems.problems)
     if form.validate_on_submit():
         try:
-            services.register_guest(edition, {"name": form.name.data, "email": form.email.data,
-                                              "organisation": form.organisation.data or "",
-                                              "area": form.area.data or ""}, _locale(), answers)
+            services.register_guest(
+                edition,
+                {
+                    "name": form.name.data,
+                    "email": form.email.data,
+                    "organisation": form.organisation.data or "",
+                    "area": form.area.data or "",
+                },
+                _locale(),
+                answers,
+            )
         except registrations.RegistrationRefused as refusal:
             form.email.errors.append(str(refusal))
         else:
-            return render_template("events/guest_check_email.html", session=edition.session, email=form.email.data)
+            return render_template(
+                "kaiku/events/guest_check_email.html", session=edition.session, email=form.email.data
+            )
     return _render_edition(edition, guest_form=form, answers=raw)
 
 
@@ -131,7 +154,7 @@ def request_confirmation(year):
     if not form.validate_on_submit():
         return _render_edition(edition, confirmation_form=form)
     registrations.resend_guest_confirmation(edition.session, form.email.data)
-    return render_template("meetings/confirmation_sent.html", edition=edition, email=form.email.data)
+    return render_template("kaiku/meetings/confirmation_sent.html", edition=edition, email=form.email.data)
 
 
 @blueprint.post("/<int:year>/answers")
@@ -156,7 +179,9 @@ def update_answers(year):
 def agenda(year):
     edition = _edition_or_404(year)
     registration = _my_registration(edition) or abort(404)
-    services.set_agenda(registration, edition, {int(value) for value in request.form.getlist("item") if value.isdigit()})
+    services.set_agenda(
+        registration, edition, {int(value) for value in request.form.getlist("item") if value.isdigit()}
+    )
     flash(_("Your personal agenda is saved. Your personal calendar feed now shows these parts."), "success")
     return redirect(url_for("meetings.edition", year=year) + "#programme")
 
@@ -167,7 +192,9 @@ def participants(year):
     edition = _edition_or_404(year)
     if not services.may_see_participants(current_user, _my_registration(edition)):
         abort(403)
-    return render_template("meetings/participants.html", edition=edition, names=services.participant_list(edition))
+    return render_template(
+        "kaiku/meetings/participants.html", edition=edition, names=services.participant_list(edition)
+    )
 
 
 def _feedback_page(edition, registration, done_url: str):
@@ -183,9 +210,13 @@ def _feedback_page(edition, registration, done_url: str):
         else:
             flash(_("Thank you for your feedback."), "success")
             return redirect(done_url)
-    return render_template("meetings/feedback.html", edition=edition, problems=problems,
-                           questions=services.questions(edition, QuestionForm.FEEDBACK),
-                           answer_fields=_question_fields(edition, QuestionForm.FEEDBACK, answers, problems))
+    return render_template(
+        "kaiku/meetings/feedback.html",
+        edition=edition,
+        problems=problems,
+        questions=services.questions(edition, QuestionForm.FEEDBACK),
+        answer_fields=_question_fields(edition, QuestionForm.FEEDBACK, answers, problems),
+    )
 
 
 def _material_download(edition, material_id: int, registration):
@@ -194,8 +225,9 @@ def _material_download(edition, material_id: int, registration):
         abort(404)
     if not services.may_open_materials(edition, registration, current_user):
         abort(403)
-    return send_from_directory(services.materials_folder(), material.stored_as, download_name=material.file_name,
-                               as_attachment=True)
+    return send_from_directory(
+        services.materials_folder(), material.stored_as, download_name=material.file_name, as_attachment=True
+    )
 
 
 @blueprint.route("/<int:year>/feedback", methods=["GET", "POST"])
@@ -214,6 +246,7 @@ def material_file(year, material_id):
 
 # --- a registration reached through the manage link in its emails (how guests take part) ----------------
 
+
 def _registration_by_link(token: str):
     registration = registration_from_link(token, "manage") or abort(404)
     edition = services.edition_of(registration) or abort(404)
@@ -224,11 +257,17 @@ def _registration_by_link(token: str):
 def registration_page(token):
     edition, registration = _registration_by_link(token)
     return render_template(
-        "meetings/registration.html", edition=edition, registration=registration, token=token,
-        session=edition.session, position=registrations.waiting_position(registration),
+        "kaiku/meetings/registration.html",
+        edition=edition,
+        registration=registration,
+        token=token,
+        session=edition.session,
+        position=registrations.waiting_position(registration),
         is_participant=services.is_participant(registration),
         may_give_feedback=services.may_give_feedback(edition, registration),
-        materials=services.materials_of(edition), join_link=join_url(registration))
+        materials=services.materials_of(edition),
+        join_link=join_url(registration),
+    )
 
 
 @blueprint.route("/registration/<token>/feedback", methods=["GET", "POST"])

@@ -1,4 +1,5 @@
 """Queued email, delivered with retries by `flask outbox send`."""
+
 from flask import Flask
 
 from ..core.features import label_of, register_blueprints

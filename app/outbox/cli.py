@@ -1,4 +1,5 @@
 """flask outbox send, flask outbox purge"""
+
 import signal
 import sys
 import time
@@ -19,8 +20,9 @@ def _exit_on_sigterm(signum, frame):
 
 @outbox_cli.command("send")
 @click.option("--loop", is_flag=True, help="Keep running, delivering every --interval seconds.")
-@click.option("--interval", default=30, show_default=True, type=click.IntRange(min=1),
-              help="Seconds between runs with --loop.")
+@click.option(
+    "--interval", default=30, show_default=True, type=click.IntRange(min=1), help="Seconds between runs with --loop."
+)
 def send(loop, interval):
     """Send every message that is due, retrying failures later with backoff."""
     previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)  # how systemd and deploys stop it

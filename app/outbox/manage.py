@@ -1,4 +1,5 @@
 """Admins see what was sent, what waits and what failed, and can retry a failed message."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,14 +17,19 @@ guard(blueprint, can_manage_outbox)
 def index():
     status = request.args.get("status", "")
     page = paginate(services.messages_query(status), request.args.get("page", 1, type=int))
-    return render_template("outbox/index.html", page=page, counts=services.status_counts(), status=status,
-                           statuses=list(OutboxStatus))
+    return render_template(
+        "kaiku/outbox/index.html",
+        page=page,
+        counts=services.status_counts(),
+        status=status,
+        statuses=list(OutboxStatus),
+    )
 
 
 @blueprint.route("/<int:message_id>")
 def show(message_id):
     message = services.find_message(message_id) or abort(404)
-    return render_template("outbox/show.html", message=message)
+    return render_template("kaiku/outbox/show.html", message=message)
 
 
 @blueprint.post("/<int:message_id>/retry")

@@ -1,5 +1,7 @@
 """Every outgoing email is stored here first, in the recipient's language, then delivered."""
+
 from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -10,13 +12,13 @@ from ..extensions import Model
 
 
 class OutboxStatus(LabelledEnum):
-    QUEUED = "queued", _l("Queued")        # waiting for its first or next attempt
-    SENDING = "sending", _l("Sending")     # claimed by a delivery run
+    QUEUED = "queued", _l("Queued")  # waiting for its first or next attempt
+    SENDING = "sending", _l("Sending")  # claimed by a delivery run
     # Going over to the SMTP server: from here on it may have been delivered, so a run that
     # stops now leaves it to be failed (not sent again) when its claim times out.
     DELIVERING = "delivering", _l("Being delivered")
     SENT = "sent", _l("Sent")
-    FAILED = "failed", _l("Failed")        # gave up after the last attempt; an admin may retry
+    FAILED = "failed", _l("Failed")  # gave up after the last attempt; an admin may retry
 
 
 CALENDAR_METHODS = ("REQUEST", "CANCEL")  # the iTIP methods an invitation is sent with
@@ -24,11 +26,13 @@ CALENDAR_METHODS = ("REQUEST", "CANCEL")  # the iTIP methods an invitation is se
 
 class OutboxMessage(Model):
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),
-                      # Also serves lookups by recipient alone (erasure, personal data).
-                      Index("ix_outbox_message_recipient", "recipient", "created_at"),
-                      one_of("status", OutboxStatus),
-                      one_of("calendar_method", CALENDAR_METHODS))
+    __table_args__ = (
+        Index("ix_outbox_message_due", "status", "next_attempt_at"),
+        # Also serves lookups by recipient alone (erasure, personal data).
+        Index("ix_outbox_message_recipient", "recipient", "created_at"),
+        one_of("status", OutboxStatus),
+        one_of("calendar_method", CALENDAR_METHODS),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(254))

@@ -11,6 +11,7 @@ A run that stops mid-batch: exactly once, but for one window.
   (or the connection broke) while the server was taking the message, before the answer, it may
   not have arrived: the one window left, and such a message is listed as failed.
 """
+
 import re
 import smtplib
 import uuid
@@ -35,8 +36,10 @@ from ..extensions import db
 from .models import OutboxMessage, OutboxStatus
 
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-INTERRUPTED = ("The delivery run stopped while the SMTP server was taking this message, so it may have "
-               "arrived; it is not sent again by itself. Retry it if the recipient did not get it.")
+INTERRUPTED = (
+    "The delivery run stopped while the SMTP server was taking this message, so it may have "
+    "arrived; it is not sent again by itself. Retry it if the recipient did not get it."
+)
 
 
 def _header_value(text: str, column: str) -> str:
@@ -44,20 +47,30 @@ def _header_value(text: str, column: str) -> str:
     header or begin a new one, so it becomes a space; a longer value is cut with an ellipsis."""
     limit = cast(String, OutboxMessage.__table__.c[column].type).length or 0
     text = " ".join(_CONTROL_CHARACTERS.sub(" ", text).split())
-    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def requested_limit_reached(recipient: str) -> bool:
     """Whether the address has had its hourly share of the emails anyone may ask for (see
     queue_email). Counted from the table, so that every worker and process sees the same count."""
     since = utcnow() - timedelta(hours=1)
-    requested = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.recipient == recipient, OutboxMessage.requested, OutboxMessage.created_at > since))
+    requested = db.session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.recipient == recipient, OutboxMessage.requested, OutboxMessage.created_at > since)
+    )
     return requested >= current_app.config["REQUESTED_EMAILS_PER_ADDRESS_PER_HOUR"]
 
 
-def queue_email(recipient: str, locale: str, template: str, calendar: tuple[str, bytes] | None = None,
-                reply_to: str | None = None, requested: bool = False, **context) -> OutboxMessage | None:
+def queue_email(
+    recipient: str,
+    locale: str,
+    template: str,
+    calendar: tuple[str, bytes] | None = None,
+    reply_to: str | None = None,
+    requested: bool = False,
+    **context,
+) -> OutboxMessage | None:
     """Store an email rendered from emails/<template>.txt in the given locale, with an optional
     calendar invitation (METHOD, .ics bytes) attached and an optional Reply-To address (the
     person who wrote the message).
@@ -74,13 +87,17 @@ def queue_email(recipient: str, locale: str, template: str, calendar: tuple[str,
     if requested and requested_limit_reached(recipient):
         return None
     with force_locale(locale):
-        module = current_app.jinja_env.get_template(f"emails/{template}.txt").make_module(
+        module = current_app.jinja_env.get_template(f"kaiku/emails/{template}.txt").make_module(
             {**context, "site_name": current_app.config["SITE_NAME"]}
         )
         body = str(module).strip() + "\n"
     message = OutboxMessage(
-        recipient=recipient, locale=locale, subject=_header_value(str(cast(Any, module).subject), "subject"), body_text=body,
-        reply_to=_header_value(reply_to, "reply_to") if reply_to else None, requested=requested,
+        recipient=recipient,
+        locale=locale,
+        subject=_header_value(str(cast(Any, module).subject), "subject"),
+        body_text=body,
+        reply_to=_header_value(reply_to, "reply_to") if reply_to else None,
+        requested=requested,
         calendar_method=calendar[0] if calendar else None,
         calendar_ics=calendar[1].decode() if calendar else None,
     )
@@ -118,9 +135,7 @@ def _claim_due(batch_size: int, claim_id: str) -> list[OutboxMessage]:
         (OutboxMessage.status == OutboxStatus.QUEUED) & (OutboxMessage.next_attempt_at <= now),
         (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.last_attempt_at < now - _claim_timeout()),
     )
-    ids = list(db.session.scalars(
-        select(OutboxMessage.id).where(due).order_by(OutboxMessage.id).limit(batch_size)
-    ))
+    ids = list(db.session.scalars(select(OutboxMessage.id).where(due).order_by(OutboxMessage.id).limit(batch_size)))
     if not ids:
         return []
     db.session.execute(
@@ -130,9 +145,9 @@ def _claim_due(batch_size: int, claim_id: str) -> list[OutboxMessage]:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return list(db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.claimed_by == claim_id).order_by(OutboxMessage.id)
-    ))
+    return list(
+        db.session.scalars(select(OutboxMessage).where(OutboxMessage.claimed_by == claim_id).order_by(OutboxMessage.id))
+    )
 
 
 def _fail_interrupted_deliveries(report: DeliveryReport) -> None:
@@ -140,10 +155,12 @@ def _fail_interrupted_deliveries(report: DeliveryReport) -> None:
     it is marked failed with that reason, never sent again by itself."""
     failed = _rows_changed(
         update(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.DELIVERING,
-               OutboxMessage.last_attempt_at < utcnow() - _claim_timeout())
-        .values(status=OutboxStatus.FAILED, attempts=OutboxMessage.attempts + 1, claimed_by=None,
-                last_error=INTERRUPTED)
+        .where(
+            OutboxMessage.status == OutboxStatus.DELIVERING, OutboxMessage.last_attempt_at < utcnow() - _claim_timeout()
+        )
+        .values(
+            status=OutboxStatus.FAILED, attempts=OutboxMessage.attempts + 1, claimed_by=None, last_error=INTERRUPTED
+        )
     )
     db.session.commit()
     report.failed += failed
@@ -178,8 +195,13 @@ def _as_email(message: OutboxMessage) -> EmailMessage:
     email["Message-ID"] = _message_id(message)
     email.set_content(message.body_text)
     if message.calendar_ics:
-        email.add_attachment(message.calendar_ics.encode(), maintype="text", subtype="calendar",
-                             filename="invitation.ics", params={"method": message.calendar_method, "charset": "utf-8"})
+        email.add_attachment(
+            message.calendar_ics.encode(),
+            maintype="text",
+            subtype="calendar",
+            filename="invitation.ics",
+            params={"method": message.calendar_method, "charset": "utf-8"},
+        )
     # Last: set_content and add_attachment move Content-* headers into the body part.
     email["Content-Language"] = message.locale
     return email
@@ -217,8 +239,11 @@ def _hand_over(message: OutboxMessage, claim_id: str) -> None:
     """Record that the message is going to the server, if it is still ours to send."""
     still_ours = _rows_changed(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message.id, OutboxMessage.claimed_by == claim_id,
-               OutboxMessage.status == OutboxStatus.SENDING)
+        .where(
+            OutboxMessage.id == message.id,
+            OutboxMessage.claimed_by == claim_id,
+            OutboxMessage.status == OutboxStatus.SENDING,
+        )
         .values(status=OutboxStatus.DELIVERING, last_attempt_at=utcnow())
     )
     db.session.commit()
@@ -266,8 +291,9 @@ def _deliver(smtp: _Connection, message: OutboxMessage, claim_id: str, report: D
         _record_failure(message, _reason(refusal), report)
     except (OSError, smtplib.SMTPException) as error:
         handed_over = message.status == OutboxStatus.DELIVERING
-        _record_failure(message, f"{INTERRUPTED} ({_reason(error)})" if handed_over else _reason(error),
-                        report, final=handed_over)
+        _record_failure(
+            message, f"{INTERRUPTED} ({_reason(error)})" if handed_over else _reason(error), report, final=handed_over
+        )
     else:
         message.status = OutboxStatus.SENT
         message.sent_at = utcnow()
@@ -334,6 +360,7 @@ def retry(message: OutboxMessage, retried_by: User | None = None) -> bool:
 
 # --- retention ------------------------------------------------------------------------------------------
 
+
 def purge_sent(batch_size: int = 1000) -> int:
     """Delete the messages sent more than OUTBOX_KEEP_SENT_DAYS ago (0 keeps them all) and say how
     many. Only sent ones: a queued, claimed, delivering or failed message is never deleted here.
@@ -343,13 +370,16 @@ def purge_sent(batch_size: int = 1000) -> int:
         return 0
     old = (OutboxMessage.status == OutboxStatus.SENT) & (OutboxMessage.sent_at < utcnow() - timedelta(days=keep_days))
     purged = 0
-    while ids := list(db.session.scalars(select(OutboxMessage.id).where(old).order_by(OutboxMessage.id).limit(batch_size))):
+    while ids := list(
+        db.session.scalars(select(OutboxMessage.id).where(old).order_by(OutboxMessage.id).limit(batch_size))
+    ):
         purged += _rows_changed(delete(OutboxMessage).where(OutboxMessage.id.in_(ids), old))
     db.session.commit()
     return purged
 
 
 # --- the admin's view of the outbox ------------------------------------------------------------------
+
 
 def find_message(message_id: int) -> OutboxMessage | None:
     return db.session.get(OutboxMessage, message_id)
@@ -371,16 +401,26 @@ def status_counts() -> dict[str, int]:
 
 # --- personal data -------------------------------------------------------------------------------------
 
+
 def _sent_to(email: str):
     return OutboxMessage.recipient == email  # addresses are stored in lower case
 
 
 def personal_data(person: User) -> dict:
     """The emails sent or queued to the person's address, for their data download."""
-    return {"emails": [
-        {"subject": message.subject, "created_at": message.created_at, "status": message.status,
-         "sent_at": message.sent_at}
-        for message in db.session.scalars(select(OutboxMessage).where(_sent_to(person.email)).order_by(OutboxMessage.id))]}
+    return {
+        "emails": [
+            {
+                "subject": message.subject,
+                "created_at": message.created_at,
+                "status": message.status,
+                "sent_at": message.sent_at,
+            }
+            for message in db.session.scalars(
+                select(OutboxMessage).where(_sent_to(person.email)).order_by(OutboxMessage.id)
+            )
+        ]
+    }
 
 
 def erase_personal_data(person: User | None, *, former_email: str, former_name: str = "", **_event) -> None:
@@ -391,10 +431,18 @@ def erase_personal_data(person: User | None, *, former_email: str, former_name: 
     db.session.execute(delete(OutboxMessage).where(_sent_to(former_email)))
     identity = [text for text in (former_email, former_name) if text]
     unnamed = redactor(identity, current_app.config["SITE_NAME"])
-    for message in db.session.scalars(select(OutboxMessage).where(or_(
-            OutboxMessage.reply_to == former_email,
-            *(column.contains(text, autoescape=True) for column in (OutboxMessage.subject, OutboxMessage.body_text)
-              for text in identity)))):
+    for message in db.session.scalars(
+        select(OutboxMessage).where(
+            or_(
+                OutboxMessage.reply_to == former_email,
+                *(
+                    column.contains(text, autoescape=True)
+                    for column in (OutboxMessage.subject, OutboxMessage.body_text)
+                    for text in identity
+                ),
+            )
+        )
+    ):
         message.subject, message.body_text = unnamed(message.subject), unnamed(message.body_text)
         if message.reply_to == former_email:
             message.reply_to = None

@@ -1,4 +1,5 @@
 """Progress reports and national figures for the support service."""
+
 from flask import Flask
 
 from ..core.features import label_of, register_blueprints

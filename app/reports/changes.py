@@ -8,6 +8,7 @@ bulk statement). Appending takes no row lock, so learners' and registrants' writ
 behind one counter. The version a grid was built from is the newest id and the row count: the
 count also moves when a transaction that took an earlier id commits late.
 """
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,15 +17,31 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..accounts.models import Area, User, UserRole
 from ..core.timeutil import UTCDateTime, utcnow
-from ..curriculum.models import (CheckAttempt, Course, CourseAssignment, CourseCompletion, CourseModule, Enrolment,
-                                 KnowledgeCheck, Lesson, LessonCompletion)
+from ..curriculum.models import (
+    CheckAttempt,
+    Course,
+    CourseAssignment,
+    CourseCompletion,
+    CourseModule,
+    Enrolment,
+    KnowledgeCheck,
+    Lesson,
+    LessonCompletion,
+)
 from ..events.models import Registration, TrainingSession
 from ..extensions import Model, db
 from ..meetings.models import MeetingEdition
 
 # Rows that belong to one person, and the attribute that names them.
-PERSONAL = {User: "id", UserRole: "user_id", Enrolment: "user_id", LessonCompletion: "user_id",
-            CheckAttempt: "user_id", CourseCompletion: "user_id", Registration: "user_id"}
+PERSONAL = {
+    User: "id",
+    UserRole: "user_id",
+    Enrolment: "user_id",
+    LessonCompletion: "user_id",
+    CheckAttempt: "user_id",
+    CourseCompletion: "user_id",
+    Registration: "user_id",
+}
 SHARED = (Area, Course, CourseModule, Lesson, KnowledgeCheck, CourseAssignment, TrainingSession, MeetingEdition)
 TRACKED = (*PERSONAL, *SHARED)
 EVERYONE = None
@@ -101,6 +118,9 @@ def _after_flush(session, _flush_context) -> None:
 
 def _bulk_statement(state) -> None:
     """Bulk INSERT, UPDATE and DELETE statements bypass the flush; who they touch is not known."""
-    if (state.is_insert or state.is_update or state.is_delete) and state.bind_mapper is not None \
-            and issubclass(state.bind_mapper.class_, TRACKED):
+    if (
+        (state.is_insert or state.is_update or state.is_delete)
+        and state.bind_mapper is not None
+        and issubclass(state.bind_mapper.class_, TRACKED)
+    ):
         _record(state.session.connection(), {EVERYONE})

@@ -1,5 +1,6 @@
 """Bar charts drawn on the server as SVG: no script, no CDN. The chart is a picture of a Table
 that is always shown beside it, so the figures stay readable as text."""
+
 from dataclasses import dataclass
 
 from .services import Table
@@ -36,7 +37,7 @@ class BarChart:
 
 
 def _short(label: str) -> str:
-    return label if len(label) <= LABEL_CHARACTERS else label[:LABEL_CHARACTERS - 1] + "…"
+    return label if len(label) <= LABEL_CHARACTERS else label[: LABEL_CHARACTERS - 1] + "…"
 
 
 def bar_chart(table: Table) -> BarChart | None:
@@ -48,6 +49,8 @@ def bar_chart(table: Table) -> BarChart | None:
     values = [row[value_index] or 0 for row in table.rows]
     scale = 100 if percent else max(max(values), 1)
     room = WIDTH - LABEL_WIDTH - VALUE_WIDTH
-    bars = [Bar(_short(str(row[label_index])), value, 5 + index * ROW_HEIGHT, room * value / scale)
-            for index, (row, value) in enumerate(zip(table.rows, values))]
+    bars = [
+        Bar(_short(str(row[label_index])), value, 5 + index * ROW_HEIGHT, room * value / scale)
+        for index, (row, value) in enumerate(zip(table.rows, values, strict=False))
+    ]
     return BarChart(table.key, table.title, bars, " %" if percent else "")

@@ -4,6 +4,7 @@ A fixed number of grouped queries reads the progress of everyone the filters sel
 their number; each cell's status then comes from the same rule the learner's own pages use
 (curriculum.services.course_status), so reports and dashboards never disagree.
 """
+
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -16,8 +17,17 @@ from ..accounts.models import Area, User, UserRole
 from ..core.cache import app_cache
 from ..core.collation import finnish_key
 from ..core.timeutil import utcnow
-from ..curriculum.models import (CheckAttempt, Course, CourseAssignment, CourseCompletion, CourseModule, Enrolment,
-                                 KnowledgeCheck, Lesson, LessonCompletion)
+from ..curriculum.models import (
+    CheckAttempt,
+    Course,
+    CourseAssignment,
+    CourseCompletion,
+    CourseModule,
+    Enrolment,
+    KnowledgeCheck,
+    Lesson,
+    LessonCompletion,
+)
 from ..curriculum.services import CourseStatus, course_status
 from ..events.models import Attendance, Registration, TrainingSession
 from ..extensions import db
@@ -27,9 +37,16 @@ SORTS = ("name", "area", "last_activity")
 PATCH_LIMIT = 500  # changed people beyond which computing every row again is as quick
 LATE_COMMIT_WINDOW = timedelta(seconds=30)  # writes that took a change id before a grid was read
 # Most urgent first when a course column is sorted.
-STATUS_ORDER = [CourseStatus.OVERDUE, CourseStatus.EXPIRED, CourseStatus.RENEWAL_DUE, CourseStatus.NOT_STARTED,
-                CourseStatus.IN_PROGRESS, CourseStatus.AWAITING_LIVE_SESSION, CourseStatus.COMPLETED,
-                CourseStatus.NOT_ENROLLED]
+STATUS_ORDER = [
+    CourseStatus.OVERDUE,
+    CourseStatus.EXPIRED,
+    CourseStatus.RENEWAL_DUE,
+    CourseStatus.NOT_STARTED,
+    CourseStatus.IN_PROGRESS,
+    CourseStatus.AWAITING_LIVE_SESSION,
+    CourseStatus.COMPLETED,
+    CourseStatus.NOT_ENROLLED,
+]
 
 
 @dataclass(frozen=True)
@@ -120,8 +137,14 @@ class Grid:
 
 def course_columns() -> list[CourseColumn]:
     """The courses reports show, without their content (for menus and checks of the filters)."""
-    return [CourseColumn(*row) for row in db.session.execute(select(Course.id, Course.key, Course.title).where(
-        Course.archived_at.is_(None)).order_by(Course.position, Course.key))]
+    return [
+        CourseColumn(*row)
+        for row in db.session.execute(
+            select(Course.id, Course.key, Course.title)
+            .where(Course.archived_at.is_(None))
+            .order_by(Course.position, Course.key)
+        )
+    ]
 
 
 def report_courses(course_key: str | None = None) -> list[Course]:
@@ -192,11 +215,22 @@ def build_grid(filters: Filters, now: datetime | None = None, only: set[int] | N
     progress = _ProgressFacts.load(people, courses)
     areas = {area.id: AreaInfo.of(area) for area in db.session.scalars(select(Area))}
     rows = []
-    for person in db.session.execute(select(User.id, User.name, User.email, User.erased_at, User.active,
-                                            User.area_id, User.sector).where(User.id.in_(people))):
-        row = PersonRow(person.id, person.name, person.email, person.erased_at is not None, person.active,
-                        areas.get(person.area_id), person.sector, progress.roles[person.id],
-                        progress.last_activity.get(person.id))
+    for person in db.session.execute(
+        select(User.id, User.name, User.email, User.erased_at, User.active, User.area_id, User.sector).where(
+            User.id.in_(people)
+        )
+    ):
+        row = PersonRow(
+            person.id,
+            person.name,
+            person.email,
+            person.erased_at is not None,
+            person.active,
+            areas.get(person.area_id),
+            person.sector,
+            progress.roles[person.id],
+            progress.last_activity.get(person.id),
+        )
         row.cells = progress.cells(row, now)
         rows.append(row)
     rows = _with_status(rows, filters.status)
@@ -218,8 +252,11 @@ def _sort(rows: list[PersonRow], courses: list[CourseColumn], filters: Filters) 
     elif filters.sort == "last_activity":
         key = lambda row: (row.last_activity or datetime.min.replace(tzinfo=utcnow().tzinfo), row.id)  # noqa: E731
     elif filters.sort.startswith("course:") and (index := _course_index(courses, filters.sort[7:])) is not None:
-        key = lambda row: (STATUS_ORDER.index(row.cells[index].status), -row.cells[index].percent,  # noqa: E731
-                           finnish_key(row.name))
+        key = lambda row: (  # noqa: E731
+            STATUS_ORDER.index(row.cells[index].status),
+            -row.cells[index].percent,
+            finnish_key(row.name),
+        )
     else:
         key = lambda row: (finnish_key(row.name), row.id)  # noqa: E731
     rows.sort(key=key, reverse=filters.descending)
@@ -281,34 +318,69 @@ class _ProgressFacts:
     @classmethod
     def load(cls, people, courses: list[Course]) -> "_ProgressFacts":
         course_ids = [course.id for course in courses]
-        facts = {course.id: _CourseFacts(course, len(course.active_lessons),
-                                         sum(1 for module in course.active_modules if module.active_check))
-                 for course in courses}
-        for course_id, *target in db.session.execute(select(
-                CourseAssignment.course_id, CourseAssignment.person_id, CourseAssignment.area_id,
-                CourseAssignment.role, CourseAssignment.due_on).where(CourseAssignment.course_id.in_(course_ids))):
+        facts = {
+            course.id: _CourseFacts(
+                course, len(course.active_lessons), sum(1 for module in course.active_modules if module.active_check)
+            )
+            for course in courses
+        }
+        for course_id, *target in db.session.execute(
+            select(
+                CourseAssignment.course_id,
+                CourseAssignment.person_id,
+                CourseAssignment.area_id,
+                CourseAssignment.role,
+                CourseAssignment.due_on,
+            ).where(CourseAssignment.course_id.in_(course_ids))
+        ):
             facts[course_id].add_assignment(*target)
         roles = defaultdict(list)
-        for user_id, role in db.session.execute(select(UserRole.user_id, UserRole.role).where(
-                UserRole.user_id.in_(people)).order_by(UserRole.role)):
+        for user_id, role in db.session.execute(
+            select(UserRole.user_id, UserRole.role).where(UserRole.user_id.in_(people)).order_by(UserRole.role)
+        ):
             roles[user_id].append(role)
-        rounds = {(user_id, course_id): round_ for user_id, course_id, round_ in db.session.execute(
-            select(Enrolment.user_id, Enrolment.course_id, Enrolment.round).where(
-                Enrolment.user_id.in_(people), Enrolment.course_id.in_(course_ids)))}
+        rounds = {
+            (user_id, course_id): round_
+            for user_id, course_id, round_ in db.session.execute(
+                select(Enrolment.user_id, Enrolment.course_id, Enrolment.round).where(
+                    Enrolment.user_id.in_(people), Enrolment.course_id.in_(course_ids)
+                )
+            )
+        }
         return cls(
-            courses=list(facts.values()), roles=roles, rounds=rounds,
+            courses=list(facts.values()),
+            roles=roles,
+            rounds=rounds,
             lessons_done=_counts(_lessons_read(people, course_ids)),
             checks_passed=_counts(_checks_passed(people, course_ids)),
-            completions={(user_id, course_id): expires_at
-                         for user_id, course_id, round_, expires_at in db.session.execute(select(
-                             CourseCompletion.user_id, CourseCompletion.course_id, CourseCompletion.round,
-                             CourseCompletion.expires_at).where(CourseCompletion.user_id.in_(people),
-                                                                CourseCompletion.course_id.in_(course_ids),
-                                                                CourseCompletion.withdrawn_at.is_(None)))
-                         if rounds.get((user_id, course_id)) == round_},
-            attended=set(db.session.execute(select(Registration.user_id, TrainingSession.course_id).join(
-                TrainingSession).where(Registration.user_id.in_(people), TrainingSession.course_id.in_(course_ids),
-                                       Registration.attendance == Attendance.ATTENDED).distinct())),
+            completions={
+                (user_id, course_id): expires_at
+                for user_id, course_id, round_, expires_at in db.session.execute(
+                    select(
+                        CourseCompletion.user_id,
+                        CourseCompletion.course_id,
+                        CourseCompletion.round,
+                        CourseCompletion.expires_at,
+                    ).where(
+                        CourseCompletion.user_id.in_(people),
+                        CourseCompletion.course_id.in_(course_ids),
+                        CourseCompletion.withdrawn_at.is_(None),
+                    )
+                )
+                if rounds.get((user_id, course_id)) == round_
+            },
+            attended=set(
+                db.session.execute(
+                    select(Registration.user_id, TrainingSession.course_id)
+                    .join(TrainingSession)
+                    .where(
+                        Registration.user_id.in_(people),
+                        TrainingSession.course_id.in_(course_ids),
+                        Registration.attendance == Attendance.ATTENDED,
+                    )
+                    .distinct()
+                )
+            ),
             last_activity=_last_activity(people),
         )
 
@@ -328,31 +400,53 @@ class _ProgressFacts:
         total = facts.total
         due_on, assigned = facts.due(person)
         status = course_status(
-            completed=key in self.completions, expires_at=self.completions.get(key), due_on=due_on,
-            enrolled=current_round is not None, assigned=assigned,
-            awaiting_live_session=live and not attended and done == total - 1, now=now)
+            completed=key in self.completions,
+            expires_at=self.completions.get(key),
+            due_on=due_on,
+            enrolled=current_round is not None,
+            assigned=assigned,
+            awaiting_live_session=live and not attended and done == total - 1,
+            now=now,
+        )
         return Cell(status, round(100 * done / total) if total else 0, done, total, current_round is not None)
 
 
 def _lessons_read(people, course_ids):
     """Active lessons read per person, course and round; the current round is picked in Python,
     which is cheaper than joining every row to its enrolment."""
-    return (select(LessonCompletion.user_id, Lesson.course_id, LessonCompletion.round, func.count())
-            .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
-            .join(CourseModule, CourseModule.id == Lesson.module_id)
-            .where(LessonCompletion.user_id.in_(people), Lesson.course_id.in_(course_ids),
-                   Lesson.archived_at.is_(None), CourseModule.archived_at.is_(None))
-            .group_by(LessonCompletion.user_id, Lesson.course_id, LessonCompletion.round))
+    return (
+        select(LessonCompletion.user_id, Lesson.course_id, LessonCompletion.round, func.count())
+        .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
+        .join(CourseModule, CourseModule.id == Lesson.module_id)
+        .where(
+            LessonCompletion.user_id.in_(people),
+            Lesson.course_id.in_(course_ids),
+            Lesson.archived_at.is_(None),
+            CourseModule.archived_at.is_(None),
+        )
+        .group_by(LessonCompletion.user_id, Lesson.course_id, LessonCompletion.round)
+    )
 
 
 def _checks_passed(people, course_ids):
-    return (select(CheckAttempt.user_id, CourseModule.course_id, CheckAttempt.round,
-                   func.count(distinct(CheckAttempt.check_id)))
-            .join(KnowledgeCheck, KnowledgeCheck.id == CheckAttempt.check_id)
-            .join(CourseModule, CourseModule.id == KnowledgeCheck.module_id)
-            .where(CheckAttempt.user_id.in_(people), CheckAttempt.passed, CourseModule.course_id.in_(course_ids),
-                   KnowledgeCheck.archived_at.is_(None), CourseModule.archived_at.is_(None))
-            .group_by(CheckAttempt.user_id, CourseModule.course_id, CheckAttempt.round))
+    return (
+        select(
+            CheckAttempt.user_id,
+            CourseModule.course_id,
+            CheckAttempt.round,
+            func.count(distinct(CheckAttempt.check_id)),
+        )
+        .join(KnowledgeCheck, KnowledgeCheck.id == CheckAttempt.check_id)
+        .join(CourseModule, CourseModule.id == KnowledgeCheck.module_id)
+        .where(
+            CheckAttempt.user_id.in_(people),
+            CheckAttempt.passed,
+            CourseModule.course_id.in_(course_ids),
+            KnowledgeCheck.archived_at.is_(None),
+            CourseModule.archived_at.is_(None),
+        )
+        .group_by(CheckAttempt.user_id, CourseModule.course_id, CheckAttempt.round)
+    )
 
 
 def _counts(query) -> dict[tuple[int, int, int], int]:
@@ -362,10 +456,13 @@ def _counts(query) -> dict[tuple[int, int, int], int]:
 def _last_activity(people) -> dict[int, datetime]:
     """The latest lesson read or knowledge check answered, in any round, per person."""
     latest: dict[int, datetime] = {}
-    for column, user in ((LessonCompletion.completed_at, LessonCompletion.user_id),
-                         (CheckAttempt.submitted_at, CheckAttempt.user_id)):
-        for user_id, moment in db.session.execute(select(user, func.max(column)).where(
-                user.in_(people)).group_by(user)):
+    for column, user in (
+        (LessonCompletion.completed_at, LessonCompletion.user_id),
+        (CheckAttempt.submitted_at, CheckAttempt.user_id),
+    ):
+        for user_id, moment in db.session.execute(
+            select(user, func.max(column)).where(user.in_(people)).group_by(user)
+        ):
             if moment and (user_id not in latest or moment > latest[user_id]):
                 latest[user_id] = moment
     return latest

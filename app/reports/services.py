@@ -1,9 +1,11 @@
 """The report tables: each page, its CSV and its XLSX are made from the same Table, so the
 numbers on screen and in the files cannot differ."""
+
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select, true
@@ -53,9 +55,16 @@ def _rate(part: int, whole: int) -> int:
 
 # --- person × course ------------------------------------------------------------------------------
 
+
 def matrix_table(grid: Grid, locale: str) -> Table:
-    columns = [Column(_("Name")), Column(_("Email")), Column(_("Area")), Column(_("Sector")), Column(_("Roles")),
-               Column(_("Last activity"), "datetime")]
+    columns = [
+        Column(_("Name")),
+        Column(_("Email")),
+        Column(_("Area")),
+        Column(_("Sector")),
+        Column(_("Roles")),
+        Column(_("Last activity"), "datetime"),
+    ]
     for course in grid.courses:
         title = course.title_in(locale)
         columns += [Column(_("%(course)s: status", course=title)), Column(_("%(course)s: %%", course=title), "percent")]
@@ -71,9 +80,15 @@ def _matrix_rows(grid: Grid, locale: str):
         cells = []
         for cell in row.cells:
             cells += [statuses[cell.status], None if cell.status == CourseStatus.NOT_ENROLLED else cell.percent]
-        yield [erased if row.erased else row.name, "" if row.erased else row.email,
-               row.area.name(locale) if row.area else no_area, sectors.get(row.sector or "", ""),
-               ", ".join(roles[role] for role in row.roles), row.last_activity, *cells]
+        yield [
+            erased if row.erased else row.name,
+            "" if row.erased else row.email,
+            row.area.name(locale) if row.area else no_area,
+            sectors.get(row.sector or "", ""),
+            ", ".join(roles[role] for role in row.roles),
+            row.last_activity,
+            *cells,
+        ]
 
 
 def _labels(enum) -> dict[str, str]:
@@ -82,11 +97,13 @@ def _labels(enum) -> dict[str, str]:
 
 # --- areas ----------------------------------------------------------------------------------------
 
+
 def areas_table(grid: Grid, locale: str) -> Table:
     """People, the share with a valid completion per course, and last activity, per area."""
     columns = [Column(_("Area")), Column(_("Kind")), Column(_("Status")), Column(_("People"), "number")]
-    columns += [Column(_("%(course)s: completed %%", course=course.title_in(locale)), "percent")
-                for course in grid.courses]
+    columns += [
+        Column(_("%(course)s: completed %%", course=course.title_in(locale)), "percent") for course in grid.courses
+    ]
     columns.append(Column(_("Last activity"), "datetime"))
     by_area = defaultdict(list)
     for row in grid.rows:
@@ -95,30 +112,59 @@ def areas_table(grid: Grid, locale: str) -> Table:
     table = Table("areas", _("Areas"), columns)
     for area_id in sorted(by_area, key=lambda key: (key is None, finnish_key(areas[key].name(locale) if key else ""))):
         area, people = areas.get(area_id) if area_id is not None else None, by_area[area_id]
-        completed = [_rate(sum(row.cells[index].status in VALID_COMPLETION for row in people), len(people))
-                     for index in range(len(grid.courses))]
+        completed = [
+            _rate(sum(row.cells[index].status in VALID_COMPLETION for row in people), len(people))
+            for index in range(len(grid.courses))
+        ]
         last = max((row.last_activity for row in people if row.last_activity), default=None)
-        table.add([_area_name(area, locale), str(AreaKind(area.kind).label) if area else "",
-                           str(AreaStatus(area.status).label) if area else "", len(people), *completed, last])
+        table.add(
+            [
+                _area_name(area, locale),
+                str(AreaKind(area.kind).label) if area else "",
+                str(AreaStatus(area.status).label) if area else "",
+                len(people),
+                *completed,
+                last,
+            ]
+        )
     return table
 
 
 def courses_table(grid: Grid, locale: str) -> Table:
-    table = Table("courses", _("Completion per course"), [
-        Column(_("Course")), Column(_("People"), "number"), Column(_("Enrolled or assigned"), "number"),
-        Column(_("Valid completions"), "number"), Column(_("Expired"), "number"), Column(_("Overdue"), "number"),
-        Column(_("Completed %"), "percent"),
-    ], chart=(0, 6))
+    table = Table(
+        "courses",
+        _("Completion per course"),
+        [
+            Column(_("Course")),
+            Column(_("People"), "number"),
+            Column(_("Enrolled or assigned"), "number"),
+            Column(_("Valid completions"), "number"),
+            Column(_("Expired"), "number"),
+            Column(_("Overdue"), "number"),
+            Column(_("Completed %"), "percent"),
+        ],
+        chart=(0, 6),
+    )
     for index, course in enumerate(grid.courses):
         counts = grid.cell_counts(index)
         people = len(grid.rows)
         valid = sum(counts[status] for status in VALID_COMPLETION)
-        table.add([course.title_in(locale), people, people - counts[CourseStatus.NOT_ENROLLED], valid,
-                           counts[CourseStatus.EXPIRED], counts[CourseStatus.OVERDUE], _rate(valid, people)])
+        table.add(
+            [
+                course.title_in(locale),
+                people,
+                people - counts[CourseStatus.NOT_ENROLLED],
+                valid,
+                counts[CourseStatus.EXPIRED],
+                counts[CourseStatus.OVERDUE],
+                _rate(valid, people),
+            ]
+        )
     return table
 
 
 # --- one course -----------------------------------------------------------------------------------
+
 
 def funnel_table(grid: Grid) -> Table:
     """Enrolled → started → completed (in the current round, valid or since expired)."""
@@ -126,11 +172,21 @@ def funnel_table(grid: Grid) -> Table:
     enrolled = sum(cell.enrolled for cell in cells)
     started = sum(cell.done > 0 or cell.status in VALID_COMPLETION | {CourseStatus.EXPIRED} for cell in cells)
     completed = sum(cell.status in VALID_COMPLETION | {CourseStatus.EXPIRED} for cell in cells)
-    table = Table("funnel", _("From enrolment to completion"), [
-        Column(_("Stage")), Column(_("People"), "number"), Column(_("Share of the enrolled"), "percent"),
-    ], chart=(0, 1))
-    for label, count in ((_("People enrolled"), enrolled), (_("People started"), started),
-                         (_("People completed"), completed)):
+    table = Table(
+        "funnel",
+        _("From enrolment to completion"),
+        [
+            Column(_("Stage")),
+            Column(_("People"), "number"),
+            Column(_("Share of the enrolled"), "percent"),
+        ],
+        chart=(0, 1),
+    )
+    for label, count in (
+        (_("People enrolled"), enrolled),
+        (_("People started"), started),
+        (_("People completed"), completed),
+    ):
         table.add([label, count, _rate(count, enrolled)])
     return table
 
@@ -138,30 +194,49 @@ def funnel_table(grid: Grid) -> Table:
 def difficulty_table(course: Course, filters: Filters, locale: str) -> Table:
     """How often each knowledge-check question is answered right, over every attempt of the
     people the filters select; the hardest questions show first."""
-    checks = {module.active_check.id: (module, module.active_check) for module in course.active_modules
-              if module.active_check}
+    checks = {
+        module.active_check.id: (module, module.active_check) for module in course.active_modules if module.active_check
+    }
     answered: Counter[tuple[int, str]] = Counter()
     right: Counter[tuple[int, str]] = Counter()
-    for check_id, answers in db.session.execute(select(CheckAttempt.check_id, CheckAttempt.answers).where(
-            CheckAttempt.check_id.in_(checks), CheckAttempt.user_id.in_(people_query(filters)))):
+    for check_id, answers in db.session.execute(
+        select(CheckAttempt.check_id, CheckAttempt.answers).where(
+            CheckAttempt.check_id.in_(checks), CheckAttempt.user_id.in_(people_query(filters))
+        )
+    ):
         _correct, feedback = grade(checks[check_id][1], answers)
         for item in feedback:
             answered[check_id, item["question"]["key"]] += 1
             right[check_id, item["question"]["key"]] += item["right"]
-    table = Table("questions", _("Knowledge-check questions"), [
-        Column(_("Module")), Column(_("Question")), Column(_("Answers"), "number"), Column(_("Right %"), "percent"),
-    ], chart=(1, 3))
+    table = Table(
+        "questions",
+        _("Knowledge-check questions"),
+        [
+            Column(_("Module")),
+            Column(_("Question")),
+            Column(_("Answers"), "number"),
+            Column(_("Right %"), "percent"),
+        ],
+        chart=(1, 3),
+    )
     rows = []
     for check_id, (module, check) in checks.items():
         for question in check.questions:
             key = (check_id, question["key"])
-            rows.append([module.title_in(locale), in_locale(question["text"], locale), answered[key],
-                         _rate(right[key], answered[key])])
+            rows.append(
+                [
+                    module.title_in(locale),
+                    in_locale(question["text"], locale),
+                    answered[key],
+                    _rate(right[key], answered[key]),
+                ]
+            )
     table.rows = sorted(rows, key=lambda row: (row[2] == 0, row[3]))
     return table
 
 
 # --- national -------------------------------------------------------------------------------------
+
 
 def totals_table(grid: Grid) -> Table:
     people = len(grid.rows)
@@ -172,8 +247,10 @@ def totals_table(grid: Grid) -> Table:
         [_("People"), people],
         [_("Active accounts"), sum(row.active for row in grid.rows)],
         [_("Areas with people"), len(areas)],
-        [_("Course enrolments and assignments"), sum(count for status, count in statuses.items()
-                                                    if status != CourseStatus.NOT_ENROLLED)],
+        [
+            _("Course enrolments and assignments"),
+            sum(count for status, count in statuses.items() if status != CourseStatus.NOT_ENROLLED),
+        ],
         [_("Valid completions"), sum(statuses[status] for status in VALID_COMPLETION)],
         [_("Expired completions"), statuses[CourseStatus.EXPIRED]],
         [_("Overdue courses"), statuses[CourseStatus.OVERDUE]],
@@ -203,11 +280,22 @@ def _local_month(moment: datetime) -> tuple[int, int]:
 def completions_by_month_table(filters: Filters, now: datetime) -> Table:
     """Course completions per calendar month (in the site's time zone), every round counted, withdrawn ones not."""
     months = _month_keys(now)
-    counts = Counter(_local_month(moment) for moment in db.session.scalars(select(CourseCompletion.completed_at).where(
-        CourseCompletion.user_id.in_(people_query(filters)), CourseCompletion.withdrawn_at.is_(None),
-        CourseCompletion.completed_at >= _month_start(months[0]))))
-    table = Table("completions", _("Course completions per month"),
-                  [Column(_("Month")), Column(_("Completions"), "number")], chart=(0, 1))
+    counts = Counter(
+        _local_month(moment)
+        for moment in db.session.scalars(
+            select(CourseCompletion.completed_at).where(
+                CourseCompletion.user_id.in_(people_query(filters)),
+                CourseCompletion.withdrawn_at.is_(None),
+                CourseCompletion.completed_at >= _month_start(months[0]),
+            )
+        )
+    )
+    table = Table(
+        "completions",
+        _("Course completions per month"),
+        [Column(_("Month")), Column(_("Completions"), "number")],
+        chart=(0, 1),
+    )
     table.rows = [[_month_label(key), counts[key]] for key in months]
     return table
 
@@ -229,23 +317,47 @@ def sessions_by_month_table(filters: Filters, now: datetime) -> Table:
     attended: Counter[tuple[int, int]] = Counter()
     no_show: Counter[tuple[int, int]] = Counter()
     for session_id, starts_at, attendance in db.session.execute(
-            select(TrainingSession.id, TrainingSession.starts_at, Registration.attendance)
-            .join(Registration, Registration.session_id == TrainingSession.id)
-            .where(TrainingSession.kind.in_(listed_kinds()), TrainingSession.cancelled_at.is_(None),
-                   TrainingSession.starts_at >= _month_start(months[0]), TrainingSession.starts_at <= now,
-                   Registration.status == RegistrationStatus.CONFIRMED, _registrants(filters))):
+        select(TrainingSession.id, TrainingSession.starts_at, Registration.attendance)
+        .join(Registration, Registration.session_id == TrainingSession.id)
+        .where(
+            TrainingSession.kind.in_(listed_kinds()),
+            TrainingSession.cancelled_at.is_(None),
+            TrainingSession.starts_at >= _month_start(months[0]),
+            TrainingSession.starts_at <= now,
+            Registration.status == RegistrationStatus.CONFIRMED,
+            _registrants(filters),
+        )
+    ):
         month = _local_month(starts_at)
         sessions.add((month, session_id))
         confirmed[month] += 1
         attended[month] += attendance == Attendance.ATTENDED
         no_show[month] += attendance == Attendance.NO_SHOW
     held = Counter(month for month, _session in sessions)
-    table = Table("sessions", _("Live session attendance per month"), [
-        Column(_("Month")), Column(_("Sessions held"), "number"), Column(_("Confirmed registrations"), "number"),
-        Column(_("Attended"), "number"), Column(_("No-shows"), "number"), Column(_("Attended %"), "percent"),
-    ], chart=(0, 3))
-    table.rows = [[_month_label(key), held[key], confirmed[key], attended[key], no_show[key],
-                   _rate(attended[key], confirmed[key])] for key in months]
+    table = Table(
+        "sessions",
+        _("Live session attendance per month"),
+        [
+            Column(_("Month")),
+            Column(_("Sessions held"), "number"),
+            Column(_("Confirmed registrations"), "number"),
+            Column(_("Attended"), "number"),
+            Column(_("No-shows"), "number"),
+            Column(_("Attended %"), "percent"),
+        ],
+        chart=(0, 3),
+    )
+    table.rows = [
+        [
+            _month_label(key),
+            held[key],
+            confirmed[key],
+            attended[key],
+            no_show[key],
+            _rate(attended[key], confirmed[key]),
+        ]
+        for key in months
+    ]
     return table
 
 
@@ -255,32 +367,48 @@ def meeting_years() -> list[int]:
 
 def meeting_by_area_table(filters: Filters, year: int | None, locale: str) -> Table:
     """Annual-meeting registrations and attendance per area; guests count under their own row."""
-    table = Table("meeting", _("Annual meeting %(year)s by area", year=year or "–"), [
-        Column(_("Area")), Column(_("Registered"), "number"), Column(_("Attended"), "number"),
-    ], chart=(0, 1))
+    table = Table(
+        "meeting",
+        _("Annual meeting %(year)s by area", year=year or "–"),
+        [
+            Column(_("Area")),
+            Column(_("Registered"), "number"),
+            Column(_("Attended"), "number"),
+        ],
+        chart=(0, 1),
+    )
     if year is None:
         return table
     registered: Counter[int | str | None] = Counter()
     attended: Counter[int | str | None] = Counter()
     for area_id, is_guest, attendance in db.session.execute(
-            select(User.area_id, Registration.user_id.is_(None), Registration.attendance)
-            .select_from(Registration)
-            .join(MeetingEdition, MeetingEdition.session_id == Registration.session_id)
-            .outerjoin(User, User.id == Registration.user_id)
-            .where(MeetingEdition.year == year, Registration.status == RegistrationStatus.CONFIRMED,
-                   _registrants(filters))):
+        select(User.area_id, Registration.user_id.is_(None), Registration.attendance)
+        .select_from(Registration)
+        .join(MeetingEdition, MeetingEdition.session_id == Registration.session_id)
+        .outerjoin(User, User.id == Registration.user_id)
+        .where(MeetingEdition.year == year, Registration.status == RegistrationStatus.CONFIRMED, _registrants(filters))
+    ):
         key = "guests" if is_guest else area_id
         registered[key] += 1
         attended[key] += attendance == Attendance.ATTENDED
-    areas = {area.id: area for area in db.session.scalars(select(Area).where(Area.id.in_(
-        [key for key in registered if isinstance(key, int)])))}
+    areas = {
+        area.id: area
+        for area in db.session.scalars(
+            select(Area).where(Area.id.in_([key for key in registered if isinstance(key, int)]))
+        )
+    }
     for key in sorted(registered, key=lambda key: -registered[key]):
-        label = _("Guests without an account") if key == "guests" else _area_name(areas.get(key) if isinstance(key, int) else None, locale)
+        label = (
+            _("Guests without an account")
+            if key == "guests"
+            else _area_name(areas.get(key) if isinstance(key, int) else None, locale)
+        )
         table.add([label, registered[key], attended[key]])
     return table
 
 
 # --- the reports ----------------------------------------------------------------------------------
+
 
 @dataclass
 class ReportRequest:
@@ -303,10 +431,13 @@ def areas_report(request: ReportRequest) -> tuple[Grid, list[Table]]:
 
 def national_report(request: ReportRequest) -> tuple[Grid, list[Table]]:
     grid = cached_grid(request.filters)
-    return grid, [totals_table(grid), courses_table(grid, request.locale),
-                  completions_by_month_table(request.filters, request.now),
-                  sessions_by_month_table(request.filters, request.now),
-                  meeting_by_area_table(request.filters, request.year, request.locale)]
+    return grid, [
+        totals_table(grid),
+        courses_table(grid, request.locale),
+        completions_by_month_table(request.filters, request.now),
+        sessions_by_month_table(request.filters, request.now),
+        meeting_by_area_table(request.filters, request.year, request.locale),
+    ]
 
 
 def course_report(request: ReportRequest) -> tuple[Grid, list[Table]]:
@@ -322,6 +453,7 @@ REPORTS = {"matrix": matrix_report, "areas": areas_report, "national": national_
 
 # --- one person -----------------------------------------------------------------------------------
 
+
 @dataclass
 class PersonReport:
     person: User
@@ -335,15 +467,33 @@ def person_report(person: User) -> PersonReport:
     attempts = db.session.execute(
         select(CheckAttempt, CourseModule.title, Course)
         .join(KnowledgeCheck, KnowledgeCheck.id == CheckAttempt.check_id)
-        .join(CourseModule, CourseModule.id == KnowledgeCheck.module_id).join(Course, Course.id == CourseModule.course_id)
-        .where(CheckAttempt.user_id == person.id).order_by(CheckAttempt.submitted_at.desc())).all()
-    registrations = db.session.scalars(select(Registration).join(TrainingSession).where(
-        Registration.user_id == person.id).order_by(TrainingSession.starts_at.desc())).all()
-    editions = {edition.session_id: edition for edition in db.session.scalars(select(MeetingEdition).where(
-        MeetingEdition.session_id.in_([registration.session_id for registration in registrations])))}
+        .join(CourseModule, CourseModule.id == KnowledgeCheck.module_id)
+        .join(Course, Course.id == CourseModule.course_id)
+        .where(CheckAttempt.user_id == person.id)
+        .order_by(CheckAttempt.submitted_at.desc())
+    ).all()
+    registrations = db.session.scalars(
+        select(Registration)
+        .join(TrainingSession)
+        .where(Registration.user_id == person.id)
+        .order_by(TrainingSession.starts_at.desc())
+    ).all()
+    editions = {
+        edition.session_id: edition
+        for edition in db.session.scalars(
+            select(MeetingEdition).where(
+                MeetingEdition.session_id.in_([registration.session_id for registration in registrations])
+            )
+        )
+    }
     return PersonReport(
-        person, dashboard(person), list(attempts),
+        person,
+        dashboard(person),
+        list(attempts),
         [registration for registration in registrations if registration.session_id not in editions],
-        [(registration, editions[registration.session_id]) for registration in registrations
-         if registration.session_id in editions],
+        [
+            (registration, editions[registration.session_id])
+            for registration in registrations
+            if registration.session_id in editions
+        ],
     )

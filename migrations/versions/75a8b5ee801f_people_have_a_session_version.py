@@ -7,22 +7,22 @@ Create Date: 2026-12-02 02:08:23.985205
 Cookies issued before this migration name no version, so they stop working: everyone signs in
 once more.
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '75a8b5ee801f'
-down_revision = 'c0a1e7d2b9f3'
+revision = "75a8b5ee801f"
+down_revision = "c0a1e7d2b9f3"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('session_version', sa.Integer(), server_default='1', nullable=False))
+    with op.batch_alter_table("user", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("session_version", sa.Integer(), server_default="1", nullable=False))
 
 
 def downgrade():
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.drop_column('session_version')
+    with op.batch_alter_table("user", schema=None) as batch_op:
+        batch_op.drop_column("session_version")

@@ -5,22 +5,22 @@ Revises: a1d17e5b0c01
 Create Date: 2026-12-01 22:10:00.000000
 
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = 'a7c3e1f0b2d4'
-down_revision = 'a1d17e5b0c01'
+revision = "a7c3e1f0b2d4"
+down_revision = "a1d17e5b0c01"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('reply_to', sa.String(length=254), nullable=True))
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("reply_to", sa.String(length=254), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
-        batch_op.drop_column('reply_to')
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.drop_column("reply_to")

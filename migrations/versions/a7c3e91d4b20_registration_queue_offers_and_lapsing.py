@@ -5,29 +5,29 @@ Revises: a7c3e1f0b2d4
 Create Date: 2026-12-02 10:00:00
 
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = 'a7c3e91d4b20'
-down_revision = 'a7c3e1f0b2d4'
+revision = "a7c3e91d4b20"
+down_revision = "a7c3e1f0b2d4"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('registration', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('queue_number', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('offered_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('confirmation_sent_at', sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("registration", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("queue_number", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("offered_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("confirmation_sent_at", sa.DateTime(timezone=True), nullable=True))
     # The waiting list was served by id; the numbers only need to keep that order.
     op.execute("UPDATE registration SET queue_number = id WHERE status = 'waiting'")
     op.execute("UPDATE registration SET confirmation_sent_at = created_at WHERE status = 'unconfirmed'")
 
 
 def downgrade():
-    with op.batch_alter_table('registration', schema=None) as batch_op:
-        batch_op.drop_column('confirmation_sent_at')
-        batch_op.drop_column('offered_at')
-        batch_op.drop_column('queue_number')
+    with op.batch_alter_table("registration", schema=None) as batch_op:
+        batch_op.drop_column("confirmation_sent_at")
+        batch_op.drop_column("offered_at")
+        batch_op.drop_column("queue_number")

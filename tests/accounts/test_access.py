@@ -1,11 +1,20 @@
 """Every route refuses the roles it does not serve."""
+
 import pytest
 
-from app.accounts.models import Role
+from kaiku_training.accounts.models import Role
 from tests.factories import make_area, make_user
 
-ADMIN_PAGES = ["/manage/people", "/manage/people/invite", "/manage/people/import", "/manage/areas",
-               "/manage/areas/new", "/manage/outbox/", "/manage/audit/", "/manage/guests/erase"]
+ADMIN_PAGES = [
+    "/manage/people",
+    "/manage/people/invite",
+    "/manage/people/import",
+    "/manage/areas",
+    "/manage/areas/new",
+    "/manage/outbox/",
+    "/manage/audit/",
+    "/manage/guests/erase",
+]
 
 
 ADMIN_PREFIXES = ("/manage/people", "/manage/areas", "/manage/outbox", "/manage/audit", "/manage/guests")

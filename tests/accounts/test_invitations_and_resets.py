@@ -1,12 +1,13 @@
 """Invitation → set password → sign in → forgotten password → reset, through a real SMTP server."""
+
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from app.accounts.models import AccountToken, Role, User
-from app.extensions import db
-from app.outbox.services import deliver_due
+from kaiku_training.accounts.models import AccountToken, Role, User
+from kaiku_training.extensions import db
+from kaiku_training.outbox.services import deliver_due
 from tests.conftest import link_in
 from tests.factories import make_admin, make_area
 
@@ -22,10 +23,17 @@ def test_invitation_to_reset_end_to_end(client, auth, app, smtp_server, locale):
     make_admin(email="admin@example.org")
     area = make_area()
     auth.sign_in("admin@example.org")
-    response = client.post("/manage/people/invite", data={
-        "email": "uusi@example.org", "name": "Uusi Koordinaattori", "roles": ["coordinator"],
-        "area_id": area.id, "sector": "culture", "locale": locale,
-    })
+    response = client.post(
+        "/manage/people/invite",
+        data={
+            "email": "uusi@example.org",
+            "name": "Uusi Koordinaattori",
+            "roles": ["coordinator"],
+            "area_id": area.id,
+            "sector": "culture",
+            "locale": locale,
+        },
+    )
     assert response.status_code == 302
     auth.sign_out()
 
@@ -56,8 +64,12 @@ def test_invitation_to_reset_end_to_end(client, auth, app, smtp_server, locale):
     reset = smtp_server.messages[-1]
     assert EXPECTED[locale]["reset_subject"] in reset["Subject"].lower()
     reset_link = link_in(reset.get_content())
-    assert client.post(reset_link, data={"password": "another long password",
-                                         "confirm": "another long password"}).status_code == 302
+    assert (
+        client.post(
+            reset_link, data={"password": "another long password", "confirm": "another long password"}
+        ).status_code
+        == 302
+    )
     auth.sign_out()
     assert client.get(reset_link).status_code == 410
     auth.sign_in("uusi@example.org", "another long password")
@@ -67,7 +79,7 @@ def test_forgot_password_does_not_reveal_unknown_addresses(client, app):
     client.set_cookie("kaiku_lang", "en")
     response = client.post("/password/forgot", data={"email": "nobody@example.org"}, follow_redirects=True)
     assert "If an account uses that address" in response.get_data(as_text=True)
-    from app.outbox.models import OutboxMessage
+    from kaiku_training.outbox.models import OutboxMessage
 
     assert db.session.scalar(select(OutboxMessage)) is None
 
@@ -105,8 +117,17 @@ def test_tokens_are_stored_hashed_and_newest_link_wins(client, app, smtp_server)
 def test_reinvite_replaces_the_earlier_link(client, auth, app, smtp_server):
     make_admin(email="admin@example.org")
     auth.sign_in("admin@example.org")
-    client.post("/manage/people/invite", data={"email": "new@example.org", "name": "New Person",
-                                              "roles": ["trainer"], "area_id": 0, "sector": "", "locale": "en"})
+    client.post(
+        "/manage/people/invite",
+        data={
+            "email": "new@example.org",
+            "name": "New Person",
+            "roles": ["trainer"],
+            "area_id": 0,
+            "sector": "",
+            "locale": "en",
+        },
+    )
     person = db.session.scalar(select(User).where(User.email == "new@example.org"))
     assert person.roles == {Role.TRAINER} and person.password_hash is None
     client.post(f"/manage/people/{person.id}/reinvite")

@@ -1,15 +1,22 @@
 """The rules that guard people and areas hold in the services, whoever calls them (a view, the CLI, a job)."""
+
 import pytest
 
-from app.accounts import privacy, services
-from app.accounts.models import AreaKind, AreaStatus, Role
-from app.extensions import db
+from kaiku_training.accounts import privacy, services
+from kaiku_training.accounts.models import AreaKind, AreaStatus, Role
+from kaiku_training.extensions import db
 from tests.factories import make_admin, make_area, make_user
 
 
 def _fields(person, **changes):
-    return {"name": person.name, "roles": sorted(person.roles), "area": person.area, "sector": person.sector,
-            "locale": person.locale, **changes}
+    return {
+        "name": person.name,
+        "roles": sorted(person.roles),
+        "area": person.area,
+        "sector": person.sector,
+        "locale": person.locale,
+        **changes,
+    }
 
 
 def test_an_admin_cannot_take_away_their_own_admin_role(app):
@@ -46,8 +53,15 @@ def test_an_erased_person_is_not_changed_reactivated_or_reinvited(app):
     assert not person.active and person.name != "Uusi Nimi"
 
 
-AREA = {"name_sv": "Kommun", "name_en": "Municipality", "kind": AreaKind.MUNICIPALITY,
-        "status": AreaStatus.PERMANENT, "pilot_started_on": None, "permanent_since": None, "ended_on": None}
+AREA = {
+    "name_sv": "Kommun",
+    "name_en": "Municipality",
+    "kind": AreaKind.MUNICIPALITY,
+    "status": AreaStatus.PERMANENT,
+    "pilot_started_on": None,
+    "permanent_since": None,
+    "ended_on": None,
+}
 
 
 def test_an_area_name_is_not_taken_twice_in_any_case(app):

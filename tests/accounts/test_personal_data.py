@@ -1,27 +1,28 @@
 """Each person downloads everything held about them; an admin erases a person's identity while
 every aggregate figure stays the same."""
+
 import json
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from app.accounts import privacy
-from app.accounts.models import AccountToken, Role, Sector, User
-from app.audit.models import AuditEvent
-from app.calendar import services as calendar
-from app.calendar.models import FeedToken
-from app.core.timeutil import utcnow
-from app.curriculum import services as curriculum
-from app.curriculum.models import CheckAttempt, CourseCompletion, LessonCompletion
-from app.curriculum.sync import sync_courses
-from app.events.attendance import roster, set_attendance
-from app.events.registrations import register_guest, register_person
-from app.events.models import Attendance, Registration, RegistrationStatus
-from app.extensions import db
-from app.meetings import services as meetings
-from app.meetings.models import MeetingAnswer, QuestionForm
-from app.outbox.models import OutboxMessage
+from kaiku_training.accounts import privacy
+from kaiku_training.accounts.models import AccountToken, Role, Sector, User
+from kaiku_training.audit.models import AuditEvent
+from kaiku_training.calendar import services as calendar
+from kaiku_training.calendar.models import FeedToken
+from kaiku_training.core.timeutil import utcnow
+from kaiku_training.curriculum import services as curriculum
+from kaiku_training.curriculum.models import CheckAttempt, CourseCompletion, LessonCompletion
+from kaiku_training.curriculum.sync import sync_courses
+from kaiku_training.events.attendance import roster, set_attendance
+from kaiku_training.events.models import Attendance, Registration, RegistrationStatus
+from kaiku_training.events.registrations import register_guest, register_person
+from kaiku_training.extensions import db
+from kaiku_training.meetings import services as meetings
+from kaiku_training.meetings.models import MeetingAnswer, QuestionForm
+from kaiku_training.outbox.models import OutboxMessage
 from tests.curriculum.content import write_course
 from tests.events.conftest import make_session
 from tests.factories import make_admin, make_area, make_user
@@ -37,14 +38,26 @@ def _complete_course(person, course):
 
 def _meeting():
     starts_at = utcnow() + timedelta(days=60)
-    edition = meetings.create_edition(starts_at.year, {
-        "title": {"fi": "Verkkotapaaminen", "en": "Online meeting"}, "description": {},
-        "meeting_url": "https://meet.example.org/annual", "joining_instructions": {},
-        "starts_at": starts_at, "ends_at": starts_at + timedelta(hours=6)})
-    diet = meetings.save_question(edition, None, form=QuestionForm.REGISTRATION, kind="single", required=False,
-                           label={"fi": "Ruokavalio", "en": "Diet"},
-                           options=[{"key": "any", "label": {"en": "Anything"}},
-                                    {"key": "veg", "label": {"en": "Vegetarian"}}])
+    edition = meetings.create_edition(
+        starts_at.year,
+        {
+            "title": {"fi": "Verkkotapaaminen", "en": "Online meeting"},
+            "description": {},
+            "meeting_url": "https://meet.example.org/annual",
+            "joining_instructions": {},
+            "starts_at": starts_at,
+            "ends_at": starts_at + timedelta(hours=6),
+        },
+    )
+    diet = meetings.save_question(
+        edition,
+        None,
+        form=QuestionForm.REGISTRATION,
+        kind="single",
+        required=False,
+        label={"fi": "Ruokavalio", "en": "Diet"},
+        options=[{"key": "any", "label": {"en": "Anything"}}, {"key": "veg", "label": {"en": "Vegetarian"}}],
+    )
     return edition, diet.key
 
 
@@ -71,11 +84,11 @@ def people(app, courses_dir):
     _history(olli, course, meeting, past_session, "Olli tarvitsee tulkkauksen")
     past_session.starts_at = utcnow() - timedelta(days=2)
     past_session.ends_at = past_session.starts_at + timedelta(hours=2)
-    set_attendance(past_session, {row.registration.id: Attendance.ATTENDED
-                                         for row in roster(past_session)})
+    set_attendance(past_session, {row.registration.id: Attendance.ATTENDED for row in roster(past_session)})
     open_session = make_session(open_to_guests=True, starts_at=utcnow() + timedelta(days=10))
-    register_guest(open_session, name="Aino V.", email="aino@example.org", organisation="Kirjasto",
-                          area="Esimerkkilä", locale="fi")
+    register_guest(
+        open_session, name="Aino V.", email="aino@example.org", organisation="Kirjasto", area="Esimerkkilä", locale="fi"
+    )
     return aino, olli
 
 
@@ -110,8 +123,11 @@ def test_download_holds_ones_own_data_and_no_one_elses(client, auth, people):
     assert data["person"]["created_at"].endswith("+00:00")  # ISO 8601, UTC
 
     assert "olli" not in text.lower() and "Muukalainen" not in text and "tulkkauksen" not in text
-    secrets = [aino.password_hash, *db.session.scalars(select(FeedToken.token_hash)),
-               *db.session.scalars(select(AccountToken.token_hash))]
+    secrets = [
+        aino.password_hash,
+        *db.session.scalars(select(FeedToken.token_hash)),
+        *db.session.scalars(select(AccountToken.token_hash)),
+    ]
     assert all(secret not in text for secret in secrets)
     assert "hash" not in text
 
@@ -143,11 +159,18 @@ def _count(model, *conditions) -> int:
 def _figures() -> dict:
     """What reports count: none of it may change when a person is erased."""
     return {
-        "lessons": _count(LessonCompletion), "checks": _count(CheckAttempt), "completions": _count(CourseCompletion),
-        "registrations": _count(Registration), "attended": _count(Registration, Registration.attendance.is_not(None)),
+        "lessons": _count(LessonCompletion),
+        "checks": _count(CheckAttempt),
+        "completions": _count(CourseCompletion),
+        "registrations": _count(Registration),
+        "attended": _count(Registration, Registration.attendance.is_not(None)),
         "answers": _count(MeetingAnswer),
-        "people": {(area_id, sector): number for area_id, sector, number in db.session.execute(
-            select(User.area_id, User.sector, func.count()).group_by(User.area_id, User.sector))},
+        "people": {
+            (area_id, sector): number
+            for area_id, sector, number in db.session.execute(
+                select(User.area_id, User.sector, func.count()).group_by(User.area_id, User.sector)
+            )
+        },
         "coordinators": _count(User, User.role_rows.any(role=Role.COORDINATOR)),
     }
 
@@ -174,8 +197,14 @@ def test_admin_erases_identity_and_every_figure_stays(client, auth, people):
 
     db.session.expire_all()
     person = db.session.get(User, aino.id)
-    assert (person.name, person.email, person.password_hash, person.locale, person.last_sign_in_at, person.active) == \
-           ("", f"erased-{aino.id}@erased.invalid", None, None, None, False)
+    assert (person.name, person.email, person.password_hash, person.locale, person.last_sign_in_at, person.active) == (
+        "",
+        f"erased-{aino.id}@erased.invalid",
+        None,
+        None,
+        None,
+        False,
+    )
     assert person.erased_at is not None and person.display_name == "Erased person"
     assert (person.area.name_fi, person.sector, person.roles) == ("Esimerkkilä", Sector.CULTURE, {Role.COORDINATOR})
     assert _figures() == before
@@ -197,8 +226,10 @@ def test_erasing_keeps_past_attendance_and_cancels_upcoming_registrations(app, p
     aino, _olli = people
     admin = make_admin()
     privacy.erase(aino, erased_by=admin)
-    statuses = {(registration.session.kind, registration.session.ends_at < utcnow()): registration
-                for registration in db.session.scalars(select(Registration).where(Registration.user_id == aino.id))}
+    statuses = {
+        (registration.session.kind, registration.session.ends_at < utcnow()): registration
+        for registration in db.session.scalars(select(Registration).where(Registration.user_id == aino.id))
+    }
     past = statuses[("session", True)]
     assert past.status == RegistrationStatus.CONFIRMED and past.attendance == Attendance.ATTENDED
     assert statuses[("annual_meeting", False)].status == RegistrationStatus.CANCELLED
@@ -207,8 +238,10 @@ def test_erasing_keeps_past_attendance_and_cancels_upcoming_registrations(app, p
 def test_erased_person_cannot_sign_in_and_their_download_names_no_one(client, app, people):
     aino, _olli = people
     privacy.erase(aino, erased_by=make_admin())
-    assert client.post("/sign-in", data={"email": "aino@example.org", "password": "correct horse battery"}
-                       ).status_code == 200
+    assert (
+        client.post("/sign-in", data={"email": "aino@example.org", "password": "correct horse battery"}).status_code
+        == 200
+    )
     data = privacy.download_personal_data(aino)
     assert data["person"]["name"] == "" and data["person"]["erased_at"]
     assert data["calendar_feeds"] == [] and data["emails"] == []

@@ -1,8 +1,9 @@
 """Who may read which report, as the policy says it (the role matrix checks the pages themselves)."""
+
 from flask_login import AnonymousUserMixin
 
-from app.accounts import policy
-from app.accounts.models import Role
+from kaiku_training.accounts import policy
+from kaiku_training.accounts.models import Role
 from tests.factories import make_area, make_user
 
 

@@ -1,7 +1,7 @@
 from sqlalchemy import select
 
-from app.accounts.models import User
-from app.extensions import db
+from kaiku_training.accounts.models import User
+from kaiku_training.extensions import db
 from tests.factories import PASSWORD, make_user
 
 
@@ -36,8 +36,13 @@ def test_deactivated_person_cannot_sign_in_and_is_signed_out(client, auth, app):
 
 def test_next_goes_only_to_this_site(client, app):
     make_user("aino@example.org")
-    for target, expected in [("/account", "/account"), ("https://evil.example/", "/"),
-                             ("//evil.example/x", "/"), ("/\\evil.example", "/"), ("javascript:alert(1)", "/")]:
+    for target, expected in [
+        ("/account", "/account"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/x", "/"),
+        ("/\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+    ]:
         response = client.post(f"/sign-in?next={target}", data={"email": "aino@example.org", "password": PASSWORD})
         assert response.headers["Location"] == expected, target
         client.post("/sign-out")
@@ -57,7 +62,7 @@ def test_sign_in_is_rate_limited_per_account(client, app):
 
 
 def test_sign_in_is_rate_limited_per_ip(app_settings, database_url):
-    from app import create_app
+    from kaiku_training import create_app
 
     app = create_app({**app_settings, "LOGIN_LIMIT_PER_IP": "3 per minute"})
     client = app.test_client()

@@ -1,15 +1,16 @@
 """Changes made in the staff pages, exports and data downloads are recorded, and admins, only
 admins, read them back."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
-from app.accounts import privacy
-from app.accounts.models import Role, User
-from app.audit import services
-from app.audit.models import AuditEvent
-from app.extensions import db
+from kaiku_training.accounts import privacy
+from kaiku_training.accounts.models import Role, User
+from kaiku_training.audit import services
+from kaiku_training.audit.models import AuditEvent
+from kaiku_training.extensions import db
 from tests.factories import make_admin, make_area, make_user
 
 PERSON_FORM = {"name": "Aino Virtanen", "roles": ["coordinator"], "area_id": 0, "sector": "", "locale": "fi"}
@@ -30,8 +31,10 @@ def _events() -> list[AuditEvent]:
 
 def test_an_admin_action_appears_in_the_log_without_secrets(client, admin):
     person = make_user("aino@example.org", name="Aino Virtanen")
-    client.post(f"/manage/people/{person.id}/active",
-                data={"active": "0", "csrf_token": "csrf-value", "new_password": "hunter2-secret"})
+    client.post(
+        f"/manage/people/{person.id}/active",
+        data={"active": "0", "csrf_token": "csrf-value", "new_password": "hunter2-secret"},
+    )
     [event] = _events()
     assert (event.actor_id, event.action) == (admin.id, "person.deactivated")
     assert (event.subject_kind, event.subject_id) == ("user", person.id)
@@ -44,8 +47,9 @@ def test_an_admin_action_appears_in_the_log_without_secrets(client, admin):
 
 
 def test_inviting_is_recorded_with_what_was_submitted(client, admin):
-    client.post("/manage/people/invite",
-                data={**PERSON_FORM, "email": "aino@example.org", "roles": ["coordinator", "trainer"]})
+    client.post(
+        "/manage/people/invite", data={**PERSON_FORM, "email": "aino@example.org", "roles": ["coordinator", "trainer"]}
+    )
     [event] = _events()
     assert event.action == "person.invited" and event.subject_kind == "user"
     assert event.details["email"] == "aino@example.org" and event.details["roles"] == ["coordinator", "trainer"]
@@ -92,7 +96,7 @@ def _record(actor, action, subject=None, details=None):
 def test_exports_show_in_helsinki_time_with_their_details(client, admin):
     _record(admin, "report.exported", details={"format": "xlsx", "rows": 12})
     [event] = _events()
-    event.occurred_at = datetime(2027, 1, 15, 10, 0, tzinfo=timezone.utc)
+    event.occurred_at = datetime(2027, 1, 15, 10, 0, tzinfo=UTC)
     db.session.commit()
     page = client.get("/manage/audit/").get_data(as_text=True)
     assert "Exported a report" in page and "12:00" in page  # UTC+2 in winter
@@ -127,8 +131,11 @@ def test_only_admins_see_the_log(client, auth, app, role):
 
 def test_recorded_details_keep_no_secrets_and_short_values(app):
     admin = make_admin()
-    _record(admin, "people.imported", details={
-        "password-current": "x", "token": "x", "confirm_email": "x", "body": "a" * 500, "selected": [1, 2]})
+    _record(
+        admin,
+        "people.imported",
+        details={"password-current": "x", "token": "x", "confirm_email": "x", "body": "a" * 500, "selected": [1, 2]},
+    )
     [event] = _events()
     assert event.details == {"body": "a" * 200, "selected": [1, 2]}
     assert event.actor_id == admin.id and event.occurred_at.tzinfo is not None
@@ -159,5 +166,9 @@ def test_a_cancelled_session_is_recorded_with_who_cancelled_it_and_how_many_were
     scheduled, event = _events()
     assert scheduled.action == "sessions.scheduled" and scheduled.actor_id is None  # by a factory, no one
     assert (event.action, event.actor_id, event.subject_kind, event.subject_id) == (
-        "session.cancelled", trainer.id, "training_session", session.id)
+        "session.cancelled",
+        trainer.id,
+        "training_session",
+        session.id,
+    )
     assert event.details == {"sessions": 1, "people_told": 0}

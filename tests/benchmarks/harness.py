@@ -1,5 +1,6 @@
 """Measure the app as it runs in production: gunicorn workers, loaded by wrk over loopback,
 always as a ratio to the trivial /healthz route measured in the same run."""
+
 import os
 import re
 import shutil
@@ -10,8 +11,8 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-from app import create_app
-from app.extensions import db
+from kaiku_training import create_app
+from kaiku_training.extensions import db
 from tests.conftest import free_port, test_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -53,7 +54,10 @@ def gunicorn_process(env: dict, workers: int = 2):
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=REPO_ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=REPO_ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
@@ -83,6 +87,7 @@ def requests_per_second(url: str, headers: dict | None = None, seconds: int = 8,
 
 def record(name: str, **figures) -> None:
     """Print a result line that the README's performance section quotes."""
-    shown = ", ".join(f"{key}={value:.3g}" if isinstance(value, float) else f"{key}={value}"
-                      for key, value in figures.items())
+    shown = ", ".join(
+        f"{key}={value:.3g}" if isinstance(value, float) else f"{key}={value}" for key, value in figures.items()
+    )
     print(f"\nBENCHMARK {name}: {shown}")

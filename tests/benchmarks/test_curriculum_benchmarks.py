@@ -3,15 +3,16 @@
 Targets from the curriculum issue: a no-change sync under 1 s for 50 courses x 20 lessons x
 3 languages; a lesson page at least half as fast as the trivial route under gunicorn.
 """
+
 import re
 import time
 import urllib.parse
 import urllib.request
 from http.cookiejar import CookieJar
 
-from app.accounts.models import Role
-from app.curriculum.sync import sync_courses
-from app.extensions import db
+from kaiku_training.accounts.models import Role
+from kaiku_training.curriculum.sync import sync_courses
+from kaiku_training.extensions import db
 from tests.benchmarks.content import generate_tree
 from tests.benchmarks.harness import REPO_ROOT, benchmark_app, gunicorn, record, requests_per_second
 from tests.factories import make_user
@@ -33,8 +34,13 @@ def test_sync_of_a_large_tree(tmp_path, database_url, smtp_port):
         assert sync_courses(root).counts["lessons updated"] == 1
         one_change = time.perf_counter() - started
         db.session.remove()
-    record("sync 50x20x3", database=database_url.split(":")[0], first_s=first, no_change_s=unchanged,
-           one_lesson_changed_s=one_change)
+    record(
+        "sync 50x20x3",
+        database=database_url.split(":")[0],
+        first_s=first,
+        no_change_s=unchanged,
+        one_lesson_changed_s=one_change,
+    )
     assert unchanged < 1.0
 
 
@@ -43,8 +49,10 @@ def _signed_in_cookie(base_url: str, email: str, password: str) -> str:
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     page = opener.open(base_url + "/sign-in").read().decode()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    opener.open(base_url + "/sign-in", urllib.parse.urlencode(
-        {"csrf_token": token, "email": email, "password": password}).encode())
+    opener.open(
+        base_url + "/sign-in",
+        urllib.parse.urlencode({"csrf_token": token, "email": email, "password": password}).encode(),
+    )
     return "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
 
 
@@ -57,13 +65,19 @@ def _measure_lesson_page(app, database_url):
     with app.app_context():
         assert not sync_courses(app.config["COURSES_DIR"]).errors
         make_user("bench@example.org", roles=[Role.COORDINATOR], password="benchmark password")
-    env = {"KAIKU_DATABASE_URL": database_url, "KAIKU_SECRET_KEY": "benchmark",
-           "KAIKU_COURSES_DIR": app.config["COURSES_DIR"], "KAIKU_LOGIN_LIMIT_PER_IP": "1000 per minute"}
+    env = {
+        "KAIKU_DATABASE_URL": database_url,
+        "KAIKU_SECRET_KEY": "benchmark",
+        "KAIKU_COURSES_DIR": app.config["COURSES_DIR"],
+        "KAIKU_LOGIN_LIMIT_PER_IP": "1000 per minute",
+    }
     with gunicorn(env) as base_url:
         cookie = _signed_in_cookie(base_url, "bench@example.org", "benchmark password")
         lesson_url = base_url + "/courses/kaikukortti-basics/lessons/what-is-kaikukortti"
-        assert "lesson-body" in urllib.request.urlopen(
-            urllib.request.Request(lesson_url, headers={"Cookie": cookie})).read().decode()
+        assert (
+            "lesson-body"
+            in urllib.request.urlopen(urllib.request.Request(lesson_url, headers={"Cookie": cookie})).read().decode()
+        )
         trivial = requests_per_second(base_url + "/healthz")
         lesson = requests_per_second(lesson_url, {"Cookie": cookie})
     ratio = lesson / trivial

@@ -13,6 +13,7 @@ tracemalloc (it slows Python down several times) and include computing the grid;
 Python's own allocation peak (tracemalloc) in a second run, once with the grid reused (what the
 file itself costs) and once with the grid computed as part of the export.
 """
+
 import statistics
 import time
 import tracemalloc
@@ -20,19 +21,23 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from app.accounts.models import Role, User
-from app.demo.synthetic import generate
-from app.curriculum.services import assign, complete_lesson, find_course
-from app.curriculum.sync import sync_courses
-from app.extensions import db
+from kaiku_training.accounts.models import Role, User
+from kaiku_training.curriculum.services import assign, complete_lesson, find_course
+from kaiku_training.curriculum.sync import sync_courses
+from kaiku_training.demo.synthetic import generate
+from kaiku_training.extensions import db
 from tests.benchmarks.harness import REPO_ROOT, benchmark_app, record
 from tests.factories import make_user
 
 PEOPLE, AREAS = 10_000, 200
 REQUESTS = 40
 COLD_REQUESTS = 5
-PAGES = {"matrix": "/reports/matrix", "matrix sorted by a course": "/reports/matrix?sort=course:kaikukortti-basics",
-         "national summary": "/reports/national", "areas": "/reports/areas"}
+PAGES = {
+    "matrix": "/reports/matrix",
+    "matrix sorted by a course": "/reports/matrix?sort=course:kaikukortti-basics",
+    "national summary": "/reports/national",
+    "areas": "/reports/areas",
+}
 
 
 def _server_times(client, url: str) -> list[float]:
@@ -103,8 +108,7 @@ def _times_after(change, app, client, url: str, name: str) -> list[float]:
 
 
 def test_report_pages_and_export_with_ten_thousand_people(database_url, smtp_port):
-    with benchmark_app(database_url, smtp_port, COURSES_DIR=str(REPO_ROOT / "courses"),
-                       REPORT_CACHE_SECONDS=60) as app:
+    with benchmark_app(database_url, smtp_port, COURSES_DIR=str(REPO_ROOT / "courses"), REPORT_CACHE_SECONDS=60) as app:
         with app.app_context():
             assert not sync_courses(app.config["COURSES_DIR"]).errors
             started = time.perf_counter()
@@ -113,8 +117,12 @@ def test_report_pages_and_export_with_ten_thousand_people(database_url, smtp_por
             make_user("bench-admin@example.org", roles=[Role.ADMIN], password="benchmark password")
             db.session.remove()
         client = app.test_client()
-        assert client.post("/sign-in", data={"email": "bench-admin@example.org",
-                                              "password": "benchmark password"}).status_code == 302
+        assert (
+            client.post(
+                "/sign-in", data={"email": "bench-admin@example.org", "password": "benchmark password"}
+            ).status_code
+            == 302
+        )
         figures = {"generate_s": generated_s}
         trivial = statistics.median(_server_times(client, "/healthz"))
         for name, url in PAGES.items():

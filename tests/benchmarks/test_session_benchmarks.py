@@ -4,15 +4,16 @@ ratios to the trivial route, and registrations per second.
 Targets from the sessions issue: personal feed with 50 events >= 0.6 of the trivial route,
 the 304 path >= 0.85.
 """
+
 import threading
 import time
 import urllib.request
 from datetime import timedelta
 
-from app.calendar.services import issue_feed_token
-from app.core.timeutil import utcnow
-from app.events.registrations import register_person
-from app.extensions import db
+from kaiku_training.calendar.services import issue_feed_token
+from kaiku_training.core.timeutil import utcnow
+from kaiku_training.events.registrations import register_person
+from kaiku_training.extensions import db
 from tests.benchmarks.harness import benchmark_app, gunicorn, record, requests_per_second
 from tests.events.conftest import make_session
 from tests.factories import make_user
@@ -39,8 +40,15 @@ def _measure_feed(app, database_url):
         trivial = requests_per_second(base_url + "/healthz")
         feed = requests_per_second(feed_url)
         not_modified = requests_per_second(feed_url, {"If-None-Match": etag})
-    record("personal feed (50 events)", database=database_url.split(":")[0], trivial_rps=trivial, feed_rps=feed,
-           feed_ratio=feed / trivial, not_modified_rps=not_modified, not_modified_ratio=not_modified / trivial)
+    record(
+        "personal feed (50 events)",
+        database=database_url.split(":")[0],
+        trivial_rps=trivial,
+        feed_rps=feed,
+        feed_ratio=feed / trivial,
+        not_modified_rps=not_modified,
+        not_modified_ratio=not_modified / trivial,
+    )
     assert feed / trivial >= 0.6
     assert not_modified / trivial >= 0.85
 
@@ -57,13 +65,12 @@ def _measure_registrations(app, database_url):
         people = [[make_user(f"r{t}-{n}@example.org").id for n in range(per_thread)] for t in range(threads)]
 
     def register(session_id, person_ids):
-        from app.accounts.models import User
-        from app.events.models import TrainingSession
+        from kaiku_training.accounts.models import User
+        from kaiku_training.events.models import TrainingSession
 
         with app.app_context():
             for person_id in person_ids:
-                register_person(db.session.get(TrainingSession, session_id),
-                                         db.session.get(User, person_id), "fi")
+                register_person(db.session.get(TrainingSession, session_id), db.session.get(User, person_id), "fi")
                 db.session.remove()
 
     workers = [threading.Thread(target=register, args=(sessions[t], people[t])) for t in range(threads)]
@@ -74,9 +81,13 @@ def _measure_registrations(app, database_url):
         worker.join()
     elapsed = time.perf_counter() - started
     with app.app_context():
-        from app.events.models import Registration
+        from kaiku_training.events.models import Registration
 
         assert db.session.query(Registration).count() == threads * per_thread
         db.session.remove()
-    record("registrations", database=database_url.split(":")[0], threads=threads,
-           registrations_per_s=threads * per_thread / elapsed)
+    record(
+        "registrations",
+        database=database_url.split(":")[0],
+        threads=threads,
+        registrations_per_s=threads * per_thread / elapsed,
+    )

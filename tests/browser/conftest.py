@@ -4,6 +4,7 @@ data loaded, and a headless Chromium driven by Playwright.
 The app is built here rather than by the `app` fixture of tests/conftest.py, which empties the
 tables after every test: the crawl needs one app that lives for the whole module.
 """
+
 import logging
 import re
 import shutil
@@ -12,18 +13,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask
-
 import pytest
+from flask import Flask
 from werkzeug.serving import make_server
 
-from app import create_app
-from app.accounts import services
-from app.accounts.models import Role
-from app.demo.data import load_all_demo_data
-from app.curriculum.sync import sync_courses
-from app.extensions import db
-from app.outbox.models import OutboxMessage
+from kaiku_training import create_app
+from kaiku_training.accounts import services
+from kaiku_training.accounts.models import Role
+from kaiku_training.curriculum.sync import sync_courses
+from kaiku_training.demo.data import load_all_demo_data
+from kaiku_training.extensions import db
+from kaiku_training.outbox.models import OutboxMessage
 from tests.conftest import free_port, test_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -33,8 +33,13 @@ VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
 CHROMIUM = Path("/usr/bin/chromium")
 DEMO_PASSWORD = "kaiku-demo"  # every demo person's password (app/demo/accounts.py)
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--disable-dev-shm-usage",  # containers often have a tiny /dev/shm
 ]
 
@@ -54,12 +59,15 @@ def checker_tools() -> Tools:
     if missing:
         pytest.fail(
             f"The browser checks need {', '.join(missing)}: run `npm ci` at the repository root "
-            "(or `make test`, which runs it).", pytrace=False,
+            "(or `make test`, which runs it).",
+            pytrace=False,
         )
     java = shutil.which("java")
     if java is None:
-        pytest.fail("The Nu HTML checker needs Java 17 or later on PATH (Debian: apt-get install "
-                    "default-jre-headless).", pytrace=False)
+        pytest.fail(
+            "The Nu HTML checker needs Java 17 or later on PATH (Debian: apt-get install default-jre-headless).",
+            pytrace=False,
+        )
     return Tools(AXE_SCRIPT, VNU_JAR, java)
 
 
@@ -68,8 +76,9 @@ def browser(checker_tools):
     from playwright.sync_api import sync_playwright
 
     if not CHROMIUM.exists():
-        pytest.fail(f"The browser checks need Chromium at {CHROMIUM} (Debian: apt-get install chromium).",
-                    pytrace=False)
+        pytest.fail(
+            f"The browser checks need Chromium at {CHROMIUM} (Debian: apt-get install chromium).", pytrace=False
+        )
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield chromium
@@ -80,8 +89,8 @@ def browser(checker_tools):
 class LiveServer:
     url: str
     reset_password_path: str  # the coordinator's unused password-reset link
-    invitation_path: str      # the unused invitation link of a person who has not signed in yet
-    app: Flask                # for preconditions: `with live_server.app.app_context(): make_user(...)`
+    invitation_path: str  # the unused invitation link of a person who has not signed in yet
+    app: Flask  # for preconditions: `with live_server.app.app_context(): make_user(...)`
 
 
 def _delete_all_rows() -> None:
@@ -103,13 +112,18 @@ def _seed(courses_dir: Path) -> tuple[str, str]:
     the pages those emails lead to (and the outbox pages that list them) are checked too."""
     report = sync_courses(courses_dir)
     if report.errors:
-        pytest.fail("The courses in {} do not sync:\n{}".format(
-            courses_dir, "\n".join(map(str, report.errors))), pytrace=False)
+        pytest.fail(
+            "The courses in {} do not sync:\n{}".format(courses_dir, "\n".join(map(str, report.errors))), pytrace=False
+        )
     load_all_demo_data()
     services.request_password_reset("coordinator@example.org", "fi")
     services.invite(
-        "invited@example.org", "Iida Kutsuttu", roles=[Role.COORDINATOR],
-        area=services.find_area_by_name("Esimerkkiseutu"), sector=None, locale="sv",
+        "invited@example.org",
+        "Iida Kutsuttu",
+        roles=[Role.COORDINATOR],
+        area=services.find_area_by_name("Esimerkkiseutu"),
+        sector=None,
+        locale="sv",
         invited_by=services.find_user_by_email("admin@example.org"),
     )
     bodies = {message.recipient: message.body_text for message in db.session.scalars(db.select(OutboxMessage))}
@@ -120,13 +134,16 @@ def _seed(courses_dir: Path) -> tuple[str, str]:
 def live_server(database_url, smtp_port):
     """The app over HTTP on 127.0.0.1, with CSRF protection on as in production."""
     port = free_port()
-    app = create_app(test_settings(
-        database_url, smtp_port,
-        WTF_CSRF_ENABLED=True,
-        BASE_URL=f"http://127.0.0.1:{port}",
-        LOGIN_LIMIT_PER_IP="1000 per minute",
-        LOGIN_LIMIT_PER_ACCOUNT_AND_IP="1000 per minute",
-    ))
+    app = create_app(
+        test_settings(
+            database_url,
+            smtp_port,
+            WTF_CSRF_ENABLED=True,
+            BASE_URL=f"http://127.0.0.1:{port}",
+            LOGIN_LIMIT_PER_IP="1000 per minute",
+            LOGIN_LIMIT_PER_ACCOUNT_AND_IP="1000 per minute",
+        )
+    )
     with app.app_context():
         db.create_all()
         _delete_all_rows()
@@ -159,6 +176,7 @@ def served(app: Flask, port: int):
 
 
 # --- a person at a browser, for the journeys and the small-screen checks ----------------------------
+
 
 def choose_language(page, language: str) -> None:
     """Press the language button in the page header (on a small screen it may sit in the menu)."""

@@ -15,6 +15,7 @@ The data is the demo data with the courses of this repository synced (tests/brow
 
 A failure lists every problem per page, role and language. `npm ci` installs the checkers.
 """
+
 import json
 import subprocess
 import time
@@ -49,7 +50,7 @@ class CheckedPage:
     role: str
     language: str
     url: str
-    how: str                      # "link from /x", "form: ...", "opened directly: ..."
+    how: str  # "link from /x", "form: ...", "opened directly: ..."
     html_file: Path | None = None
     problems: list[str] = field(default_factory=list)
 
@@ -93,11 +94,12 @@ class Crawl:
         if message.type != "error":
             return
         location = message.location or {}
-        if message.text.startswith("Failed to load resource"):
-            # The document's own status is checked directly. Chromium asks for /favicon.ico on its
-            # own, now and then, although the pages name their icon; no page refers to that address.
-            if location.get("url") == self.document_url or urlsplit(location.get("url", "")).path == "/favicon.ico":
-                return
+        # The document's own status is checked directly. Chromium asks for /favicon.ico on its
+        # own, now and then, although the pages name their icon; no page refers to that address.
+        if message.text.startswith("Failed to load resource") and (
+            location.get("url") == self.document_url or urlsplit(location.get("url", "")).path == "/favicon.ico"
+        ):
+            return
         self.console_errors.append(f"console error: {message.text} ({location.get('url', '?')})")
 
     # --- getting there ------------------------------------------------------------------------
@@ -182,8 +184,7 @@ class Crawl:
         problems = []
         for violation in results["violations"]:
             nodes = violation["nodes"]
-            lines = [f"axe {violation['id']} ({violation.get('impact')}): {violation['help']} "
-                     f"[{violation['helpUrl']}]"]
+            lines = [f"axe {violation['id']} ({violation.get('impact')}): {violation['help']} [{violation['helpUrl']}]"]
             for node in nodes[:NODES_SHOWN_PER_VIOLATION]:
                 target = " ".join(str(part) for part in node["target"])
                 summary = " ".join((node.get("failureSummary") or "").split())
@@ -225,7 +226,8 @@ class Crawl:
         sort order of a table already seen) is left out, so that variants of one page do not
         crowd out the others."""
         anchors = self.page.eval_on_selector_all(
-            "a[href]:not([rel~=nofollow])", "links => links.map(a => [a.href, a.hasAttribute('download')])")
+            "a[href]:not([rel~=nofollow])", "links => links.map(a => [a.href, a.hasAttribute('download')])"
+        )
         pages, downloads = [], []
         for href, is_download in anchors:
             href, _fragment = urldefrag(href)
@@ -246,8 +248,10 @@ class Crawl:
             url, how = queue.popleft()
             if visited >= MAX_PAGES_PER_CRAWL:
                 checked = CheckedPage(self.role, self.language, url, how)
-                checked.problems.append(f"not checked: the crawl stops after {MAX_PAGES_PER_CRAWL} pages "
-                                        "(raise MAX_PAGES_PER_CRAWL or find the link that multiplies pages)")
+                checked.problems.append(
+                    f"not checked: the crawl stops after {MAX_PAGES_PER_CRAWL} pages "
+                    "(raise MAX_PAGES_PER_CRAWL or find the link that multiplies pages)"
+                )
                 self.pages.append(checked)
                 break
             visited += 1
@@ -314,10 +318,16 @@ class Crawl:
         self.open("/manage/areas/new", "new area")
         self.send_back("new area with nothing filled in")
         self.open("/manage/people/import", "import")
-        self.page.set_input_files('input[type="file"]', files=[{
-            "name": "people.csv", "mimeType": "text/csv",
-            "buffer": "email;name;area;sector;language\nnot-an-email;;Nowhere;arts;de\n".encode(),
-        }])
+        self.page.set_input_files(
+            'input[type="file"]',
+            files=[
+                {
+                    "name": "people.csv",
+                    "mimeType": "text/csv",
+                    "buffer": b"email;name;area;sector;language\nnot-an-email;;Nowhere;arts;de\n",
+                }
+            ],
+        )
         self.send_back("import a CSV file with a bad row", expect_errors=False)
         if not self.page.query_selector("#import-errors"):
             self.pages[-1].problems.append("the import of a bad file showed no list of errors")
@@ -338,8 +348,10 @@ class Crawl:
         self.open("/account", "my account")
         self.page.fill('input[name="password-password"]', "short")
         self.page.fill('input[name="password-confirm"]', "different")
-        self.send_back("change password with no current password and a short, mismatched new one",
-                       form='main form[action$="/account/password"]')
+        self.send_back(
+            "change password with no current password and a short, mismatched new one",
+            form='main form[action$="/account/password"]',
+        )
         self.open("/courses/", "course catalogue")
         check_link = self.page.query_selector('main a[href*="/checks/"]')
         if check_link is None:  # the catalogue links courses; a course page links its checks
@@ -358,21 +370,26 @@ def run_nu_checker(tools, pages: list[CheckedPage]) -> None:
     if not by_file:
         return
     completed = subprocess.run(
-        [tools.java, "-jar", str(tools.vnu_jar), "--errors-only", "--format", "json", "--stdout",
-         *map(str, by_file)],
-        capture_output=True, text=True, timeout=600,
+        [tools.java, "-jar", str(tools.vnu_jar), "--errors-only", "--format", "json", "--stdout", *map(str, by_file)],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     try:
         messages = json.loads(completed.stdout)["messages"]
     except (json.JSONDecodeError, KeyError):
-        pytest.fail(f"The Nu HTML checker failed (exit {completed.returncode}):\n"
-                    f"{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}", pytrace=False)
+        pytest.fail(
+            f"The Nu HTML checker failed (exit {completed.returncode}):\n"
+            f"{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}",
+            pytrace=False,
+        )
     for message in messages:
         url = message.get("url", "")
         path = Path(url.removeprefix("file:")).resolve() if url.startswith("file:") else None
         page = by_file.get(path)
-        text = (f"html {message.get('type')}, line {message.get('lastLine', '?')}: {message.get('message')}"
-                + (f"\n    {message['extract'].strip()!r}" if message.get("extract") else ""))
+        text = f"html {message.get('type')}, line {message.get('lastLine', '?')}: {message.get('message')}" + (
+            f"\n    {message['extract'].strip()!r}" if message.get("extract") else ""
+        )
         if page is None:
             pytest.fail(f"The Nu HTML checker reported on an unknown file: {url}: {text}", pytrace=False)
         page.problems.append(text + f"\n    (saved as {page.html_file})")
@@ -406,8 +423,10 @@ def test_every_page_passes_accessibility_and_html_checks(role, browser, checker_
 
     crawled = sum(1 for page in pages if page.how == "start page" or page.how.startswith("link from"))
     paths = sorted({urlsplit(page.url).path for page in pages})
-    print(f"\n{role}: {len(pages)} pages checked ({crawled} by crawling links) in "
-          f"{time.monotonic() - started:.1f} s; paths: {' '.join(paths)}")
+    print(
+        f"\n{role}: {len(pages)} pages checked ({crawled} by crawling links) in "
+        f"{time.monotonic() - started:.1f} s; paths: {' '.join(paths)}"
+    )
     assert crawled >= 2 * len(LANGUAGES), f"the crawl found almost nothing: {[page.url for page in pages]}"
     if any(page.problems for page in pages):
         pytest.fail(report(pages), pytrace=False)

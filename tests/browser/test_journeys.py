@@ -7,6 +7,7 @@ that is what happened before the journey. Every step of the journey is a click. 
 pass (a session takes place), the test moves the session into the past, as the clock would.
 Emails go through the real outbox to the SMTP fixture.
 """
+
 import re
 import uuid
 from contextlib import contextmanager
@@ -15,16 +16,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import or_, select
 
-from app.accounts.models import Role
-from app.accounts.services import find_user_by_email
-from app.core.timeutil import utcnow
-from app.curriculum import services as curriculum
-from app.curriculum.models import CourseCompletion
-from app.events.registrations import register_person
-from app.events.models import Attendance, Registration, RegistrationStatus, TrainingSession
-from app.extensions import db
-from app.meetings.models import MeetingEdition
-from app.outbox.services import deliver_due
+from kaiku_training.accounts.models import Role
+from kaiku_training.accounts.services import find_user_by_email
+from kaiku_training.core.timeutil import utcnow
+from kaiku_training.curriculum import services as curriculum
+from kaiku_training.curriculum.models import CourseCompletion
+from kaiku_training.events.models import Attendance, Registration, RegistrationStatus, TrainingSession
+from kaiku_training.events.registrations import register_person
+from kaiku_training.extensions import db
+from kaiku_training.meetings.models import MeetingEdition
+from kaiku_training.outbox.services import deliver_due
 from tests.browser.conftest import choose_language, sign_in
 from tests.events.conftest import make_session
 from tests.factories import PASSWORD, make_user
@@ -68,8 +69,9 @@ def new_person(name, role=Role.COORDINATOR) -> str:
 
 def training_session(title: str, **fields) -> int:
     """A session in the future, titled `title` in every language; returns its id."""
-    session = make_session(title={"fi": title, "sv": title, "en": title}, starts_at=utcnow() + timedelta(days=30),
-                           **fields)
+    session = make_session(
+        title={"fi": title, "sv": title, "en": title}, starts_at=utcnow() + timedelta(days=30), **fields
+    )
     return session.id
 
 
@@ -103,7 +105,8 @@ def confirm_on_next_page(page) -> None:
     """An irreversible step asks first on a page of its own; press its one button."""
     heading = page.locator("main h1").inner_text()
     assert re.search(r"\?|confirm|bekräfta|vahvista", heading, re.IGNORECASE), (
-        f"expected a page that asks for confirmation, got {page.url}: {heading}")
+        f"expected a page that asks for confirmation, got {page.url}: {heading}"
+    )
     click(page, "button", re.compile("."))
 
 
@@ -114,19 +117,25 @@ def cancel_own_registration(page, link_name: str) -> None:
 
 
 def correct_answers(check) -> dict[str, list[str]]:
-    return {question["key"]: [option["key"] for option in question["options"] if option["correct"]]
-            for question in check.questions}
+    return {
+        question["key"]: [option["key"] for option in question["options"] if option["correct"]]
+        for question in check.questions
+    }
 
 
 def registration_status(live_server, session_id: int, email: str) -> str:
     with before_the_journey(live_server):
-        return db.session.scalar(select(Registration.status).where(
-            Registration.session_id == session_id,
-            or_(Registration.guest_email == email, Registration.user.has(email=email)),
-            Registration.status != RegistrationStatus.CANCELLED))
+        return db.session.scalar(
+            select(Registration.status).where(
+                Registration.session_id == session_id,
+                or_(Registration.guest_email == email, Registration.user.has(email=email)),
+                Registration.status != RegistrationStatus.CANCELLED,
+            )
+        )
 
 
 # --- C3 --------------------------------------------------------------------------------------------
+
 
 def test_c3_a_course_with_a_live_session_completes_when_the_trainer_marks_attendance(open_page, live_server):
     with before_the_journey(live_server):
@@ -169,12 +178,19 @@ def test_c3_a_course_with_a_live_session_completes_when_the_trainer_marks_attend
     certificate = page.locator(".certificate").inner_text()
     assert "Cecilia Coordinator" in certificate and course_title in certificate
     with before_the_journey(live_server):
-        assert db.session.scalar(select(CourseCompletion).where(
-            CourseCompletion.course_id == course_id,
-            CourseCompletion.user_id == find_user_by_email(coordinator).id)) is not None
+        assert (
+            db.session.scalar(
+                select(CourseCompletion).where(
+                    CourseCompletion.course_id == course_id,
+                    CourseCompletion.user_id == find_user_by_email(coordinator).id,
+                )
+            )
+            is not None
+        )
 
 
 # --- C5 --------------------------------------------------------------------------------------------
+
 
 def test_c5_a_waiting_person_is_promoted_when_someone_cancels(open_page, live_server, smtp_server):
     with before_the_journey(live_server):
@@ -199,8 +215,11 @@ def test_c5_a_waiting_person_is_promoted_when_someone_cancels(open_page, live_se
     page.reload()
     assert "Confirmed" in page.locator("main").inner_text()
     assert registration_status(live_server, session_id, waiting) == RegistrationStatus.CONFIRMED
-    [promotion] = [message for message in emails_to(live_server, smtp_server, waiting)
-                   if any(part.get_content_type() == "text/calendar" for part in message.iter_attachments())]
+    [promotion] = [
+        message
+        for message in emails_to(live_server, smtp_server, waiting)
+        if any(part.get_content_type() == "text/calendar" for part in message.iter_attachments())
+    ]
     assert "Full session C5" in promotion["Subject"] + text_of(promotion)
 
     cancel_own_registration(page, "Cancel my registration")
@@ -208,11 +227,12 @@ def test_c5_a_waiting_person_is_promoted_when_someone_cancels(open_page, live_se
     assert registration_status(live_server, session_id, waiting) is None
 
 
-
 # --- G1 (in Swedish) ------------------------------------------------------------------------------
 
+
 def test_g1_a_guest_registers_confirms_by_email_and_cancels_through_the_manage_link(
-        open_page, live_server, smtp_server):
+    open_page, live_server, smtp_server
+):
     with before_the_journey(live_server):
         session_id = training_session("Öppen utbildning G1", open_to_guests=True)
     guest = f"greta-{uuid.uuid4().hex[:8]}@example.org"
@@ -240,6 +260,7 @@ def test_g1_a_guest_registers_confirms_by_email_and_cancels_through_the_manage_l
 
 
 # --- A4 --------------------------------------------------------------------------------------------
+
 
 def in_language(page, label: str, language_hint: str):
     """One of the per-language fields (Title in Finnish, in Swedish, in English)."""
@@ -271,8 +292,10 @@ def test_a4_an_admin_creates_and_builds_next_years_meeting_and_opens_it_to_guest
     click(page, "button", "Save")
     assert "Saved." in page.locator("main").inner_text()
 
-    for title_fi, title_en, track in (("Työpaja: uudet myöntäjät", "Workshop: new issuers", "A"),
-                                      ("Työpaja: viestintä", "Workshop: communications", "B")):
+    for title_fi, title_en, track in (
+        ("Työpaja: uudet myöntäjät", "Workshop: new issuers", "A"),
+        ("Työpaja: viestintä", "Workshop: communications", "B"),
+    ):
         in_language(page, "Title", "in Finnish").fill(title_fi)
         in_language(page, "Title", "in English").fill(title_en)
         page.get_by_label("Kind", exact=True).select_option(label="Workshop")
@@ -290,7 +313,9 @@ def test_a4_an_admin_creates_and_builds_next_years_meeting_and_opens_it_to_guest
     in_language(page, "Question", "in Finnish").fill("Mihin työpajaan osallistut?")
     in_language(page, "Question", "in Swedish").fill("Vilken verkstad deltar du i?")
     in_language(page, "Question", "in English").fill("Which workshop will you attend?")
-    page.get_by_label("Options").fill("Uudet myöntäjät | Nya utdelare | New issuers\nViestintä | Kommunikation | Communications")
+    page.get_by_label("Options").fill(
+        "Uudet myöntäjät | Nya utdelare | New issuers\nViestintä | Kommunikation | Communications"
+    )
     page.get_by_label("An answer is required").check()
     click(page, "button", "Save")
     assert "Which workshop will you attend?" in page.locator("main table").inner_text()
@@ -314,8 +339,8 @@ def test_a4_an_admin_creates_and_builds_next_years_meeting_and_opens_it_to_guest
 
 # --- T2 --------------------------------------------------------------------------------------------
 
-def test_t2_a_trainer_marks_attendance_downloads_the_roster_and_messages_everyone(
-        open_page, live_server, smtp_server):
+
+def test_t2_a_trainer_marks_attendance_downloads_the_roster_and_messages_everyone(open_page, live_server, smtp_server):
     with before_the_journey(live_server):
         trainer = new_person("Tiina Trainer", Role.TRAINER)
         people = {name: new_person(name) for name in ("Anna Attended", "Bertil Absent", "Cecilia Bulk")}
@@ -337,10 +362,15 @@ def test_t2_a_trainer_marks_attendance_downloads_the_roster_and_messages_everyon
     click(page, "button", "Mark the selected as attended")
     assert "Attendance saved (1 changed)" in page.locator("main").inner_text()
     with before_the_journey(live_server):
-        marks = {registration.user.name: registration.attendance for registration in db.session.scalars(
-            select(Registration).where(Registration.session_id == session_id))}
-    assert marks == {"Anna Attended": Attendance.ATTENDED, "Bertil Absent": Attendance.NO_SHOW,
-                     "Cecilia Bulk": Attendance.ATTENDED}
+        marks = {
+            registration.user.name: registration.attendance
+            for registration in db.session.scalars(select(Registration).where(Registration.session_id == session_id))
+        }
+    assert marks == {
+        "Anna Attended": Attendance.ATTENDED,
+        "Bertil Absent": Attendance.NO_SHOW,
+        "Cecilia Bulk": Attendance.ATTENDED,
+    }
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the roster (CSV)").click()
@@ -355,7 +385,10 @@ def test_t2_a_trainer_marks_attendance_downloads_the_roster_and_messages_everyon
     click(page, "button", "Send the message")
     assert "The message is queued for 3 registrants." in page.locator("main").inner_text()
     for email in people.values():
-        [message] = [message for message in emails_to(live_server, smtp_server, email)
-                     if message["Subject"].startswith("Slides from today")]
+        [message] = [
+            message
+            for message in emails_to(live_server, smtp_server, email)
+            if message["Subject"].startswith("Slides from today")
+        ]
         assert "Thank you for coming." in text_of(message)
         assert trainer in (message["Reply-To"] or ""), "the trainer's address should be the Reply-To"

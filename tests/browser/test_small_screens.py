@@ -7,9 +7,10 @@ its table is scrolled sideways.
 The data is the demo data (tests/browser/conftest.py): a lesson of kaikukortti-basics has a
 Markdown table, the coming annual meeting has a programme, the matrix lists every demo person.
 """
+
 import pytest
 
-from app.core.timeutil import utcnow
+from kaiku_training.core.timeutil import utcnow
 from tests.browser.conftest import DEMO_PASSWORD, choose_language, press_header_button, sign_in
 
 pytestmark = pytest.mark.browser
@@ -87,11 +88,11 @@ def test_page_fits_a_phone(page_name, text_setting, browser, live_server):
         response = page.goto(live_server.url + path.format(next_year=utcnow().year + 1))
         assert response.ok, f"{path}: HTTP {response.status}"
         heading = heading_fits_first_screen(page)
-        assert 0 <= heading["top"] and heading["firstLineBottom"] <= heading["screen"], (
-            f"{page_name} at {text_setting}: the main heading is not in the first screen: {heading}")
+        assert heading["top"] >= 0 and heading["firstLineBottom"] <= heading["screen"], (
+            f"{page_name} at {text_setting}: the main heading is not in the first screen: {heading}"
+        )
         width = page_width(page)
-        assert width <= PHONE["width"], (
-            f"{page_name} at {text_setting}: the page is {width} px wide: {too_wide(page)}")
+        assert width <= PHONE["width"], f"{page_name} at {text_setting}: the page is {width} px wide: {too_wide(page)}"
     finally:
         context.close()
 
@@ -109,7 +110,8 @@ def test_the_tables_scroll_in_labelled_focusable_boxes(browser, live_server):
             assert boxes, f"{path}: no table"
             for box in boxes:
                 assert box and box["focusable"] and box["role"] == "region" and box["label"], (
-                    f"{path}: a table is not in a focusable, labelled scroll box: {boxes}")
+                    f"{path}: a table is not in a focusable, labelled scroll box: {boxes}"
+                )
     finally:
         context.close()
 
@@ -130,7 +132,8 @@ def test_the_menu_and_preferences_work_by_keyboard_on_a_phone(browser, live_serv
             pytest.fail(f"Tab never reached the menu button: {focused}")
         reached = "\n".join(focused)
         assert 'name="locale"' in reached and 'name="size"' in reached, (
-            f"the language and text-size buttons are not on the way to the menu button: {focused}")
+            f"the language and text-size buttons are not on the way to the menu button: {focused}"
+        )
         page.keyboard.press("Enter")
         assert people_link.is_visible(), "Enter on the menu button did not open the menu"
         page.keyboard.press("Tab")

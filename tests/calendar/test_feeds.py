@@ -1,23 +1,28 @@
 """iCalendar feeds: public, per course, personal with tokens; polling with 304; DST weeks."""
+
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from app.calendar.models import FeedToken
-from app.curriculum import services as curriculum
-from app.curriculum.sync import sync_courses
-from app.events.registrations import register_person
-from app.events.services import cancel_session
-from app.extensions import db
+from kaiku_training.calendar.models import FeedToken
+from kaiku_training.curriculum import services as curriculum
+from kaiku_training.curriculum.sync import sync_courses
+from kaiku_training.events.registrations import register_person
+from kaiku_training.events.services import cancel_session
+from kaiku_training.extensions import db
 from tests.calendars import all_day, calendar_properties, helsinki, parse_both
 from tests.curriculum.content import write_course
 from tests.events.conftest import make_session
 from tests.factories import make_user
 
 # The last Sundays of March and October 2027 (the clocks change at 03:00 / 04:00 local time).
-DST_DAYS = [datetime(2027, 3, 27, 8, 0, tzinfo=timezone.utc), datetime(2027, 3, 28, 7, 0, tzinfo=timezone.utc),
-            datetime(2027, 10, 30, 7, 0, tzinfo=timezone.utc), datetime(2027, 10, 31, 8, 0, tzinfo=timezone.utc)]
+DST_DAYS = [
+    datetime(2027, 3, 27, 8, 0, tzinfo=UTC),
+    datetime(2027, 3, 28, 7, 0, tzinfo=UTC),
+    datetime(2027, 10, 30, 7, 0, tzinfo=UTC),
+    datetime(2027, 10, 31, 8, 0, tzinfo=UTC),
+]
 
 
 def test_public_feed_has_open_sessions_with_right_local_times_in_dst_weeks(client, app):
@@ -29,7 +34,11 @@ def test_public_feed_has_open_sessions_with_right_local_times_in_dst_weeks(clien
     events = parse_both(response.data)
     assert len(events) == 4
     assert [(helsinki(e["start"]).date(), helsinki(e["start"]).hour) for e in events] == [
-        (date(2027, 3, 27), 10), (date(2027, 3, 28), 10), (date(2027, 10, 30), 10), (date(2027, 10, 31), 10)]
+        (date(2027, 3, 27), 10),
+        (date(2027, 3, 28), 10),
+        (date(2027, 10, 30), 10),
+        (date(2027, 10, 31), 10),
+    ]
     properties = calendar_properties(response.data)
     assert properties["REFRESH-INTERVAL"] == "PT1H" and properties["X-PUBLISHED-TTL"] == "PT1H"
     assert "X-WR-CALNAME" in properties
@@ -74,8 +83,9 @@ def test_personal_feed_with_registrations_due_dates_alarms_and_cancellations(cli
     course = curriculum.find_course("test-course")
     person = make_user("aino@example.org", locale="en")
     curriculum.assign(course, date(2027, 1, 31), person, person=person)
-    confirmed_session, full_session, cancelled_session = (make_session(capacity=1, starts_at=start)
-                                                         for start in DST_DAYS[:3])
+    confirmed_session, full_session, cancelled_session = (
+        make_session(capacity=1, starts_at=start) for start in DST_DAYS[:3]
+    )
     register_person(confirmed_session, person, "en")
     register_person(full_session, make_user(), "fi")
     register_person(full_session, person, "en")
@@ -88,7 +98,9 @@ def test_personal_feed_with_registrations_due_dates_alarms_and_cancellations(cli
     response = client.get(feed_path)
     assert response.status_code == 200 and "private" in response.headers["Cache-Control"]
     events = {e["uid"]: e for e in parse_both(response.data)}
-    assert events[confirmed_session.uid]["status"] == "CONFIRMED" and "/join/" in events[confirmed_session.uid]["location"]
+    assert (
+        events[confirmed_session.uid]["status"] == "CONFIRMED" and "/join/" in events[confirmed_session.uid]["location"]
+    )
     assert events[confirmed_session.uid]["alarms"]
     assert events[full_session.uid]["status"] == "TENTATIVE" and "/join/" not in events[full_session.uid]["location"]
     assert events[cancelled_session.uid]["status"] == "CANCELLED"
@@ -116,7 +128,9 @@ def test_my_calendar_page_offers_webcal_and_https_and_help(client, auth, app):
     auth.sign_in("aino@example.org")
     client.set_cookie("kaiku_lang", "en")
     page = client.post("/calendar/", data={"action": "create"}).get_data(as_text=True)
-    assert 'href="webcal://127.0.0.1:5000/calendar/feed/' in page and 'value="http://127.0.0.1:5000/calendar/feed/' in page
+    assert (
+        'href="webcal://127.0.0.1:5000/calendar/feed/' in page and 'value="http://127.0.0.1:5000/calendar/feed/' in page
+    )
     assert "Google refreshes subscribed calendars slowly" in page
 
 
@@ -143,8 +157,8 @@ def test_feed_cache_serves_polls_without_the_database_and_forgets_revoked_tokens
 
 
 def test_times_after_2038_stay_right(client, app):
-    summer_2040 = datetime(2040, 6, 12, 7, 0, tzinfo=timezone.utc)  # 10:00 Helsinki summer time
-    winter_2041 = datetime(2041, 1, 15, 8, 0, tzinfo=timezone.utc)  # 10:00 Helsinki winter time
+    summer_2040 = datetime(2040, 6, 12, 7, 0, tzinfo=UTC)  # 10:00 Helsinki summer time
+    winter_2041 = datetime(2041, 1, 15, 8, 0, tzinfo=UTC)  # 10:00 Helsinki winter time
     for starts_at in (summer_2040, winter_2041):
         make_session(starts_at=starts_at, open_to_guests=True)
     events = parse_both(client.get("/calendar/sessions.ics").data)

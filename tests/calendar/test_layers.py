@@ -2,12 +2,13 @@
 them (app.calendar.sources), so nothing in it imports them and a registration's way to the
 outbox goes down the floors: events -> events.calendar -> calendar.ics -> outbox. Likewise
 events knows session kinds only through its registry, so it never imports the meeting."""
+
 import ast
 from pathlib import Path
 
 import pytest
 
-from app import PACKAGE_DIR
+from kaiku_training import PACKAGE_DIR
 
 
 def _imported_modules(path: Path) -> set[str]:
@@ -18,7 +19,7 @@ def _imported_modules(path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            parts = package[:len(package) - node.level + 1] if node.level else []
+            parts = package[: len(package) - node.level + 1] if node.level else []
             base = ".".join(parts + ([node.module] if node.module else []))
             names.add(base)
             names.update(f"{base}.{alias.name}" for alias in node.names)
@@ -30,7 +31,8 @@ def _imports_of(package: str, features: tuple[str, ...]) -> list[str]:
         f"{path.relative_to(PACKAGE_DIR)}: {name}"
         for path in (PACKAGE_DIR / package).rglob("*.py")
         for name in _imported_modules(path)
-        if any(name == f"app.{feature}" or name.startswith(f"app.{feature}.") for feature in features))
+        if any(name == f"app.{feature}" or name.startswith(f"app.{feature}.") for feature in features)
+    )
 
 
 def test_calendar_imports_no_feature_whose_events_it_shows():

@@ -1,7 +1,7 @@
 import pytest
 
-from app import create_app
-from app.config import ConfigError
+from kaiku_training import create_app
+from kaiku_training.config import ConfigError
 
 
 def test_settings_load_in_order_defaults_toml_environment_overrides(tmp_path, monkeypatch):
@@ -11,12 +11,12 @@ def test_settings_load_in_order_defaults_toml_environment_overrides(tmp_path, mo
     monkeypatch.setenv("KAIKU_MAIL_PORT", "2626")
     monkeypatch.setenv("KAIKU_SESSION_COOKIE_SECURE", "true")
     app = create_app({"PASSWORD_MIN_LENGTH": 14})
-    assert app.config["SITE_NAME"] == "From TOML"          # TOML over defaults
-    assert app.config["MAIL_PORT"] == 2626                 # environment over TOML, typed
+    assert app.config["SITE_NAME"] == "From TOML"  # TOML over defaults
+    assert app.config["MAIL_PORT"] == 2626  # environment over TOML, typed
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
-    assert app.config["PASSWORD_MIN_LENGTH"] == 14         # overrides last
-    assert app.config["OUTBOX_MAX_ATTEMPTS"] == 8          # untouched default
+    assert app.config["PASSWORD_MIN_LENGTH"] == 14  # overrides last
+    assert app.config["OUTBOX_MAX_ATTEMPTS"] == 8  # untouched default
 
 
 def test_database_url_from_environment(monkeypatch):
@@ -40,7 +40,7 @@ def test_production_refuses_to_start_without_a_secret_key():
 def test_sqlite_enforces_foreign_keys_and_uses_wal(app):
     from sqlalchemy import text
 
-    from app.extensions import db
+    from kaiku_training.extensions import db
 
     if db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite pragmas")
@@ -53,7 +53,7 @@ def test_every_setting_is_documented_in_the_example_config():
     import tomllib
     from pathlib import Path
 
-    from app.config import DEFAULTS
+    from kaiku_training.config import DEFAULTS
 
     example = Path(__file__).parents[2] / "config.example.toml"
     text = example.read_text()
@@ -73,7 +73,8 @@ def test_make_run_passes_its_port_to_the_app():
     import subprocess
     from pathlib import Path
 
-    dry_run = subprocess.run(["make", "-n", "run", "PORT=8000"], cwd=Path(__file__).parents[2],
-                             capture_output=True, text=True, check=True).stdout
+    dry_run = subprocess.run(
+        ["make", "-n", "run", "PORT=8000"], cwd=Path(__file__).parents[2], capture_output=True, text=True, check=True
+    ).stdout
     [serve] = [line for line in dry_run.splitlines() if "flask run" in line]
     assert "KAIKU_PORT=8000" in serve and "--port 8000" in serve

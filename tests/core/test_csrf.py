@@ -1,4 +1,5 @@
 """With CSRF protection on (as in production), every form post without a token is refused."""
+
 import pytest
 
 from tests.factories import make_user
@@ -26,6 +27,7 @@ def test_form_with_token_is_accepted(app, client):
     make_user("aino@example.org")
     page = client.get("/sign-in").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    response = client.post("/sign-in", data={"csrf_token": token, "email": "aino@example.org",
-                                             "password": "correct horse battery"})
+    response = client.post(
+        "/sign-in", data={"csrf_token": token, "email": "aino@example.org", "password": "correct horse battery"}
+    )
     assert response.status_code == 302

@@ -1,24 +1,31 @@
 """The database itself refuses rows that break the data model's rules, whatever code writes them."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text, update
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts.models import Role
-from app.events.models import TrainingSession
-from app.extensions import db
-from app.outbox.models import OutboxMessage
+from kaiku_training.accounts.models import Role
+from kaiku_training.events.models import TrainingSession
+from kaiku_training.extensions import db
+from kaiku_training.outbox.models import OutboxMessage
 from tests.factories import make_user
 
-STARTS = datetime(2027, 3, 25, 7, 0, tzinfo=timezone.utc)
+STARTS = datetime(2027, 3, 25, 7, 0, tzinfo=UTC)
 
 
 def _session(**fields) -> TrainingSession:
-    session = TrainingSession(uid=f"{fields.get('kind', 'session')}-{fields.get('capacity')}@test",
-                              title={"fi": "T"}, description={}, joining_instructions={},
-                              meeting_url="https://meet.example.org/x", starts_at=STARTS,
-                              ends_at=STARTS + timedelta(hours=2), **fields)
+    session = TrainingSession(
+        uid=f"{fields.get('kind', 'session')}-{fields.get('capacity')}@test",
+        title={"fi": "T"},
+        description={},
+        joining_instructions={},
+        meeting_url="https://meet.example.org/x",
+        starts_at=STARTS,
+        ends_at=STARTS + timedelta(hours=2),
+        **fields,
+    )
     db.session.add(session)
     db.session.commit()
     return session
@@ -46,8 +53,16 @@ def test_a_value_outside_its_enum_is_refused(app):
 
 def test_a_value_of_its_enum_and_an_empty_optional_one_are_kept(app):
     person = make_user(roles=[Role.AREA_LEAD], sector=None)
-    db.session.add(OutboxMessage(recipient="a@example.org", locale="fi", subject="S", body_text="B",
-                                 status="delivering", calendar_method=None))
+    db.session.add(
+        OutboxMessage(
+            recipient="a@example.org",
+            locale="fi",
+            subject="S",
+            body_text="B",
+            status="delivering",
+            calendar_method=None,
+        )
+    )
     db.session.commit()
     assert person.roles == {Role.AREA_LEAD}
 

@@ -1,5 +1,7 @@
 """Language choice, text size, the accessible layout and error pages."""
+
 import re
+from datetime import UTC
 
 from tests.factories import make_user
 
@@ -68,15 +70,15 @@ def test_security_headers(client, app):
 
 
 def test_dates_are_shown_in_helsinki_time(client, auth, app):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    from app.extensions import db
+    from kaiku_training.extensions import db
 
     admin = make_user("admin@example.org", roles=["admin"])
-    admin.last_sign_in_at = datetime(2026, 7, 1, 9, 30, tzinfo=timezone.utc)
+    admin.last_sign_in_at = datetime(2026, 7, 1, 9, 30, tzinfo=UTC)
     db.session.commit()
     auth.sign_in("admin@example.org")
-    admin.last_sign_in_at = datetime(2026, 7, 1, 9, 30, tzinfo=timezone.utc)
+    admin.last_sign_in_at = datetime(2026, 7, 1, 9, 30, tzinfo=UTC)
     db.session.commit()
     client.set_cookie("kaiku_lang", "fi")
     page = client.get(f"/manage/people/{admin.id}").get_data(as_text=True)

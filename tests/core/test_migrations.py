@@ -1,16 +1,18 @@
 """Upgrading an empty database gives exactly the models' schema, on SQLite and PostgreSQL."""
+
 import re
+from datetime import UTC
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import CheckConstraint, inspect, select, text
+from sqlalchemy import CheckConstraint, inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from app import create_app
-from app.core.timeutil import render_migration_type
-from app.extensions import db
+from kaiku_training import create_app
+from kaiku_training.core.timeutil import render_migration_type
+from kaiku_training.extensions import db
 from tests.conftest import TEST_DATABASE_URL, reset_postgres_schema, test_settings
 
 
@@ -30,8 +32,9 @@ def empty_database_url(tmp_path, smtp_port):
 
 def _differences(app):
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True,
-                                                               "render_item": render_migration_type})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "render_item": render_migration_type}
+        )
         return compare_metadata(context, db.metadata)
 
 
@@ -43,14 +46,21 @@ def _check_constraints() -> dict[str, dict[str, set[str]]]:
     """Per table, each CHECK constraint's name and the values it names (those of an enum), as the
     database has them. Autogenerate's comparison leaves CHECK constraints out."""
     inspector = inspect(db.engine)
-    return {table: {check["name"]: _quoted(check["sqltext"]) for check in inspector.get_check_constraints(table)}
-            for table in db.metadata.tables}
+    return {
+        table: {check["name"]: _quoted(check["sqltext"]) for check in inspector.get_check_constraints(table)}
+        for table in db.metadata.tables
+    }
 
 
 def _model_check_constraints() -> dict[str, dict[str, set[str]]]:
-    return {table.name: {str(check.name): set(check.info.get("allowed", ())) for check in table.constraints
-                         if isinstance(check, CheckConstraint)}
-            for table in db.metadata.tables.values()}
+    return {
+        table.name: {
+            str(check.name): set(check.info.get("allowed", ()))
+            for check in table.constraints
+            if isinstance(check, CheckConstraint)
+        }
+        for table in db.metadata.tables.values()
+    }
 
 
 def test_upgrade_from_empty_equals_the_models(empty_database_url, smtp_port):
@@ -69,9 +79,21 @@ def test_upgrade_from_empty_equals_the_models(empty_database_url, smtp_port):
 
 def _counts() -> dict[str, int]:
     with db.engine.connect() as connection:
-        return {table: connection.scalar(text(f'SELECT count(*) FROM "{table}"'))
-                for table in ("user", "user_role", "area", "training_session", "session_trainer", "registration",
-                              "meeting_edition", "programme_item", "agenda_pick", "course_assignment")}
+        return {
+            table: connection.scalar(text(f'SELECT count(*) FROM "{table}"'))
+            for table in (
+                "user",
+                "user_role",
+                "area",
+                "training_session",
+                "session_trainer",
+                "registration",
+                "meeting_edition",
+                "programme_item",
+                "agenda_pick",
+                "course_assignment",
+            )
+        }
 
 
 def _capacities() -> set[int | None]:
@@ -82,12 +104,12 @@ def _capacities() -> set[int | None]:
 def test_constraints_are_added_without_losing_the_rows_that_refer_to_the_tables(empty_database_url, smtp_port):
     """SQLite adds a constraint by copying the table: with foreign keys on, dropping the old copy
     would delete a session's trainers and a person's roles (ON DELETE CASCADE)."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
-    from app.accounts.models import Role
-    from app.curriculum.models import Course, CourseAssignment
-    from app.events.models import Registration, TrainingSession
-    from app.meetings.models import MeetingEdition, ProgrammeItem, agenda_pick
+    from kaiku_training.accounts.models import Role
+    from kaiku_training.curriculum.models import Course, CourseAssignment
+    from kaiku_training.events.models import Registration, TrainingSession
+    from kaiku_training.meetings.models import MeetingEdition, ProgrammeItem, agenda_pick
     from tests.factories import make_area, make_user
 
     app = create_app(test_settings(empty_database_url, smtp_port))
@@ -95,17 +117,37 @@ def test_constraints_are_added_without_losing_the_rows_that_refer_to_the_tables(
         upgrade(revision="d4e8b2a6c1f0")
         area = make_area()
         trainer = make_user(roles=[Role.TRAINER, Role.COORDINATOR], area=area)
-        starts = datetime(2027, 3, 25, 7, 0, tzinfo=timezone.utc)
-        texts = {"title": {"fi": "T"}, "description": {}, "joining_instructions": {}, "meeting_url": "https://x.org",
-                 "starts_at": starts, "ends_at": starts + timedelta(hours=2)}
+        starts = datetime(2027, 3, 25, 7, 0, tzinfo=UTC)
+        texts = {
+            "title": {"fi": "T"},
+            "description": {},
+            "joining_instructions": {},
+            "meeting_url": "https://x.org",
+            "starts_at": starts,
+            "ends_at": starts + timedelta(hours=2),
+        }
         meeting = TrainingSession(uid="a@x", kind="annual_meeting", capacity=100_000, confirmed_count=1, **texts)
         session = TrainingSession(uid="b@x", capacity=20, confirmed_count=0, trainers=[trainer], **texts)
-        item = ProgrammeItem(uid="c@x", kind="talk", title={}, description={}, starts_at=starts, ends_at=starts,
-                             edition=MeetingEdition(year=2027, session=meeting))
+        item = ProgrammeItem(
+            uid="c@x",
+            kind="talk",
+            title={},
+            description={},
+            starts_at=starts,
+            ends_at=starts,
+            edition=MeetingEdition(year=2027, session=meeting),
+        )
         registration = Registration(session=meeting, user=trainer, locale="fi", status="confirmed")
         course = Course(key="k", title={}, summary={}, audience=[], languages=[], content_hash="h")
-        db.session.add_all([session, item, registration,
-                            CourseAssignment(course=course, area=area), CourseAssignment(course=course, role="trainer")])
+        db.session.add_all(
+            [
+                session,
+                item,
+                registration,
+                CourseAssignment(course=course, area=area),
+                CourseAssignment(course=course, role="trainer"),
+            ]
+        )
         db.session.flush()
         db.session.execute(agenda_pick.insert().values(registration_id=registration.id, item_id=item.id))
         db.session.commit()
@@ -137,16 +179,26 @@ def test_audit_events_recorded_before_the_services_reported_them_keep_their_mean
     with app.app_context():
         upgrade(revision="5461387bcea5")
         with db.engine.begin() as connection:
-            for action, subject, details in [("accounts_admin.set_active", "person_id=7", '{"active": "0"}'),
-                                             ("meetings_manage.after", "year=2027", '{"action": "recording"}'),
-                                             ("reports.export", "file_format=csv, report=matrix", "{}")]:
-                connection.execute(text("INSERT INTO audit_event (occurred_at, action, subject, details) "
-                                        "VALUES (CURRENT_TIMESTAMP, :action, :subject, :details)"),
-                                   {"action": action, "subject": subject, "details": details})
+            for action, subject, details in [
+                ("accounts_admin.set_active", "person_id=7", '{"active": "0"}'),
+                ("meetings_manage.after", "year=2027", '{"action": "recording"}'),
+                ("reports.export", "file_format=csv, report=matrix", "{}"),
+            ]:
+                connection.execute(
+                    text(
+                        "INSERT INTO audit_event (occurred_at, action, subject, details) "
+                        "VALUES (CURRENT_TIMESTAMP, :action, :subject, :details)"
+                    ),
+                    {"action": action, "subject": subject, "details": details},
+                )
         upgrade()
         with db.engine.connect() as connection:
-            rows = connection.execute(text(
-                "SELECT action, subject_kind, subject_id FROM audit_event ORDER BY id")).all()
-        assert [tuple(row) for row in rows] == [("person.deactivated", "user", 7), ("recording.saved", None, None),
-                                                ("report.exported", None, None)]
+            rows = connection.execute(
+                text("SELECT action, subject_kind, subject_id FROM audit_event ORDER BY id")
+            ).all()
+        assert [tuple(row) for row in rows] == [
+            ("person.deactivated", "user", 7),
+            ("recording.saved", None, None),
+            ("report.exported", None, None),
+        ]
         downgrade(revision="base")

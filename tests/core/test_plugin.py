@@ -1,12 +1,13 @@
 """Kaiku Training mounted into a host Flask site under a URL prefix."""
+
 import re
 
 import pytest
 from flask import Flask
 
-from app import init_app
-from app.demo.accounts import DEMO_PASSWORD, load_demo_data
-from app.extensions import db
+from kaiku_training import init_app
+from kaiku_training.demo.accounts import DEMO_PASSWORD, load_demo_data
+from kaiku_training.extensions import db
 
 
 @pytest.fixture

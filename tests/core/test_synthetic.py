@@ -1,18 +1,27 @@
 """flask demo generate: a synthetic national data set that keeps every rule the app keeps."""
+
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from app.accounts.models import Area, User, UserRole
-from app.curriculum.models import (CheckAttempt, Course, CourseAssignment, CourseCompletion, Enrolment,
-                                   KnowledgeCheck, LessonCompletion, LessonText)
-from app.curriculum.services import add_months, course_progress, grade
-from app.events.models import Attendance, Registration, RegistrationStatus, TrainingSession
-from app.core.timeutil import utcnow
-from app.extensions import db
-from app.meetings.models import MeetingEdition
+from kaiku_training.accounts.models import Area, User, UserRole
+from kaiku_training.core.timeutil import utcnow
+from kaiku_training.curriculum.models import (
+    CheckAttempt,
+    Course,
+    CourseAssignment,
+    CourseCompletion,
+    Enrolment,
+    KnowledgeCheck,
+    LessonCompletion,
+    LessonText,
+)
+from kaiku_training.curriculum.services import add_months, course_progress, grade
+from kaiku_training.events.models import Attendance, Registration, RegistrationStatus, TrainingSession
+from kaiku_training.extensions import db
+from kaiku_training.meetings.models import MeetingEdition
 from tests.conftest import test_settings
 
 REPO_COURSES = Path(__file__).resolve().parents[2] / "courses"
@@ -30,8 +39,9 @@ def synced(runner):
 
 
 def generate(runner, people=300, areas=12, seed=1):
-    result = runner.invoke(args=["demo", "generate", "--people", str(people), "--areas", str(areas),
-                                 "--seed", str(seed)])
+    result = runner.invoke(
+        args=["demo", "generate", "--people", str(people), "--areas", str(areas), "--seed", str(seed)]
+    )
     assert result.exit_code == 0, result.output
     return result
 
@@ -58,15 +68,22 @@ def test_completions_only_where_every_step_is_done(runner, synced):
     generate(runner)
     courses = db.session.scalars(select(Course)).all()
     lessons = {course.id: {lesson.id for lesson in course.active_lessons} for course in courses}
-    checks = {course.id: {module.active_check.id for module in course.active_modules if module.active_check}
-              for course in courses}
+    checks = {
+        course.id: {module.active_check.id for module in course.active_modules if module.active_check}
+        for course in courses
+    }
     done_lessons, passed_checks = defaultdict(set), defaultdict(set)
     for row in db.session.scalars(select(LessonCompletion)):
         done_lessons[row.user_id, row.round].add(row.lesson_id)
     for row in db.session.scalars(select(CheckAttempt).where(CheckAttempt.passed)):
         passed_checks[row.user_id, row.round].add(row.check_id)
-    attended = set(db.session.execute(select(Registration.user_id, TrainingSession.course_id).join(TrainingSession)
-                                      .where(Registration.attendance == Attendance.ATTENDED)).all())
+    attended = set(
+        db.session.execute(
+            select(Registration.user_id, TrainingSession.course_id)
+            .join(TrainingSession)
+            .where(Registration.attendance == Attendance.ATTENDED)
+        ).all()
+    )
     completions = db.session.scalars(select(CourseCompletion)).all()
     assert completions
     for completion in completions:
@@ -111,8 +128,9 @@ def test_attempts_are_scored_and_lessons_record_the_text_read(runner, synced):
 
 def test_sessions_never_overbook(runner, synced):
     generate(runner)
-    confirmed = Counter(db.session.scalars(select(Registration.session_id).where(
-        Registration.status == RegistrationStatus.CONFIRMED)))
+    confirmed = Counter(
+        db.session.scalars(select(Registration.session_id).where(Registration.status == RegistrationStatus.CONFIRMED))
+    )
     sessions = db.session.scalars(select(TrainingSession)).all()
     assert len({session.uid for session in sessions}) == len(sessions)
     for session in sessions:
@@ -130,8 +148,11 @@ def test_running_twice_adds_another_batch(runner, synced):
 
 
 def test_refuses_bad_numbers(runner, synced):
-    for args, message in ((["--people", "0"], "--people"), (["--areas", "0"], "--areas"),
-                          (["--people", "5", "--areas", "6"], "cannot be more than --people")):
+    for args, message in (
+        (["--people", "0"], "--people"),
+        (["--areas", "0"], "--areas"),
+        (["--people", "5", "--areas", "6"], "cannot be more than --people"),
+    ):
         result = runner.invoke(args=["demo", "generate", *args])
         assert result.exit_code == 2 and message in result.output, result.output
     assert count(User) == 0

@@ -1,11 +1,12 @@
 """Every UI string is translated: no English left on Finnish or Swedish pages."""
+
 import re
 from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
 
-from app import PACKAGE_DIR
+from kaiku_training import PACKAGE_DIR
 
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 
@@ -17,7 +18,9 @@ def _catalog(locale):
 
 def _template_ids():
     with open(PACKAGE_DIR / "translations" / "messages.pot", "rb") as handle:
-        return {message.id if isinstance(message.id, str) else message.id[0] for message in read_po(handle) if message.id}
+        return {
+            message.id if isinstance(message.id, str) else message.id[0] for message in read_po(handle) if message.id
+        }
 
 
 @pytest.mark.parametrize("locale", ["fi", "sv"])
@@ -41,8 +44,23 @@ def test_catalog_template_is_current(tmp_path):
 
     output = tmp_path / "fresh.pot"
     root = Path(PACKAGE_DIR).parent
-    CommandLineInterface().run(["pybabel", "-q", "extract", "-F", str(root / "babel.cfg"), "-k", "_l",
-                                "-k", "lazy_gettext", "-o", str(output), "--no-location", str(root)])
+    CommandLineInterface().run(
+        [
+            "pybabel",
+            "-q",
+            "extract",
+            "-F",
+            str(root / "babel.cfg"),
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-o",
+            str(output),
+            "--no-location",
+            str(root),
+        ]
+    )
     with open(output, "rb") as handle:
         fresh = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
     assert len(fresh) > 100, "the extraction found no strings: check babel.cfg"

@@ -1,13 +1,13 @@
 import pytest
 
-from app.curriculum.sync import sync_courses
+from kaiku_training.curriculum.sync import sync_courses
 from tests.curriculum.content import write_course
 
 
 @pytest.fixture
 def synced_course(app, courses_dir):
     """A synced course with two lessons and a knowledge check, renewed every 12 months."""
-    from app.curriculum.services import find_course
+    from kaiku_training.curriculum.services import find_course
 
     write_course(courses_dir)
     report = sync_courses(courses_dir)

@@ -1,4 +1,5 @@
 """Write small course trees for tests."""
+
 from pathlib import Path
 
 COURSE_TOML = """\
@@ -55,8 +56,9 @@ def lesson_text(title: str, body: str = "Some text.") -> str:
     return f"---\ntitle: {title}\nminutes: 5\n---\n{body}\n\n## Section\n\nMore text.\n"
 
 
-def write_course(root: Path, key: str = "test-course", renewal_months: int = 12, live: bool = False,
-                 languages=("fi", "sv", "en")) -> Path:
+def write_course(
+    root: Path, key: str = "test-course", renewal_months: int = 12, live: bool = False, languages=("fi", "sv", "en")
+) -> Path:
     folder = root / key
     (folder / "lessons").mkdir(parents=True)
     (folder / "checks").mkdir()
@@ -66,6 +68,7 @@ def write_course(root: Path, key: str = "test-course", renewal_months: int = 12,
     (folder / "files" / "diagram.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
     for locale in languages:
         (folder / "lessons" / f"first.{locale}.md").write_text(
-            lesson_text(f"First {locale}", "Read [the second](second.md).\n\n![A diagram](files/diagram.svg)"))
+            lesson_text(f"First {locale}", "Read [the second](second.md).\n\n![A diagram](files/diagram.svg)")
+        )
         (folder / "lessons" / f"second.{locale}.md").write_text(lesson_text(f"Second {locale}"))
     return folder

@@ -1,16 +1,21 @@
 """Who an assignment reaches is decided by the service: targets are resolved and checked there, all or nothing."""
+
 import pytest
 
-from app.accounts.models import Role
-from app.curriculum import services
-from app.curriculum.models import CourseAssignment
-from app.extensions import db
+from kaiku_training.accounts.models import Role
+from kaiku_training.curriculum import services
+from kaiku_training.curriculum.models import CourseAssignment
+from kaiku_training.extensions import db
 from tests.factories import make_area, make_user
 
 
 def _assign(course, assigned_by, **target):
-    return services.assign_course(course, None, assigned_by, **{"target": "person", "emails": "", "area_id": None,
-                                                                "role": Role.COORDINATOR, **target})
+    return services.assign_course(
+        course,
+        None,
+        assigned_by,
+        **{"target": "person", "emails": "", "area_id": None, "role": Role.COORDINATOR, **target},
+    )
 
 
 def _count() -> int:

@@ -1,22 +1,23 @@
 """A course completes the moment its last requirement is met, whichever it is; attendance taken
 back withdraws the completion that relied on it; each learner action is one transaction."""
+
 from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, select
 
-from app.accounts.models import Role
-from app.core import signals
-from app.core.timeutil import utcnow
-from app.curriculum import services
-from app.curriculum.models import CourseCompletion
-from app.curriculum.sync import sync_courses
-from app.events.attendance import AttendanceRefused, set_attendance
-from app.events.registrations import register_person
-from app.events.models import Attendance
-from app.extensions import db
-from app.reports.grid import Filters, build_grid
+from kaiku_training.accounts.models import Role
+from kaiku_training.core import signals
+from kaiku_training.core.timeutil import utcnow
+from kaiku_training.curriculum import services
+from kaiku_training.curriculum.models import CourseCompletion
+from kaiku_training.curriculum.sync import sync_courses
+from kaiku_training.events.attendance import AttendanceRefused, set_attendance
+from kaiku_training.events.models import Attendance
+from kaiku_training.events.registrations import register_person
+from kaiku_training.extensions import db
+from kaiku_training.reports.grid import Filters, build_grid
 from tests.curriculum.content import write_course
 from tests.events.conftest import make_session
 from tests.factories import make_user
@@ -48,16 +49,19 @@ def _finish_lessons_and_check(person, course):
 
 def _completions(person):
     db.session.expire_all()
-    return db.session.scalars(select(CourseCompletion).where(CourseCompletion.user_id == person.id)
-                              .order_by(CourseCompletion.id)).all()
+    return db.session.scalars(
+        select(CourseCompletion).where(CourseCompletion.user_id == person.id).order_by(CourseCompletion.id)
+    ).all()
 
 
 @contextmanager
 def _heard(*watched):
     """What the watched signals sent while the block ran, as (signal name, sender, kwargs)."""
     heard = []
-    receivers = {signal: (lambda sender, _name=signal.name, **kwargs: heard.append((_name, sender, kwargs)))
-                 for signal in watched}
+    receivers = {
+        signal: (lambda sender, _name=signal.name, **kwargs: heard.append((_name, sender, kwargs)))
+        for signal in watched
+    }
     for signal, receiver in receivers.items():
         signal.connect(receiver)
     try:
@@ -189,7 +193,12 @@ def test_learner_actions_commit_once_and_announce_what_they_did(app, courses_dir
         services.submit_check(person, check, RIGHT, "fi")
         assert len(commits) == 4
     assert [(name, kwargs.get("passed")) for name, _sender, kwargs in heard] == [
-        ("lesson-completed", None), ("lesson-completed", None), ("check-attempted", False),
-        ("check-attempted", True), ("check-passed", None), ("course-completed", None)]
+        ("lesson-completed", None),
+        ("lesson-completed", None),
+        ("check-attempted", False),
+        ("check-attempted", True),
+        ("check-passed", None),
+        ("course-completed", None),
+    ]
     assert all(sender.id == person.id for _name, sender, _kwargs in heard)
     assert heard[-1][2]["course"].id == course.id

@@ -1,16 +1,17 @@
 """A coordinator enrols, reads lessons, passes the knowledge check and gets a certificate;
 the dashboard and the course page agree on progress at every step."""
+
 import re
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from app.accounts.models import Role
-from app.curriculum import services
-from app.curriculum.models import CheckAttempt, CourseCompletion, Enrolment, LessonCompletion
-from app.curriculum.sync import sync_courses
-from app.extensions import db
+from kaiku_training.accounts.models import Role
+from kaiku_training.curriculum import services
+from kaiku_training.curriculum.models import CheckAttempt, CourseCompletion, Enrolment, LessonCompletion
+from kaiku_training.curriculum.sync import sync_courses
+from kaiku_training.extensions import db
 from tests.curriculum.content import write_course
 from tests.factories import make_area, make_user
 
@@ -56,9 +57,14 @@ def test_complete_a_course_in_each_language(client, auth, app, synced_course, lo
 
     completion = db.session.scalar(select(CourseCompletion))
     assert completion.user_id == person.id and completion.content_hash == synced_course.content_hash
-    assert completion.expires_at.date() in {completion.completed_at.date().replace(year=completion.completed_at.year + 1)}
+    assert completion.expires_at.date() in {
+        completion.completed_at.date().replace(year=completion.completed_at.year + 1)
+    }
     certificate = client.get("/courses/test-course/certificate").get_data(as_text=True)
-    assert "Aino Virtanen" in certificate and {"fi": "Testikurssi", "sv": "Testkurs", "en": "Test course"}[locale] in certificate
+    assert (
+        "Aino Virtanen" in certificate
+        and {"fi": "Testikurssi", "sv": "Testkurs", "en": "Test course"}[locale] in certificate
+    )
     attempts = db.session.scalars(select(CheckAttempt).order_by(CheckAttempt.id)).all()
     assert [(a.score, a.passed) for a in attempts] == [(0, False), (100, True)]
     assert attempts[1].answers == {"card-for": ["a"], "parties": ["culture", "social"]}
@@ -133,9 +139,16 @@ def test_area_assignment_reaches_people_who_join_later(client, auth, app, synced
     area = make_area("Esimerkkilä")
     auth.sign_in("trainer@example.org")
     due = date.today() + timedelta(days=30)
-    response = client.post("/manage/assignments", data={"course_id": synced_course.id, "target": "area",
-                                                       "area_id": area.id, "role": "coordinator",
-                                                       "due_on": due.isoformat()})
+    response = client.post(
+        "/manage/assignments",
+        data={
+            "course_id": synced_course.id,
+            "target": "area",
+            "area_id": area.id,
+            "role": "coordinator",
+            "due_on": due.isoformat(),
+        },
+    )
     assert response.status_code == 302
     auth.sign_out()
     newcomer = make_user("new@example.org", area=area)
@@ -157,14 +170,28 @@ def test_assignment_form_errors(client, auth, app, synced_course):
     auth.sign_in("trainer@example.org")
     client.set_cookie("kaiku_lang", "en")
     make_user("aino@example.org")
-    page = client.post("/manage/assignments", data={"course_id": synced_course.id, "target": "person",
-                                                   "emails": "aino@example.org, ghost@example.org", "area_id": 0,
-                                                   "role": "coordinator"}).get_data(as_text=True)
+    page = client.post(
+        "/manage/assignments",
+        data={
+            "course_id": synced_course.id,
+            "target": "person",
+            "emails": "aino@example.org, ghost@example.org",
+            "area_id": 0,
+            "role": "coordinator",
+        },
+    ).get_data(as_text=True)
     assert 'id="emails-error"' in page and "ghost@example.org. Nothing was assigned." in page
     assert services.all_assignments() == []
-    response = client.post("/manage/assignments", data={"course_id": synced_course.id, "target": "person",
-                                                       "emails": "aino@example.org\ntrainer@example.org",
-                                                       "area_id": 0, "role": "coordinator"})
+    response = client.post(
+        "/manage/assignments",
+        data={
+            "course_id": synced_course.id,
+            "target": "person",
+            "emails": "aino@example.org\ntrainer@example.org",
+            "area_id": 0,
+            "role": "coordinator",
+        },
+    )
     assert response.status_code == 302 and len(services.all_assignments()) == 2
 
 
@@ -205,7 +232,7 @@ def test_demo_data_assigns_and_gives_the_coordinator_progress(app, courses_dir, 
     sync_courses(courses_dir)
     assert "1 course assignments" in runner.invoke(args=["demo", "load"]).output
     assert "0 course assignments" in runner.invoke(args=["demo", "load"]).output
-    from app.accounts.services import find_user_by_email
+    from kaiku_training.accounts.services import find_user_by_email
 
     coordinator = find_user_by_email("coordinator@example.org")
     basics, refresher = sorted(services.dashboard(coordinator), key=lambda p: p.course.key)[::-1]

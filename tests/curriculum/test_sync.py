@@ -1,19 +1,22 @@
 """flask courses sync: idempotent, all-or-nothing, keeps progress, archives instead of deleting."""
+
 import pytest
 from sqlalchemy import func, select
 
-from app.curriculum import services
-from app.curriculum.models import Course, Lesson, LessonCompletion, LessonText
-from app.curriculum.sync import sync_courses
-from app.extensions import db
+from kaiku_training.curriculum import services
+from kaiku_training.curriculum.models import Course, Lesson, LessonCompletion, LessonText
+from kaiku_training.curriculum.sync import sync_courses
+from kaiku_training.extensions import db
 from tests.curriculum.content import lesson_text, write_course
 from tests.factories import make_user
 
 
 def _snapshot():
-    return [(row.key, row.content_hash, row.archived_at) for row in db.session.scalars(select(Course))] + \
-        [(row.key, row.archived_at) for row in db.session.scalars(select(Lesson))] + \
-        [(row.locale, row.content_hash) for row in db.session.scalars(select(LessonText))]
+    return (
+        [(row.key, row.content_hash, row.archived_at) for row in db.session.scalars(select(Course))]
+        + [(row.key, row.archived_at) for row in db.session.scalars(select(Lesson))]
+        + [(row.locale, row.content_hash) for row in db.session.scalars(select(LessonText))]
+    )
 
 
 def test_sync_creates_the_course_and_a_second_sync_is_a_no_op(app, courses_dir):
@@ -67,37 +70,66 @@ def test_removed_lesson_and_course_are_archived_with_progress_kept(app, courses_
     assert db.session.scalar(select(func.count()).select_from(LessonCompletion)) == 1
 
     import shutil
+
     shutil.rmtree(folder)
     assert sync_courses(courses_dir).counts["courses archived"] == 1
     assert services.find_course("test-course") is None
     assert db.session.scalar(select(func.count()).select_from(Course)) == 1  # kept, archived
 
 
-@pytest.mark.parametrize("damage, expected", [
-    (lambda f: (f / "course.toml").write_text((f / "course.toml").read_text() + "colour = \"red\"\n"),
-     "course.toml:22: unknown field 'colour' in module basics"),
-    (lambda f: (f / "course.toml").write_text((f / "course.toml").read_text().replace("[title]", "[titel]")),
-     "unknown field 'titel'"),
-    (lambda f: (f / "course.toml").write_text((f / "course.toml").read_text() + "[[modules]]\nkey = \"basics\"\n"
-                                              "title = { fi = \"X\" }\nlessons = [\"first\"]\n"),
-     "duplicate module key 'basics'"),
-    (lambda f: (f / "lessons" / "first.fi.md").write_text(lesson_text("Eka", "[Rikki](missing.md)")),
-     "lessons/first.fi.md:5: link or image 'missing.md' points to no lesson"),
-    (lambda f: (f / "lessons" / "first.fi.md").write_text(lesson_text("Eka", "![](files/nothere.png)")),
-     "lessons/first.fi.md:5: link or image 'files/nothere.png'"),
-    (lambda f: (f / "checks" / "basics.toml").write_text((f / "checks" / "basics.toml").read_text().replace(
-        '{ key = "b", text = { fi = "Kaikille", sv = "Alla", en = "Everyone" } }',
-        '{ key = "b", text = { fi = "Kaikille", sv = "Alla", en = "Everyone" }, correct = true }')),
-     "checks/basics.toml:4: question card-for: a single-choice question needs exactly one correct option (has 2)"),
-    (lambda f: [path.unlink() for path in f.glob("lessons/second.*.md")],
-     "lesson 'second' has no file lessons/second.<fi|sv|en>.md"),
-    (lambda f: (f / "course.toml").write_text("order = \n"), "course.toml:1: invalid TOML"),
-    (lambda f: (f / "lessons" / "first.en.md").write_text("---\ntitle: X\ncolour: red\n---\n# Two\n"),
-     "lessons/first.en.md:3: unknown front matter field 'colour'"),
-    (lambda f: (f / "lessons" / "stray.fi.md").write_text(lesson_text("Stray")), "lesson 'stray' is in no module"),
-])
+@pytest.mark.parametrize(
+    "damage, expected",
+    [
+        (
+            lambda f: (f / "course.toml").write_text((f / "course.toml").read_text() + 'colour = "red"\n'),
+            "course.toml:22: unknown field 'colour' in module basics",
+        ),
+        (
+            lambda f: (f / "course.toml").write_text((f / "course.toml").read_text().replace("[title]", "[titel]")),
+            "unknown field 'titel'",
+        ),
+        (
+            lambda f: (f / "course.toml").write_text(
+                (f / "course.toml").read_text() + '[[modules]]\nkey = "basics"\n'
+                'title = { fi = "X" }\nlessons = ["first"]\n'
+            ),
+            "duplicate module key 'basics'",
+        ),
+        (
+            lambda f: (f / "lessons" / "first.fi.md").write_text(lesson_text("Eka", "[Rikki](missing.md)")),
+            "lessons/first.fi.md:5: link or image 'missing.md' points to no lesson",
+        ),
+        (
+            lambda f: (f / "lessons" / "first.fi.md").write_text(lesson_text("Eka", "![](files/nothere.png)")),
+            "lessons/first.fi.md:5: link or image 'files/nothere.png'",
+        ),
+        (
+            lambda f: (f / "checks" / "basics.toml").write_text(
+                (f / "checks" / "basics.toml")
+                .read_text()
+                .replace(
+                    '{ key = "b", text = { fi = "Kaikille", sv = "Alla", en = "Everyone" } }',
+                    '{ key = "b", text = { fi = "Kaikille", sv = "Alla", en = "Everyone" }, correct = true }',
+                )
+            ),
+            "checks/basics.toml:4: question card-for: "
+            "a single-choice question needs exactly one correct option (has 2)",
+        ),
+        (
+            lambda f: [path.unlink() for path in f.glob("lessons/second.*.md")],
+            "lesson 'second' has no file lessons/second.<fi|sv|en>.md",
+        ),
+        (lambda f: (f / "course.toml").write_text("order = \n"), "course.toml:1: invalid TOML"),
+        (
+            lambda f: (f / "lessons" / "first.en.md").write_text("---\ntitle: X\ncolour: red\n---\n# Two\n"),
+            "lessons/first.en.md:3: unknown front matter field 'colour'",
+        ),
+        (lambda f: (f / "lessons" / "stray.fi.md").write_text(lesson_text("Stray")), "lesson 'stray' is in no module"),
+    ],
+)
 def test_malformed_content_fails_with_file_line_and_reason_and_changes_nothing(
-        app, courses_dir, synced_course, runner, damage, expected):
+    app, courses_dir, synced_course, runner, damage, expected
+):
     person = make_user()
     services.complete_lesson(person, synced_course.active_lessons[0], "fi")
     before = _snapshot()
@@ -139,8 +171,8 @@ def test_sync_check_changes_nothing(app, courses_dir, runner):
 def test_the_shipped_courses_are_complete_in_three_languages(app):
     """The real content in courses/ syncs without errors: at least three courses, each with
     five or more lessons in fi, sv and en and a knowledge check."""
-    from app.curriculum.loader import load_tree
-    from app.config import flask_config, load_settings
+    from kaiku_training.config import flask_config, load_settings
+    from kaiku_training.curriculum.loader import load_tree
 
     root = flask_config(load_settings(app.instance_path), app.instance_path)["COURSES_DIR"]
     tree = load_tree(root)

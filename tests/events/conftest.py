@@ -1,19 +1,23 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.accounts.models import Role
-from app.events.services import create_sessions
+from kaiku_training.accounts.models import Role
+from kaiku_training.events.services import create_sessions
 from tests.factories import make_user
 
-FUTURE = datetime(2027, 2, 10, 8, 0, tzinfo=timezone.utc)  # 10:00 in Helsinki
+FUTURE = datetime(2027, 2, 10, 8, 0, tzinfo=UTC)  # 10:00 in Helsinki
 
 
 def make_session(capacity=20, starts_at=FUTURE, hours=2, **fields):
-    template = {"title": {"fi": "Koulutus", "sv": "Utbildning", "en": "Training"},
-                "description": {"fi": "Kuvaus", "en": "About it"}, "meeting_url": "https://meet.example.org/abc",
-                "joining_instructions": {"fi": "Liity ajoissa.", "en": "Join on time."}, "capacity": capacity,
-                **fields}
+    template = {
+        "title": {"fi": "Koulutus", "sv": "Utbildning", "en": "Training"},
+        "description": {"fi": "Kuvaus", "en": "About it"},
+        "meeting_url": "https://meet.example.org/abc",
+        "joining_instructions": {"fi": "Liity ajoissa.", "en": "Join on time."},
+        "capacity": capacity,
+        **fields,
+    }
     [session] = create_sessions(template, [], [(starts_at, starts_at + timedelta(hours=hours))])
     return session
 

@@ -1,13 +1,13 @@
 """Updates raise SEQUENCE, cancellations send METHOD:CANCEL, reminders are sent once."""
+
 from datetime import timedelta
 
-
-from app.core.timeutil import utcnow
-from app.events.registrations import register_person
-from app.events.reminders import send_due_reminders
-from app.events.models import ReminderSent
-from app.extensions import db
-from app.outbox.services import deliver_due
+from kaiku_training.core.timeutil import utcnow
+from kaiku_training.events.models import ReminderSent
+from kaiku_training.events.registrations import register_person
+from kaiku_training.events.reminders import send_due_reminders
+from kaiku_training.extensions import db
+from kaiku_training.outbox.services import deliver_due
 from tests.calendars import parse_both
 from tests.events.conftest import ics_attachment, make_session
 from tests.events.test_scheduling import FORM
@@ -20,8 +20,10 @@ def test_a_time_change_sends_an_update_with_a_higher_sequence(client, auth, app,
     deliver_due()
     first_sequence = parse_both(ics_attachment(smtp_server.messages[0])[1])[0]["sequence"]
     auth.sign_in("trainer@example.org")
-    client.post(f"/manage/sessions/{session.id}/edit", data={**FORM, "day": "2027-02-10", "start_time": "12:00",
-                                                             "end_time": "13:00", "version": session.version})
+    client.post(
+        f"/manage/sessions/{session.id}/edit",
+        data={**FORM, "day": "2027-02-10", "start_time": "12:00", "end_time": "13:00", "version": session.version},
+    )
     deliver_due()
     update = smtp_server.messages[-1]
     assert update["To"] == "aino@example.org" and "Changed" in update["Subject"]
@@ -36,10 +38,18 @@ def test_a_title_change_does_not_email_anyone(client, auth, app, trainer, smtp_s
     register_person(session, make_user("aino@example.org"), "fi")
     deliver_due()
     auth.sign_in("trainer@example.org")
-    client.post(f"/manage/sessions/{session.id}/edit", data={**FORM, "title_fi": "Uusi nimi", "day": "2027-02-10",
-                                                             "start_time": "10:00", "end_time": "12:00",
-                                                             "meeting_url": session.meeting_url,
-                                                             "version": session.version})
+    client.post(
+        f"/manage/sessions/{session.id}/edit",
+        data={
+            **FORM,
+            "title_fi": "Uusi nimi",
+            "day": "2027-02-10",
+            "start_time": "10:00",
+            "end_time": "12:00",
+            "meeting_url": session.meeting_url,
+            "version": session.version,
+        },
+    )
     assert deliver_due().sent == 0
     db.session.refresh(session)
     assert session.sequence == 0 and session.title["fi"] == "Uusi nimi"
@@ -73,8 +83,11 @@ def test_reminders_are_sent_once_per_offset_and_late_registrants_get_only_the_ne
     assert send_due_reminders(now + timedelta(hours=29, minutes=30)) == 2  # both: the 1 h reminder
     assert send_due_reminders(now + timedelta(hours=29, minutes=40)) == 0
     deliver_due()
-    recipients = sorted(message["To"] for message in smtp_server.messages if "Muistutus" in message["Subject"]
-                        or "Reminder" in message["Subject"])
+    recipients = sorted(
+        message["To"]
+        for message in smtp_server.messages
+        if "Muistutus" in message["Subject"] or "Reminder" in message["Subject"]
+    )
     assert recipients == ["early@example.org", "early@example.org", "late@example.org"]
     assert db.session.query(ReminderSent).count() == 4
 
@@ -94,7 +107,9 @@ def test_trainer_messages_everyone_registered(client, auth, app, trainer, smtp_s
     smtp_server.messages.clear()
     auth.sign_in("trainer@example.org")
     client.set_cookie("kaiku_lang", "en")
-    page = client.post(f"/manage/sessions/{session.id}/message", data={"subject": "", "body": ""}).get_data(as_text=True)
+    page = client.post(f"/manage/sessions/{session.id}/message", data={"subject": "", "body": ""}).get_data(
+        as_text=True
+    )
     assert 'id="subject-error"' in page
     client.post(f"/manage/sessions/{session.id}/message", data={"subject": "Slides", "body": "Please read them."})
     deliver_due()

@@ -1,13 +1,14 @@
 """The join link, the roster, attendance and the CSV export."""
+
 import csv
 import io
 import re
 from datetime import timedelta
 
-from app.core.timeutil import utcnow
-from app.events.registrations import register_person
-from app.events.links import join_url
-from app.extensions import db
+from kaiku_training.core.timeutil import utcnow
+from kaiku_training.events.links import join_url
+from kaiku_training.events.registrations import register_person
+from kaiku_training.extensions import db
 from tests.events.conftest import make_session
 from tests.factories import make_user
 
@@ -42,8 +43,8 @@ def test_join_link_before_opening_waiting_or_cancelled_gives_a_clear_page(client
 
 
 def test_attendance_in_bulk_satisfies_the_course_live_session(client, auth, app, trainer, courses_dir):
-    from app.curriculum import services as curriculum
-    from app.curriculum.sync import sync_courses
+    from kaiku_training.curriculum import services as curriculum
+    from kaiku_training.curriculum.sync import sync_courses
     from tests.curriculum.content import write_course
 
     write_course(courses_dir, key="live-course", live=True)
@@ -59,8 +60,10 @@ def test_attendance_in_bulk_satisfies_the_course_live_session(client, auth, app,
 
     auth.sign_in("trainer@example.org")
     client.post(f"/manage/sessions/{session.id}", data={"selected": [first.id], "bulk": "attended"})
-    client.post(f"/manage/sessions/{session.id}", data={f"attendance-{second.id}": "no_show",
-                                                         f"attendance-{first.id}": "attended"})
+    client.post(
+        f"/manage/sessions/{session.id}",
+        data={f"attendance-{second.id}": "no_show", f"attendance-{first.id}": "attended"},
+    )
     db.session.refresh(first)
     db.session.refresh(second)
     assert (first.attendance, second.attendance) == ("attended", "no_show")
@@ -75,12 +78,17 @@ def test_roster_csv_opens_cleanly_in_excel(client, auth, app, trainer):
     auth.sign_in("trainer@example.org")
     client.set_cookie("kaiku_lang", "en")
     response = client.get(f"/manage/sessions/{session.id}/roster.csv")
-    assert response.headers["Content-Type"].startswith("text/csv") and "attachment" in response.headers["Content-Disposition"]
+    assert (
+        response.headers["Content-Type"].startswith("text/csv")
+        and "attachment" in response.headers["Content-Disposition"]
+    )
     raw = response.data
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     assert [(row["Name"], row["Status"], row["Waiting position"]) for row in rows] == [
-        ("Äijä Öljynen", "Confirmed", ""), ("Eero", "On the waiting list", "1")]
+        ("Äijä Öljynen", "Confirmed", ""),
+        ("Eero", "On the waiting list", "1"),
+    ]
 
 
 def test_roster_page_lists_everyone_with_status(client, auth, app, trainer):
@@ -95,16 +103,19 @@ def test_roster_page_lists_everyone_with_status(client, auth, app, trainer):
 
 def test_exported_cells_cannot_run_as_formulas(client, auth, app, trainer):
     session = make_session()
-    register_person(session, make_user(name="=HYPERLINK(\"http://evil.example\")"), "fi")
+    register_person(session, make_user(name='=HYPERLINK("http://evil.example")'), "fi")
     auth.sign_in("trainer@example.org")
-    rows = list(csv.reader(io.StringIO(client.get(f"/manage/sessions/{session.id}/roster.csv").data.decode("utf-8-sig")),
-                           delimiter=";"))
-    assert rows[1][0] == "'=HYPERLINK(\"http://evil.example\")"
+    rows = list(
+        csv.reader(
+            io.StringIO(client.get(f"/manage/sessions/{session.id}/roster.csv").data.decode("utf-8-sig")), delimiter=";"
+        )
+    )
+    assert rows[1][0] == '\'=HYPERLINK("http://evil.example")'
 
 
 def test_joining_an_annual_meeting_records_attendance_and_announces_it(client, app):
-    from app.core.signals import attendance_marked
-    from app.meetings.models import ANNUAL_MEETING
+    from kaiku_training.core.signals import attendance_marked
+    from kaiku_training.meetings.models import ANNUAL_MEETING
 
     session = make_session(kind=ANNUAL_MEETING, starts_at=utcnow() + timedelta(minutes=10))
     registration = register_person(session, make_user(), "fi")

@@ -1,17 +1,24 @@
 """Registering: one click, capacity, the waiting list, promotion, guests, refusals."""
+
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from app.accounts.models import Role
-from app.core.timeutil import utcnow
-from app.events.registrations import (accept_offer, cancel_registration, offer_state, register_person, registrations_of,
-                                      waiting_position)
-from app.events.services import CapacityRefused, update_session
-from app.events.models import Registration, RegistrationStatus
-from app.extensions import db
-from app.outbox.services import deliver_due
+from kaiku_training.accounts.models import Role
+from kaiku_training.core.timeutil import utcnow
+from kaiku_training.events.models import Registration, RegistrationStatus
+from kaiku_training.events.registrations import (
+    accept_offer,
+    cancel_registration,
+    offer_state,
+    register_person,
+    registrations_of,
+    waiting_position,
+)
+from kaiku_training.events.services import CapacityRefused, update_session
+from kaiku_training.extensions import db
+from kaiku_training.outbox.services import deliver_due
 from tests.calendars import parse_both
 from tests.conftest import link_in
 from tests.events.conftest import ics_attachment, make_session
@@ -72,9 +79,17 @@ def test_a_capacity_increase_promotes_at_once(client, auth, app, trainer):
     from tests.events.test_scheduling import FORM
 
     auth.sign_in("trainer@example.org")
-    client.post(f"/manage/sessions/{session.id}/edit",
-                data={**FORM, "day": "2027-02-10", "start_time": "10:00", "end_time": "12:00", "capacity": 2,
-                      "version": session.version})
+    client.post(
+        f"/manage/sessions/{session.id}/edit",
+        data={
+            **FORM,
+            "day": "2027-02-10",
+            "start_time": "10:00",
+            "end_time": "12:00",
+            "capacity": 2,
+            "version": session.version,
+        },
+    )
     db.session.refresh(second)
     db.session.refresh(third)
     assert second.status == RegistrationStatus.CONFIRMED and third.status == RegistrationStatus.WAITING
@@ -120,8 +135,15 @@ def test_sessions_for_other_areas_are_refused(client, auth, app):
 def test_guest_registers_confirms_by_email_and_cancels_with_the_manage_link(client, app, smtp_server):
     session = make_session(capacity=1, open_to_guests=True)
     client.set_cookie("kaiku_lang", "en")
-    page = client.post(f"/sessions/{session.id}/guest", data={
-        "name": "Vieras Henkilö", "email": "Guest@Example.org", "organisation": "Kirjasto", "area": "Esimerkkilä"})
+    page = client.post(
+        f"/sessions/{session.id}/guest",
+        data={
+            "name": "Vieras Henkilö",
+            "email": "Guest@Example.org",
+            "organisation": "Kirjasto",
+            "area": "Esimerkkilä",
+        },
+    )
     assert "We have sent a confirmation link to" in page.get_data(as_text=True)
     registration = db.session.scalar(select(Registration))
     assert registration.status == RegistrationStatus.UNCONFIRMED and registration.guest_email == "guest@example.org"
@@ -156,7 +178,9 @@ def test_guest_form_errors_and_duplicate_email(client, app):
     page = client.post(f"/sessions/{session.id}/guest", data={"name": "", "email": "nope"}).get_data(as_text=True)
     assert 'id="name-error"' in page and 'id="email-error"' in page
     client.post(f"/sessions/{session.id}/guest", data={"name": "A", "email": "a@example.org"})
-    page = client.post(f"/sessions/{session.id}/guest", data={"name": "A", "email": "a@example.org"}).get_data(as_text=True)
+    page = client.post(f"/sessions/{session.id}/guest", data={"name": "A", "email": "a@example.org"}).get_data(
+        as_text=True
+    )
     assert "already registered" in page
     assert db.session.query(Registration).count() == 1
 
@@ -171,20 +195,28 @@ def test_guests_cannot_register_for_closed_audience_sessions(client, app):
 def test_demo_sessions_load_once(app, runner):
     assert "3 live sessions" in runner.invoke(args=["demo", "load"]).output
     assert "0 live sessions" in runner.invoke(args=["demo", "load"]).output
-    from app.accounts.services import find_user_by_email
+    from kaiku_training.accounts.services import find_user_by_email
 
     assert len(registrations_of(find_user_by_email("coordinator@example.org"))) == 3
 
 
 def test_a_capacity_below_the_confirmed_count_is_refused_on_the_session_and_edition_forms(client, auth, app):
-    from app.meetings.services import create_edition
+    from kaiku_training.meetings.services import create_edition
     from tests.events.conftest import FUTURE
     from tests.web import Browser
 
     session = make_session(capacity=3)
-    edition = create_edition(2027, {"title": {"fi": "Tapaaminen"}, "description": {}, "starts_at": FUTURE,
-                                    "ends_at": FUTURE + timedelta(hours=6), "meeting_url": "https://meet.example.org/m",
-                                    "capacity": 3})
+    edition = create_edition(
+        2027,
+        {
+            "title": {"fi": "Tapaaminen"},
+            "description": {},
+            "starts_at": FUTURE,
+            "ends_at": FUTURE + timedelta(hours=6),
+            "meeting_url": "https://meet.example.org/m",
+            "capacity": 3,
+        },
+    )
     for person in _people(2):
         register_person(session, person, "fi")
         register_person(edition.session, person, "fi")
@@ -212,13 +244,20 @@ def test_a_capacity_below_the_confirmed_count_is_refused_on_the_session_and_edit
 def test_an_edition_without_a_seat_limit_has_no_capacity_and_still_refuses_one_below_the_confirmed(client, auth, app):
     """No limit is no capacity at all (not a large number): everyone gets a seat, the forms show
     no number, and a limit set later may not drop below those confirmed, on the edition's form too."""
-    from app.meetings.services import create_edition
+    from kaiku_training.meetings.services import create_edition
     from tests.events.conftest import FUTURE
     from tests.web import Browser
 
-    edition = create_edition(2027, {"title": {"fi": "Tapaaminen", "en": "Meeting"}, "description": {},
-                                    "starts_at": FUTURE, "ends_at": FUTURE + timedelta(hours=6),
-                                    "meeting_url": "https://meet.example.org/m"})
+    edition = create_edition(
+        2027,
+        {
+            "title": {"fi": "Tapaaminen", "en": "Meeting"},
+            "description": {},
+            "starts_at": FUTURE,
+            "ends_at": FUTURE + timedelta(hours=6),
+            "meeting_url": "https://meet.example.org/m",
+        },
+    )
     session = edition.session
     assert session.capacity is None and session.seats_left is None
     registrations = [register_person(session, person, "fi") for person in _people(3)]

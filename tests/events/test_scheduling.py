@@ -1,19 +1,30 @@
 """Trainers schedule sessions in Finnish wall time; storage is UTC and right across DST."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from app.core.timeutil import utcnow
-from app.events.models import TrainingSession
-from app.extensions import db
+from kaiku_training.core.timeutil import utcnow
+from kaiku_training.events.models import TrainingSession
+from kaiku_training.extensions import db
 from tests.events.conftest import make_session
 from tests.factories import make_user
 from tests.web import Browser
 
-FORM = {"title_fi": "Kevään perehdytys", "title_sv": "Vårens introduktion", "title_en": "Spring introduction",
-        "description_fi": "## Ohjelma\n\nTervetuloa!", "course_id": 0, "day": "2027-03-22",
-        "start_time": "10:00", "end_time": "11:30", "repeat_weeks": 1, "meeting_url": "https://meet.example.org/x",
-        "instructions_fi": "Liity tietokoneelta.", "capacity": 20}
+FORM = {
+    "title_fi": "Kevään perehdytys",
+    "title_sv": "Vårens introduktion",
+    "title_en": "Spring introduction",
+    "description_fi": "## Ohjelma\n\nTervetuloa!",
+    "course_id": 0,
+    "day": "2027-03-22",
+    "start_time": "10:00",
+    "end_time": "11:30",
+    "repeat_weeks": 1,
+    "meeting_url": "https://meet.example.org/x",
+    "instructions_fi": "Liity tietokoneelta.",
+    "capacity": 20,
+}
 
 
 def _sessions():
@@ -27,27 +38,32 @@ def test_trainer_schedules_a_weekly_series_across_the_spring_dst_change(client, 
     sessions = _sessions()
     assert len(sessions) == 3 and len({s.uid for s in sessions}) == 3 and len({s.series_key for s in sessions}) == 1
     # 10:00 Helsinki: UTC+2 before the last Sunday of March 2027 (28th), UTC+3 after
-    assert [s.starts_at for s in sessions] == [datetime(2027, 3, 22, 8, 0, tzinfo=timezone.utc),
-                                               datetime(2027, 3, 29, 7, 0, tzinfo=timezone.utc),
-                                               datetime(2027, 4, 5, 7, 0, tzinfo=timezone.utc)]
+    assert [s.starts_at for s in sessions] == [
+        datetime(2027, 3, 22, 8, 0, tzinfo=UTC),
+        datetime(2027, 3, 29, 7, 0, tzinfo=UTC),
+        datetime(2027, 4, 5, 7, 0, tzinfo=UTC),
+    ]
     assert sessions[0].trainers == [trainer] and sessions[0].title["sv"] == "Vårens introduktion"
 
 
 def test_autumn_dst_week(client, auth, app, trainer):
     auth.sign_in("trainer@example.org")
-    client.post("/manage/sessions/new", data={**FORM, "day": "2027-10-25", "start_time": "09:00", "end_time": "10:00",
-                                              "repeat_weeks": 2})
+    client.post(
+        "/manage/sessions/new",
+        data={**FORM, "day": "2027-10-25", "start_time": "09:00", "end_time": "10:00", "repeat_weeks": 2},
+    )
     first, second = _sessions()
     # summer time (UTC+3) until the last Sunday of October 2027 (31st), then UTC+2
-    assert first.starts_at == datetime(2027, 10, 25, 6, 0, tzinfo=timezone.utc)
-    assert second.starts_at == datetime(2027, 11, 1, 7, 0, tzinfo=timezone.utc)
+    assert first.starts_at == datetime(2027, 10, 25, 6, 0, tzinfo=UTC)
+    assert second.starts_at == datetime(2027, 11, 1, 7, 0, tzinfo=UTC)
 
 
 def test_a_time_skipped_by_the_clock_change_is_refused(client, auth, app, trainer):
     auth.sign_in("trainer@example.org")
     client.set_cookie("kaiku_lang", "en")
-    page = client.post("/manage/sessions/new", data={**FORM, "day": "2027-03-28", "start_time": "03:30",
-                                                     "end_time": "05:00"}).get_data(as_text=True)
+    page = client.post(
+        "/manage/sessions/new", data={**FORM, "day": "2027-03-28", "start_time": "03:30", "end_time": "05:00"}
+    ).get_data(as_text=True)
     assert 'id="start_time-error"' in page and "the clocks go forward" in page
     assert _sessions() == []
 
@@ -57,7 +73,9 @@ def test_end_before_start_and_close_after_start_are_refused(client, auth, app, t
     client.set_cookie("kaiku_lang", "en")
     page = client.post("/manage/sessions/new", data={**FORM, "end_time": "09:00"}).get_data(as_text=True)
     assert "must end after it starts" in page
-    page = client.post("/manage/sessions/new", data={**FORM, "registration_closes_at": "2027-03-22T12:00"}).get_data(as_text=True)
+    page = client.post("/manage/sessions/new", data={**FORM, "registration_closes_at": "2027-03-22T12:00"}).get_data(
+        as_text=True
+    )
     assert "must close by the start" in page
     assert _sessions() == []
 
@@ -76,15 +94,17 @@ def test_second_save_of_an_outdated_form_is_refused(client, auth, app, trainer):
 
 
 def test_capacity_cannot_drop_below_confirmed(client, auth, app, trainer):
-    from app.events.registrations import register_person
+    from kaiku_training.events.registrations import register_person
 
     session = make_session(capacity=3)
     for number in range(2):
         register_person(session, make_user(f"p{number}@example.org"), "fi")
     auth.sign_in("trainer@example.org")
     client.set_cookie("kaiku_lang", "en")
-    page = client.post(f"/manage/sessions/{session.id}/edit",
-                       data={**FORM, "day": "2027-02-10", "capacity": 1, "version": session.version}).get_data(as_text=True)
+    page = client.post(
+        f"/manage/sessions/{session.id}/edit",
+        data={**FORM, "day": "2027-02-10", "capacity": 1, "version": session.version},
+    ).get_data(as_text=True)
     assert "2 people are already confirmed" in page
 
 
@@ -104,13 +124,19 @@ def test_each_session_of_a_series_closes_registration_as_long_before_its_own_sta
 
 
 def test_changing_every_session_of_a_series_leaves_the_past_ones_as_they_happened(client, auth, app, trainer):
-    from app.events.services import create_sessions
+    from kaiku_training.events.services import create_sessions
 
     now = utcnow().replace(microsecond=0)
-    template = {"title": {"fi": "Koulutus"}, "description": {}, "joining_instructions": {},
-                "meeting_url": "https://meet.example.org/abc", "capacity": 20}
+    template = {
+        "title": {"fi": "Koulutus"},
+        "description": {},
+        "joining_instructions": {},
+        "meeting_url": "https://meet.example.org/abc",
+        "capacity": 20,
+    }
     past, coming, later = create_sessions(
-        template, [], [(now + timedelta(weeks=week), now + timedelta(weeks=week, hours=1)) for week in (-1, 1, 2)])
+        template, [], [(now + timedelta(weeks=week), now + timedelta(weeks=week, hours=1)) for week in (-1, 1, 2)]
+    )
     auth.sign_in("trainer@example.org")
     client.set_cookie("kaiku_lang", "en")
     form = Browser(client).get(f"/manage/sessions/{later.id}/edit").form(button="Save")
@@ -123,16 +149,17 @@ def test_changing_every_session_of_a_series_leaves_the_past_ones_as_they_happene
 def test_a_session_moved_later_with_a_seat_more_promotes_by_its_new_time(app):
     """More seats go to the waiting list by the session's new start: moved out of the promotion
     cutoff, the first waiting person gets the seat, not an offer."""
-    from app.events.registrations import register_person
-    from app.events.services import update_session
-    from app.events.models import RegistrationStatus
+    from kaiku_training.events.models import RegistrationStatus
+    from kaiku_training.events.registrations import register_person
+    from kaiku_training.events.services import update_session
 
     soon = utcnow() + timedelta(hours=1)
     session = make_session(capacity=1, starts_at=soon)
     holder, waiting = (register_person(session, make_user(), "en") for _ in range(2))
     later = soon + timedelta(days=7)
-    update_session(session, {"starts_at": later, "ends_at": later + timedelta(hours=2), "capacity": 2},
-                            [], session.version)
+    update_session(
+        session, {"starts_at": later, "ends_at": later + timedelta(hours=2), "capacity": 2}, [], session.version
+    )
     db.session.refresh(waiting)
     assert waiting.status == RegistrationStatus.CONFIRMED and waiting.offered_at is None
 
@@ -144,9 +171,20 @@ def test_a_tampered_form_version_is_refused_as_an_edit_conflict(client, auth, ap
     client.set_cookie("kaiku_lang", "en")
     page = client.get(f"/manage/sessions/{session.id}/edit").get_data(as_text=True)
     assert 'name="version"' in page
-    response = client.post(f"/manage/sessions/{session.id}/edit", data={
-        "version": "abc", "title_fi": "Uusi nimi", "day": "2027-02-10", "start_time": "10:00", "end_time": "12:00",
-        "meeting_url": "https://meet.example.org/abc", "capacity": "20", "course_id": "0"}, follow_redirects=True)
+    response = client.post(
+        f"/manage/sessions/{session.id}/edit",
+        data={
+            "version": "abc",
+            "title_fi": "Uusi nimi",
+            "day": "2027-02-10",
+            "start_time": "10:00",
+            "end_time": "12:00",
+            "meeting_url": "https://meet.example.org/abc",
+            "capacity": "20",
+            "course_id": "0",
+        },
+        follow_redirects=True,
+    )
     assert response.status_code == 200 and "Someone else saved this session" in response.get_data(as_text=True)
     db.session.refresh(session)
     assert session.title["fi"] == "Koulutus"

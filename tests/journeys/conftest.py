@@ -1,9 +1,9 @@
 """Journey tests: a person drives the app through its pages, CSRF protection on, with every
 step read from and submitted through the HTML (tests/web.py)."""
+
 import pytest
 
-from app.core.i18n import LANGUAGE_NAMES
-
+from kaiku_training.core.i18n import LANGUAGE_NAMES
 from tests.conftest import test_settings
 from tests.factories import PASSWORD
 from tests.web import Browser, Page

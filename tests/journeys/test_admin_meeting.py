@@ -1,6 +1,7 @@
 """A4 and A5: an admin prepares next year's annual meeting edition, then follows its
 registrations, messages the registrants and, after the meeting, shares materials and reads
 the feedback."""
+
 import csv
 import io
 import re
@@ -8,28 +9,39 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.accounts.models import Role, Sector
-from app.extensions import db
-from app.meetings import services
-from app.meetings.models import Material, MeetingEdition, ProgrammeItem, QuestionForm, agenda_pick
-from app.outbox.services import deliver_due
+from kaiku_training.accounts.models import Role, Sector
+from kaiku_training.extensions import db
+from kaiku_training.meetings import services
+from kaiku_training.meetings.models import Material, MeetingEdition, ProgrammeItem, QuestionForm, agenda_pick
+from kaiku_training.outbox.services import deliver_due
 from tests.factories import make_area, make_user
 from tests.journeys.conftest import set_language, sign_in
 from tests.meetings.factories import DAY, make_meeting, register_guest
 from tests.smtp import text_of
 
 
-
 def _add_item(browser, title, start, end, track=""):
     form = browser.get("/manage/meetings/2027/programme").form("/manage/meetings/2027/programme", button="Save")
-    return form.fill(title_fi=title, title_en=title, kind=form.option_value("kind", "Workshop" if track else "Talk"),
-                     track=track, day="2027-05-12", start_time=start, end_time=end).submit()
+    return form.fill(
+        title_fi=title,
+        title_en=title,
+        kind=form.option_value("kind", "Workshop" if track else "Talk"),
+        track=track,
+        day="2027-05-12",
+        start_time=start,
+        end_time=end,
+    ).submit()
 
 
 def _add_question(browser, form_label, kind_label, label_fi, label_en, options="", required=False):
     form = browser.get("/manage/meetings/2027/questions").form("/manage/meetings/2027/questions", button="Save")
-    form.fill(form=form.option_value("form", form_label), kind=form.option_value("kind", kind_label),
-              label_fi=label_fi, label_en=label_en, options=options)
+    form.fill(
+        form=form.option_value("form", form_label),
+        kind=form.option_value("kind", kind_label),
+        label_fi=label_fi,
+        label_en=label_en,
+        options=options,
+    )
     if required:
         form.check("required", "required")
     return form.submit()
@@ -40,9 +52,15 @@ def test_a4_admin_creates_an_edition_builds_the_programme_and_questions_and_open
     sign_in(browser, "admin@example.org")
     set_language(browser, "en")
     form = browser.get("/manage/meetings/new").form(button="Save")
-    page = form.fill(year="2027", title_fi="Valtakunnallinen verkkotapaaminen 2027",
-                     title_en="National online meeting 2027", day="2027-05-12", start_time="09:00",
-                     end_time="15:00", meeting_url="https://meet.example.org/annual").submit()
+    page = form.fill(
+        year="2027",
+        title_fi="Valtakunnallinen verkkotapaaminen 2027",
+        title_en="National online meeting 2027",
+        day="2027-05-12",
+        start_time="09:00",
+        end_time="15:00",
+        meeting_url="https://meet.example.org/annual",
+    ).submit()
     edition = db.session.scalar(select(MeetingEdition).where(MeetingEdition.year == 2027))
     assert edition is not None, page.text[:800]
     assert "National online meeting 2027" in page.text
@@ -60,24 +78,42 @@ def test_a4_admin_creates_an_edition_builds_the_programme_and_questions_and_open
     assert "Workshop A" in page.text and "Workshop B" in page.text
     items = db.session.scalars(select(ProgrammeItem).order_by(ProgrammeItem.id)).all()
     assert [(item.title["fi"], item.track) for item in items] == [
-        ("Avaus", None), ("Työpaja A: kulttuuri", "Workshop A"), ("Työpaja B: sote", "Workshop B")]
+        ("Avaus", None),
+        ("Työpaja A: kulttuuri", "Workshop A"),
+        ("Työpaja B: sote", "Workshop B"),
+    ]
     assert items[1].starts_at == items[2].starts_at == DAY + timedelta(minutes=45)
 
-    page = _add_question(browser, "Registration", "Single choice", "Ruokavalio", "Diet",
-                         options="Kaikki käy | Allt går bra | Anything\nKasvis | Vegetarisk | Vegetarian",
-                         required=True)
+    page = _add_question(
+        browser,
+        "Registration",
+        "Single choice",
+        "Ruokavalio",
+        "Diet",
+        options="Kaikki käy | Allt går bra | Anything\nKasvis | Vegetarisk | Vegetarian",
+        required=True,
+    )
     assert "Diet" in page.text, page.errors()
-    _add_question(browser, "Feedback", "Single choice", "Hyödyllisyys", "How useful was the meeting?",
-                  options="Hyödyllinen | Nyttig | Useful\nEi hyödyllinen | Inte nyttig | Not useful")
+    _add_question(
+        browser,
+        "Feedback",
+        "Single choice",
+        "Hyödyllisyys",
+        "How useful was the meeting?",
+        options="Hyödyllinen | Nyttig | Useful\nEi hyödyllinen | Inte nyttig | Not useful",
+    )
     _add_question(browser, "Feedback", "Long text", "Terveiset", "Anything else?")
     db.session.expire_all()
     diet = next(q for q in edition.questions if q.label["en"] == "Diet")
     assert diet.form == QuestionForm.REGISTRATION and diet.required
     assert [option["label"] for option in diet.options] == [
         {"fi": "Kaikki käy", "sv": "Allt går bra", "en": "Anything"},
-        {"fi": "Kasvis", "sv": "Vegetarisk", "en": "Vegetarian"}]
+        {"fi": "Kasvis", "sv": "Vegetarisk", "en": "Vegetarian"},
+    ]
     assert [q.label["en"] for q in services.questions(edition, QuestionForm.FEEDBACK)] == [
-        "How useful was the meeting?", "Anything else?"]
+        "How useful was the meeting?",
+        "Anything else?",
+    ]
 
     form = browser.get("/manage/meetings/2027/edit").form(button="Save")
     form.check("open_to_guests", "guests").submit()
@@ -113,12 +149,20 @@ def test_a4_removing_a_programme_item_asks_first_and_says_how_many_agendas_have_
 def test_a5_admin_follows_registrations_messages_the_filtered_ones_and_shares_materials(browser, smtp_server):
     edition, items, keys = make_meeting()
     north, south = make_area("Pohjoinen", name_en="North"), make_area("Etelä", name_en="South")
-    people = [make_user("aino@example.org", name="Aino Aalto", area=north, sector=Sector.CULTURE),
-              make_user("bertil@example.org", name="Bertil Berg", area=north, sector=Sector.SOCIAL_HEALTH),
-              make_user("cecilia@example.org", name="Cecilia Carlsson", area=south, sector=Sector.CULTURE)]
+    people = [
+        make_user("aino@example.org", name="Aino Aalto", area=north, sector=Sector.CULTURE),
+        make_user("bertil@example.org", name="Bertil Berg", area=north, sector=Sector.SOCIAL_HEALTH),
+        make_user("cecilia@example.org", name="Cecilia Carlsson", area=south, sector=Sector.CULTURE),
+    ]
     registrations = [services.register(edition, person, "fi", {keys["diet"]: "o1"}) for person in people]
-    guest = register_guest(edition, "Greta Gästinen", "greta@example.org", organisation="Kirjasto Kirjava",
-                           area="Länsi", answers={keys["diet"]: "o0"})
+    guest = register_guest(
+        edition,
+        "Greta Gästinen",
+        "greta@example.org",
+        organisation="Kirjasto Kirjava",
+        area="Länsi",
+        answers={keys["diet"]: "o0"},
+    )
     make_user("admin@example.org", name="Aino Admin", roles=[Role.ADMIN])
     sign_in(browser, "admin@example.org")
     set_language(browser, "en")
@@ -129,8 +173,9 @@ def test_a5_admin_follows_registrations_messages_the_filtered_ones_and_shares_ma
         assert count in page.text
     assert "Kirjasto Kirjava" in page.text  # the guest's organisation
 
-    rows = list(csv.reader(io.StringIO(page.follow("Download as CSV").response.data.decode("utf-8-sig")),
-                           delimiter=";"))
+    rows = list(
+        csv.reader(io.StringIO(page.follow("Download as CSV").response.data.decode("utf-8-sig")), delimiter=";")
+    )
     header, *registrants = rows
     assert header[:8] == ["Name", "Email", "Area", "Organisation", "Sector", "Status", "Attendance", "Registered"]
     assert "Diet" in header and registrants[0][5] == "Confirmed"
@@ -139,7 +184,8 @@ def test_a5_admin_follows_registrations_messages_the_filtered_ones_and_shares_ma
         ["Aino Aalto", "aino@example.org", "North", "", "Culture"],
         ["Bertil Berg", "bertil@example.org", "North", "", "Social and health services"],
         ["Cecilia Carlsson", "cecilia@example.org", "South", "", "Culture"],
-        ["Greta Gästinen", "greta@example.org", "Länsi", "Kirjasto Kirjava", ""]]
+        ["Greta Gästinen", "greta@example.org", "Länsi", "Kirjasto Kirjava", ""],
+    ]
     assert registrants[3][header.index("Diet")] == "Anything"
 
     filters = page.form("/manage/meetings/2027/registrations", button="Filter")
@@ -164,13 +210,20 @@ def test_a5_admin_follows_registrations_messages_the_filtered_ones_and_shares_ma
     db.session.expire_all()
     assert edition.recording_url == "https://video.example.org/2027" and edition.feedback_open
     form = page.form(button="Add")
-    page = form.fill(**{"material-title": "Diat", "material-item_id": form.option_value("material-item_id", "Opening"),
-                        "material-file": (b"%PDF-1.4 slides", "slides.pdf")}).submit()
+    page = form.fill(
+        **{
+            "material-title": "Diat",
+            "material-item_id": form.option_value("material-item_id", "Opening"),
+            "material-file": (b"%PDF-1.4 slides", "slides.pdf"),
+        }
+    ).submit()
     form = page.form(button="Add")
     page = form.fill(**{"material-title": "Lisälukemista", "material-url": "https://example.org/reading"}).submit()
     materials = db.session.scalars(select(Material).order_by(Material.id)).all()
     assert [(m.title, m.item_id, m.file_name, m.url) for m in materials] == [
-        ("Diat", items["opening"].id, "slides.pdf", None), ("Lisälukemista", None, None, "https://example.org/reading")]
+        ("Diat", items["opening"].id, "slides.pdf", None),
+        ("Lisälukemista", None, None, "https://example.org/reading"),
+    ]
     assert (services.materials_folder() / materials[0].stored_as).read_bytes() == b"%PDF-1.4 slides"
     assert "Diat" in page.text and "Lisälukemista" in page.text
 
@@ -180,10 +233,14 @@ def test_a5_admin_follows_registrations_messages_the_filtered_ones_and_shares_ma
     assert "The material was removed." in page.text
     assert db.session.scalars(select(Material.title)).all() == ["Diat"]
 
-    for registration, useful, greeting in ((registrations[0], "o0", "Kiitos!"), (guest, "o0", ""),
-                                           (registrations[1], "o1", "Liian pitkä")):
-        services.save_answers(registration, edition, QuestionForm.FEEDBACK,
-                              {keys["useful"]: useful, keys["greetings"]: greeting})
+    for registration, useful, greeting in (
+        (registrations[0], "o0", "Kiitos!"),
+        (guest, "o0", ""),
+        (registrations[1], "o1", "Liian pitkä"),
+    ):
+        services.save_answers(
+            registration, edition, QuestionForm.FEEDBACK, {keys["useful"]: useful, keys["greetings"]: greeting}
+        )
     page = browser.get("/manage/meetings/2027/after")
     assert "Usefulness 3 answers" in page.text
     assert "Useful 2" in page.text and "Not useful 1" in page.text
@@ -196,7 +253,12 @@ def test_a4_a_programme_time_the_clocks_repeat_is_refused_not_guessed(browser):
     sign_in(browser, "admin@example.org")
     set_language(browser, "en")
     form = browser.get("/manage/meetings/2027/programme").form("/manage/meetings/2027/programme", button="Save")
-    page = form.fill(title_fi="Yöohjelma", kind=form.option_value("kind", "Talk"), day="2027-10-31",
-                     start_time="03:30", end_time="05:00").submit()
+    page = form.fill(
+        title_fi="Yöohjelma",
+        kind=form.option_value("kind", "Talk"),
+        day="2027-10-31",
+        start_time="03:30",
+        end_time="05:00",
+    ).submit()
     assert "This time occurs twice on that day as the clocks go back" in page.text
     assert db.session.scalar(select(ProgrammeItem).where(ProgrammeItem.title["fi"].as_string() == "Yöohjelma")) is None

@@ -1,12 +1,13 @@
 """Admin journeys about people: A1 invite and reset, A2 CSV import, A3 edit and deactivate,
 A6 outbox and audit log, A7 erase; and people search and order with Å, Ä and Ö."""
+
 from sqlalchemy import select
 
-from app.accounts import services as accounts
-from app.accounts.models import Role, Sector, User
-from app.extensions import db
-from app.outbox.models import OutboxMessage, OutboxStatus
-from app.outbox.services import deliver_due
+from kaiku_training.accounts import services as accounts
+from kaiku_training.accounts.models import Role, Sector, User
+from kaiku_training.extensions import db
+from kaiku_training.outbox.models import OutboxMessage, OutboxStatus
+from kaiku_training.outbox.services import deliver_due
 from tests.conftest import free_port, link_in
 from tests.factories import make_area, make_user
 from tests.journeys.conftest import set_language, sign_in
@@ -38,8 +39,13 @@ def test_a1_invited_person_sets_a_password_signs_in_and_resets_a_forgotten_one(b
     area = make_area("Kuopio", name_sv="Kuopio", name_en="Kuopio")
     _admin_signed_in(browser)
     form = browser.get("/manage/people").follow("Invite a person").form(button="Send the invitation")
-    form.fill(email="Maija.Meikalainen@Example.org", name="Maija Meikäläinen", locale="en",
-              area_id=form.option_value("area_id", "Kuopio"), sector=Sector.CULTURE)
+    form.fill(
+        email="Maija.Meikalainen@Example.org",
+        name="Maija Meikäläinen",
+        locale="en",
+        area_id=form.option_value("area_id", "Kuopio"),
+        sector=Sector.CULTURE,
+    )
     page = form.check("roles", "Coordinator").submit()
     assert "Invitation queued for maija.meikalainen@example.org" in page.text
     person = _person("maija.meikalainen@example.org")
@@ -61,8 +67,12 @@ def test_a1_invited_person_sets_a_password_signs_in_and_resets_a_forgotten_one(b
     page = page.form("/password/forgot").fill(email="maija.meikalainen@example.org").submit()
     assert "If an account uses that address, we have sent it a link" in page.text
     reset_link = _emailed_link(smtp_server, "maija.meikalainen@example.org")
-    page = invitee.get(reset_link).form("/password/reset/").fill(password="another passphrase here",
-                                                        confirm="another passphrase here").submit()
+    page = (
+        invitee.get(reset_link)
+        .form("/password/reset/")
+        .fill(password="another passphrase here", confirm="another passphrase here")
+        .submit()
+    )
     assert "Your password has been changed and you are signed in." in page.text
     invitee.get(reset_link, expect_status=410)  # the link works once
     invitee.get("/").form("/sign-out").submit()
@@ -94,9 +104,14 @@ def test_a2_import_refuses_a_file_with_bad_rows_and_imports_the_corrected_one(br
     form = browser.get("/manage/people").follow("Import coordinators from a CSV file").form(button="Import")
     page = form.fill(file=(BAD_CSV.encode(), "people.csv")).submit()
     assert "Nothing was imported. Fix these rows:" in page.text
-    for problem in ("not-an-email is not a valid email address.", "ok@example.org appears twice in the file.",
-                    "The name is missing.", "Unknown area: Nowhere.", "Unknown sector: banks.",
-                    "Unknown language: de"):
+    for problem in (
+        "not-an-email is not a valid email address.",
+        "ok@example.org appears twice in the file.",
+        "The name is missing.",
+        "Unknown area: Nowhere.",
+        "Unknown sector: banks.",
+        "Unknown language: de",
+    ):
         assert problem in page.text, problem
     assert db.session.scalar(select(User).where(User.email == "ok@example.org")) is None
 
@@ -146,8 +161,13 @@ def test_people_search_folds_case_of_every_letter_and_sorts_as_in_finnish(browse
     for name in ("Östen Örn", "Åke Åberg", "Ärmi Äijälä", "Zeta Zoo", "Aino Aalto", "Üla Ürgen"):
         make_user(name=name)
     _admin_signed_in(browser)
-    for query, name in (("åke", "Åke Åberg"), ("ÅBERG", "Åke Åberg"), ("äijä", "Ärmi Äijälä"),
-                        ("örn", "Östen Örn"), ("ürgen", "Üla Ürgen")):
+    for query, name in (
+        ("åke", "Åke Åberg"),
+        ("ÅBERG", "Åke Åberg"),
+        ("äijä", "Ärmi Äijälä"),
+        ("örn", "Östen Örn"),
+        ("ürgen", "Üla Ürgen"),
+    ):
         page = browser.get("/manage/people", query={"q": query})
         assert name in page.text, (query, page.text[-600:])
         assert "1 person" in page.text

@@ -1,15 +1,15 @@
 """K1: a calendar client polls the personal, public, course and meeting feeds the way calendar
 apps do, with ETag and If-Modified-Since: unchanged feeds answer 304, every change reaches it,
 and no event appears twice."""
+
 import time
 from collections import Counter
 from datetime import timedelta
 
-from app.events.registrations import cancel_registration, register_person, registration_of
-
-from app.events.services import cancel_session
-from app.extensions import db
-from app.meetings import services as meetings
+from kaiku_training.events.registrations import cancel_registration, register_person, registration_of
+from kaiku_training.events.services import cancel_session
+from kaiku_training.extensions import db
+from kaiku_training.meetings import services as meetings
 from tests.calendars import parse_both
 from tests.curriculum.conftest import synced_course  # noqa: F401  (a fixture)
 from tests.events.conftest import make_session
@@ -47,16 +47,26 @@ class CalendarClient:
 
 def test_k1_calendar_clients_poll_every_feed_and_see_each_change_once(app, browser, new_browser, synced_course):
     person = make_user("aino@example.org")
-    open_session = make_session(starts_at=SOON, open_to_guests=True, course_id=synced_course.id,
-                                title={"fi": "Avoin", "en": "Open training"})
+    open_session = make_session(
+        starts_at=SOON, open_to_guests=True, course_id=synced_course.id, title={"fi": "Avoin", "en": "Open training"}
+    )
     registered = make_session(starts_at=SOON + timedelta(days=1), title={"fi": "Oma", "en": "My training"})
     register_person(open_session, person, "en")
     register_person(registered, person, "en")
     edition = _edition(SOON.year + 1)
     edition.session.open_to_guests = True  # a calendar client has no cookie: its page must be public too
-    item = meetings.save_item(edition, None, {
-        "kind": "talk", "title": {"fi": "Avaus", "en": "Opening"}, "description": {}, "speakers": "",
-        "starts_at": edition.session.starts_at, "ends_at": edition.session.starts_at + timedelta(hours=1)})
+    item = meetings.save_item(
+        edition,
+        None,
+        {
+            "kind": "talk",
+            "title": {"fi": "Avaus", "en": "Opening"},
+            "description": {},
+            "speakers": "",
+            "starts_at": edition.session.starts_at,
+            "ends_at": edition.session.starts_at + timedelta(hours=1),
+        },
+    )
     db.session.commit()
     sign_in(browser, "aino@example.org")
     set_language(browser, "en")
@@ -86,8 +96,11 @@ def test_k1_calendar_clients_poll_every_feed_and_see_each_change_once(app, brows
 
     time.sleep(1.1)
     cancel_session(open_session)
-    meetings.save_item(edition, item, {"starts_at": item.starts_at + timedelta(minutes=30),
-                                       "ends_at": item.ends_at + timedelta(minutes=30)})
+    meetings.save_item(
+        edition,
+        item,
+        {"starts_at": item.starts_at + timedelta(minutes=30), "ends_at": item.ends_at + timedelta(minutes=30)},
+    )
     assert {name: client.poll() for name, client in clients.items()} == dict.fromkeys(clients, 200)
     for name in ("public", "course", "personal", "personal, If-Modified-Since only"):
         assert clients[name].events[open_session.uid]["status"] == "CANCELLED", name

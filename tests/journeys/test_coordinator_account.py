@@ -1,41 +1,51 @@
 """Coordinator journeys about their own account: C1 the dashboard, C6 the personal calendar
 feed, C8 language, text size, preferred language and the data download."""
+
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from app.accounts.models import User
-from app.calendar.models import FeedToken
-from app.curriculum import services as curriculum
-from app.curriculum.sync import sync_courses
-from app.events.registrations import register_person
-from app.extensions import db
-from app.meetings import services as meetings
+from kaiku_training.accounts.models import User
+from kaiku_training.calendar.models import FeedToken
+from kaiku_training.curriculum import services as curriculum
+from kaiku_training.curriculum.sync import sync_courses
+from kaiku_training.events.registrations import register_person
+from kaiku_training.extensions import db
+from kaiku_training.meetings import services as meetings
 from tests.calendars import parse_both
 from tests.curriculum.content import write_course
 from tests.events.conftest import make_session
 from tests.factories import make_admin, make_user
 from tests.journeys.conftest import set_language, sign_in
 
-SOON = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=20)
+SOON = datetime.now(UTC).replace(microsecond=0) + timedelta(days=20)
 
 
 def _courses(courses_dir, *keys):
     for number, key in enumerate(keys):
         write_course(courses_dir, key=key)
         toml = courses_dir / key / "course.toml"
-        toml.write_text(toml.read_text().replace('en = "Test course"', f'en = "Course {key}"')
-                        .replace("order = 1", f"order = {number + 1}"))
+        toml.write_text(
+            toml.read_text()
+            .replace('en = "Test course"', f'en = "Course {key}"')
+            .replace("order = 1", f"order = {number + 1}")
+        )
     assert not sync_courses(courses_dir).errors
     return [curriculum.find_course(key) for key in keys]
 
 
 def _edition(year):
     starts = SOON + timedelta(days=40)
-    edition = meetings.create_edition(year, {
-        "title": {"fi": f"Verkkotapaaminen {year}", "en": f"National online meeting {year}"},
-        "starts_at": starts, "ends_at": starts + timedelta(hours=6), "meeting_url": "https://meet.example.org/x"})
+    edition = meetings.create_edition(
+        year,
+        {
+            "title": {"fi": f"Verkkotapaaminen {year}", "en": f"National online meeting {year}"},
+            "starts_at": starts,
+            "ends_at": starts + timedelta(hours=6),
+            "meeting_url": "https://meet.example.org/x",
+        },
+    )
     db.session.commit()
     return edition
 

@@ -1,16 +1,17 @@
 """C2, C3, C4: a coordinator learns through the course pages, registers for a course's live
 session, is marked attended by a trainer and renews an expiring completion."""
+
 from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.accounts.models import Role
-from app.core.timeutil import utcnow
-from app.curriculum import services as curriculum
-from app.curriculum.models import CourseCompletion, Enrolment
-from app.curriculum.sync import sync_courses
-from app.events.models import Registration
-from app.extensions import db
+from kaiku_training.accounts.models import Role
+from kaiku_training.core.timeutil import utcnow
+from kaiku_training.curriculum import services as curriculum
+from kaiku_training.curriculum.models import CourseCompletion, Enrolment
+from kaiku_training.curriculum.sync import sync_courses
+from kaiku_training.events.models import Registration
+from kaiku_training.extensions import db
 from tests.curriculum.content import write_course
 from tests.events.conftest import make_session
 from tests.factories import make_user
@@ -52,8 +53,13 @@ def _pass_the_check(page: Page) -> Page:
 
 def _completions(person, course) -> list[CourseCompletion]:
     db.session.expire_all()
-    return list(db.session.scalars(select(CourseCompletion).where(
-        CourseCompletion.user_id == person.id, CourseCompletion.course_id == course.id).order_by(CourseCompletion.id)))
+    return list(
+        db.session.scalars(
+            select(CourseCompletion)
+            .where(CourseCompletion.user_id == person.id, CourseCompletion.course_id == course.id)
+            .order_by(CourseCompletion.id)
+        )
+    )
 
 
 def test_c2_enrol_read_fail_pass_and_print_the_certificate(browser, courses_dir):
@@ -106,8 +112,9 @@ def _trainer_marks(new_browser, session, person, mark: str) -> Page:
     trainer = new_browser()
     sign_in(trainer, "trainer@example.org")
     set_language(trainer, "en")
-    registration = db.session.scalar(select(Registration).where(Registration.user_id == person.id,
-                                                                Registration.session_id == session.id))
+    registration = db.session.scalar(
+        select(Registration).where(Registration.user_id == person.id, Registration.session_id == session.id)
+    )
     form = trainer.get(f"/manage/sessions/{session.id}").form(button="Save attendance")
     page = form.fill(**{f"attendance-{registration.id}": mark}).submit()
     assert "Attendance saved (1 changed)" in page.text, page.text[:500]
@@ -199,6 +206,6 @@ def test_c4_renew_an_expiring_completion_and_keep_the_earlier_round(browser, cou
     completions = _completions(person, course)
     assert [c.round for c in completions] == [1, 2]
     assert db.session.scalar(select(Enrolment.round).where(Enrolment.user_id == person.id)) == 2
-    history = page.text[page.text.index("Your completions"):]
+    history = page.text[page.text.index("Your completions") :]
     assert history.count("Completed") == 2
     assert "Aino Virtanen" in browser.get("/courses/test-course/certificate?round=1").text

@@ -1,15 +1,16 @@
 """C5: a coordinator waits for a full session, is promoted and cancels; A3 (part): deactivating a
 person passes their seat to the first on the waiting list; late seats are offered."""
+
 from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.accounts.models import Role
-from app.core.timeutil import utcnow
-from app.events.registrations import register_person
-from app.events.models import Registration, RegistrationStatus
-from app.extensions import db
-from app.outbox.services import deliver_due
+from kaiku_training.accounts.models import Role
+from kaiku_training.core.timeutil import utcnow
+from kaiku_training.events.models import Registration, RegistrationStatus
+from kaiku_training.events.registrations import register_person
+from kaiku_training.extensions import db
+from kaiku_training.outbox.services import deliver_due
 from tests.conftest import link_in
 from tests.events.conftest import ics_attachment, make_session
 from tests.factories import make_user
@@ -19,9 +20,11 @@ from tests.smtp import text_of
 
 def _registration(person, session) -> Registration:
     db.session.expire_all()
-    return db.session.scalar(select(Registration).where(Registration.user_id == person.id,
-                                                        Registration.session_id == session.id)
-                             .order_by(Registration.id.desc()))
+    return db.session.scalar(
+        select(Registration)
+        .where(Registration.user_id == person.id, Registration.session_id == session.id)
+        .order_by(Registration.id.desc())
+    )
 
 
 def _cancel_through_pages(browser, session_id):
@@ -57,8 +60,11 @@ def test_c5_waits_at_a_visible_position_is_promoted_and_cancels(browser, new_bro
     assert _registration(aino, session).status == RegistrationStatus.CONFIRMED
 
     deliver_due()
-    [promoted] = [message for message in smtp_server.messages if message["To"] == "aino@example.org"
-                  and "A place became free" in message["Subject"]]
+    [promoted] = [
+        message
+        for message in smtp_server.messages
+        if message["To"] == "aino@example.org" and "A place became free" in message["Subject"]
+    ]
     method, data = ics_attachment(promoted)
     assert method == "REQUEST" and session.uid in data.decode()
     assert "Confirmed" in browser.get(f"/sessions/{session.id}").text
@@ -92,8 +98,11 @@ def test_a3_deactivating_a_person_passes_their_seat_on(browser, smtp_server):
     db.session.refresh(session)
     assert session.confirmed_count == 1
     deliver_due()
-    assert any("A place became free" in message["Subject"] for message in smtp_server.messages
-               if message["To"] == "waiting@example.org")
+    assert any(
+        "A place became free" in message["Subject"]
+        for message in smtp_server.messages
+        if message["To"] == "waiting@example.org"
+    )
 
 
 def test_c5_a_late_seat_is_offered_and_the_first_to_accept_gets_it(browser, new_browser, smtp_server):

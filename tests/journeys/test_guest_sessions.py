@@ -1,13 +1,14 @@
 """G1: a guest registers for a session open to guests, confirms by email, cancels with the manage
 link, asks for a lost confirmation again; an unconfirmed registration lapses with its link."""
+
 from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.events.links import GUEST_CONFIRMATION_HOURS
-from app.events.models import Registration, RegistrationStatus
-from app.extensions import db
-from app.outbox.services import deliver_due
+from kaiku_training.events.links import GUEST_CONFIRMATION_HOURS
+from kaiku_training.events.models import Registration, RegistrationStatus
+from kaiku_training.extensions import db
+from kaiku_training.outbox.services import deliver_due
 from tests.conftest import link_in
 from tests.events.conftest import ics_attachment, make_session
 from tests.journeys.conftest import set_language

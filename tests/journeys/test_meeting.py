@@ -1,16 +1,17 @@
 """C7 and G2: a coordinator and a guest take part in the annual meeting, from registering with
 answers to feedback and materials after it."""
+
 from datetime import timedelta
 
 from itsdangerous.timed import TimestampSigner
 from sqlalchemy import select
 
-from app.accounts.models import Role
-from app.events.links import GUEST_CONFIRMATION_HOURS
-from app.events.models import Registration, RegistrationStatus
-from app.extensions import db
-from app.meetings import services
-from app.outbox.services import deliver_due
+from kaiku_training.accounts.models import Role
+from kaiku_training.events.links import GUEST_CONFIRMATION_HOURS
+from kaiku_training.events.models import Registration, RegistrationStatus
+from kaiku_training.extensions import db
+from kaiku_training.meetings import services
+from kaiku_training.outbox.services import deliver_due
 from tests.conftest import link_in
 from tests.factories import make_area, make_user
 from tests.journeys.conftest import set_language, sign_in
@@ -45,8 +46,11 @@ def test_c7_coordinator_registers_picks_an_agenda_changes_an_answer_and_gives_fe
     page = form.check(f"q-{keys['diet']}", "Vegetarisk").fill(**{"q-accessibility": "Textning, tack"}).submit()
     registration = db.session.scalar(select(Registration))
     assert registration.status == RegistrationStatus.CONFIRMED
-    assert services.answers_of(registration) == {keys["diet"]: "o1", "accessibility": "Textning, tack",
-                                                 "show-name": False}
+    assert services.answers_of(registration) == {
+        keys["diet"]: "o1",
+        "accessibility": "Textning, tack",
+        "show-name": False,
+    }
 
     agenda = page.form("/meetings/2027/agenda")
     page = agenda.fill(item=[str(items["opening"].id), str(items["workshop_b"].id)]).submit()
@@ -75,7 +79,8 @@ def test_c7_coordinator_registers_picks_an_agenda_changes_an_answer_and_gives_fe
 
 
 def test_g2_guest_registers_confirms_and_gives_feedback_and_opens_materials_through_the_manage_link(
-        browser, smtp_server):
+    browser, smtp_server
+):
     edition, items, keys = make_meeting()
     set_language(browser, "en")
     page = browser.get("/meetings/2027")
@@ -124,7 +129,9 @@ def test_g2_guest_who_lost_the_confirmation_email_asks_for_it_again(browser, smt
     assert "we have sent a new confirmation link" in answer
     [_lost, again] = _emails_to(smtp_server, "greta@example.org")
     form = browser.get("/meetings/2027").form(button="Send the link again")
-    assert form.fill(**{"confirmation-email": "nobody@example.org"}).submit().text == answer.replace("Greta@Example.org", "nobody@example.org")  # tells nothing about who registered
+    assert form.fill(**{"confirmation-email": "nobody@example.org"}).submit().text == answer.replace(
+        "Greta@Example.org", "nobody@example.org"
+    )  # tells nothing about who registered
     assert _emails_to(smtp_server, "nobody@example.org") == []
 
     browser.get(link_in(text_of(again)))
@@ -132,7 +139,8 @@ def test_g2_guest_who_lost_the_confirmation_email_asks_for_it_again(browser, smt
 
 
 def test_g2_an_unconfirmed_registration_lapses_with_its_link_and_the_guest_can_register_again(
-        browser, smtp_server, monkeypatch):
+    browser, smtp_server, monkeypatch
+):
     edition, items, keys = make_meeting()
     set_language(browser, "en")
     hours_ago = GUEST_CONFIRMATION_HOURS + 1

@@ -1,13 +1,14 @@
 """Report journeys: R1 the matrix with filters, sorting, pages and downloads; R2 a training
 record, the areas page, the national summary and a course funnel; R3 an area lead's scope."""
+
 import csv
 import io
 from urllib.parse import parse_qsl, urlsplit
 
 from openpyxl import load_workbook
 
-from app.accounts.models import Role, Sector
-from app.curriculum.services import CourseStatus
+from kaiku_training.accounts.models import Role, Sector
+from kaiku_training.curriculum.services import CourseStatus
 from tests.factories import make_user
 from tests.journeys.conftest import set_language, sign_in
 from tests.reports.conftest import population  # noqa: F401  (a fixture)
@@ -19,7 +20,9 @@ def _matrix_names(page) -> list[str]:
 
 def _sort_by(browser, page, label):
     """Click the matrix column header `label`."""
-    [header] = [link for link in page.soup.select("table.matrix thead a") if link.get_text(strip=True).startswith(label)]
+    [header] = [
+        link for link in page.soup.select("table.matrix thead a") if link.get_text(strip=True).startswith(label)
+    ]
     return browser.get(header["href"])
 
 
@@ -40,8 +43,13 @@ def _xlsx_rows(data: bytes) -> list[list[str]]:
 
 def test_r1_matrix_filters_sorts_pages_and_downloads_the_same_rows(browser, population):
     for number in range(55):
-        make_user(f"many{number}@example.org", name=f"Monta {number:02d}", area=population.south,
-                  sector=Sector.CULTURE, password=None)
+        make_user(
+            f"many{number}@example.org",
+            name=f"Monta {number:02d}",
+            area=population.south,
+            sector=Sector.CULTURE,
+            password=None,
+        )
     for name in ("Östen Örn", "Åke Åberg", "Ärmi Äijälä", "Zeta Zoo"):
         make_user(name=name, area=population.north, sector=Sector.CULTURE, password=None)
     sign_in(browser, "admin@example.org")
@@ -51,14 +59,21 @@ def test_r1_matrix_filters_sorts_pages_and_downloads_the_same_rows(browser, popu
     form = page.form(button="Filter")
     form.fill(area=form.option_value("area", "North"), sector=Sector.CULTURE, role=Role.COORDINATOR)
     page = form.submit()
-    assert _matrix_names(page) == ["Aino Valmis", "Leena Aluevastaava", "Zeta Zoo", "Åke Åberg", "Ärmi Äijälä",
-                                   "Östen Örn"]
+    assert _matrix_names(page) == [
+        "Aino Valmis",
+        "Leena Aluevastaava",
+        "Zeta Zoo",
+        "Åke Åberg",
+        "Ärmi Äijälä",
+        "Östen Örn",
+    ]
     page = _sort_by(browser, page, "Name")  # already sorted by name: the header sorts descending
     assert _matrix_names(page)[:2] == ["Östen Örn", "Ärmi Äijälä"]
 
     form = page.form(button="Filter")
-    form.fill(area="", sector="", role="", course=form.option_value("course", "Test course"),
-              status=CourseStatus.OVERDUE)
+    form.fill(
+        area="", sector="", role="", course=form.option_value("course", "Test course"), status=CourseStatus.OVERDUE
+    )
     page = form.submit()
     assert _matrix_names(page) == ["Cecilia Myöhässä"]
 
@@ -87,20 +102,26 @@ def test_r2_training_record_areas_national_summary_and_course_funnel(browser, po
 
     index = browser.get("/reports")
     page = browser.get(index.soup.select_one("main a[href$='/reports/areas']")["href"])
-    rows = {row.select_one("th").get_text(strip=True): [cell.get_text(strip=True) for cell in row.select("td")]
-            for row in page.soup.select("#table-areas ~ div table tbody tr")}
+    rows = {
+        row.select_one("th").get_text(strip=True): [cell.get_text(strip=True) for cell in row.select("td")]
+        for row in page.soup.select("#table-areas ~ div table tbody tr")
+    }
     assert list(rows) == ["North", "South", "No area"]
     assert rows["North"][2] == "3" and rows["South"][2] == "2"
 
     page = browser.get("/reports").follow("National summary")
     assert "Totals" in page.text and "Course completions per month" in page.text
-    totals = {row.select_one("th").get_text(strip=True): row.select_one("td").get_text(strip=True)
-              for row in page.soup.select("#table-totals ~ div table tbody tr")}
+    totals = {
+        row.select_one("th").get_text(strip=True): row.select_one("td").get_text(strip=True)
+        for row in page.soup.select("#table-totals ~ div table tbody tr")
+    }
     assert totals["People"] == "6" and totals["Valid completions"] == "1" and totals["Overdue courses"] == "1"
 
     page = browser.get("/reports").follow("Test course")
-    funnel = {row.select_one("th").get_text(strip=True): row.select_one("td").get_text(strip=True)
-              for row in page.soup.select("#table-funnel ~ div table tbody tr")}
+    funnel = {
+        row.select_one("th").get_text(strip=True): row.select_one("td").get_text(strip=True)
+        for row in page.soup.select("#table-funnel ~ div table tbody tr")
+    }
     assert funnel == {"People enrolled": "2", "People started": "2", "People completed": "1"}
 
 

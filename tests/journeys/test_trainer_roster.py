@@ -1,5 +1,6 @@
 """T2: after a session a trainer marks attendance on the roster, one by one and in bulk,
 downloads the roster as CSV and messages the registrants."""
+
 import csv
 import io
 from datetime import timedelta
@@ -7,13 +8,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from app.accounts.models import Role
-from app.audit.models import AuditEvent
-from app.core.timeutil import utcnow
-from app.events.registrations import register_person
-from app.events.models import Registration
-from app.extensions import db
-from app.outbox.services import deliver_due
+from kaiku_training.accounts.models import Role
+from kaiku_training.audit.models import AuditEvent
+from kaiku_training.core.timeutil import utcnow
+from kaiku_training.events.models import Registration
+from kaiku_training.events.registrations import register_person
+from kaiku_training.extensions import db
+from kaiku_training.outbox.services import deliver_due
 from tests.events.conftest import make_session
 from tests.factories import make_user
 from tests.journeys.conftest import set_language, sign_in
@@ -41,8 +42,9 @@ def _trainer(browser):
 
 def _registration(session, person) -> Registration:
     db.session.expire_all()
-    return db.session.scalar(select(Registration).where(Registration.session_id == session.id,
-                                                        Registration.user_id == person.id))
+    return db.session.scalar(
+        select(Registration).where(Registration.session_id == session.id, Registration.user_id == person.id)
+    )
 
 
 def test_t2_mark_attendance_download_the_roster_and_message_registrants(browser, smtp_server):
@@ -62,29 +64,53 @@ def test_t2_mark_attendance_download_the_roster_and_message_registrants(browser,
     page = form.submit()
     assert "Attendance saved (1 changed)" in page.text
     assert _registration(session, eero).attendance == "no_show"
-    page = page.form(button="Mark the selected as attended").check("selected", "Select Aino") \
-        .check("selected", "Select Eero").submit()
+    page = (
+        page.form(button="Mark the selected as attended")
+        .check("selected", "Select Aino")
+        .check("selected", "Select Eero")
+        .submit()
+    )
     assert "Attendance saved (1 changed)" in page.text
-    assert (_registration(session, aino).attendance, _registration(session, eero).attendance) == ("attended", "attended")
+    assert (_registration(session, aino).attendance, _registration(session, eero).attendance) == (
+        "attended",
+        "attended",
+    )
 
     download = browser.get(page.link("Download the roster (CSV)"))
     rows = list(csv.DictReader(io.StringIO(download.response.data.decode("utf-8-sig")), delimiter=";"))
-    assert list(rows[0]) == ["Name", "Email", "Organisation", "Area", "Status", "Waiting position",
-                             "Registered", "Attendance", "Joined"]
+    assert list(rows[0]) == [
+        "Name",
+        "Email",
+        "Organisation",
+        "Area",
+        "Status",
+        "Waiting position",
+        "Registered",
+        "Attendance",
+        "Joined",
+    ]
     assert [(row["Name"], row["Status"], row["Attendance"]) for row in rows] == [
-        ("Aino", "Confirmed", "Attended"), ("Eero", "Confirmed", "Attended"), ("Olli", "On the waiting list", "")]
+        ("Aino", "Confirmed", "Attended"),
+        ("Eero", "Confirmed", "Attended"),
+        ("Olli", "On the waiting list", ""),
+    ]
     registered = second.created_at.astimezone(HELSINKI).strftime("%Y-%m-%d %H:%M")
     assert rows[1]["Registered"] == registered
 
     logged = db.session.scalars(select(AuditEvent.action).where(AuditEvent.subject_id == session.id)).all()
     assert logged.count("attendance.marked") == 3 and "roster.exported" in logged
 
-    form = page.form(button="Send the message").fill(subject="Slides", body="The slides are attached to the course page.")
+    form = page.form(button="Send the message").fill(
+        subject="Slides", body="The slides are attached to the course page."
+    )
     page = form.submit()
     assert "The message is queued for 3 registrants" in page.text
     deliver_due()
     assert sorted(message["To"] for message in smtp_server.messages) == [
-        "aino@example.org", "eero@example.org", "olli@example.org"]
+        "aino@example.org",
+        "eero@example.org",
+        "olli@example.org",
+    ]
     assert all("Slides" in message["Subject"] for message in smtp_server.messages)
 
 

@@ -1,24 +1,29 @@
 """T1: a trainer schedules a session and a weekly series across a daylight-saving change, edits a
 time (registrants get updates), cancels one occurrence. T3: a trainer assigns a course."""
-from datetime import date, datetime, timedelta, timezone
+
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from app.accounts.models import Role
-from app.core.timeutil import utcnow
-from app.curriculum.models import CourseAssignment
-from app.events.models import TrainingSession
-from app.extensions import db
-from app.outbox.services import deliver_due
+from kaiku_training.accounts.models import Role
+from kaiku_training.core.timeutil import utcnow
+from kaiku_training.curriculum.models import CourseAssignment
+from kaiku_training.events.models import TrainingSession
+from kaiku_training.extensions import db
+from kaiku_training.outbox.services import deliver_due
 from tests.calendars import parse_both
 from tests.curriculum.conftest import synced_course  # noqa: F401 (a fixture)
 from tests.events.conftest import ics_attachment, make_session
 from tests.factories import make_area, make_user
 from tests.journeys.conftest import set_language, sign_in
 
-UTC = timezone.utc
-SESSION = {"title_fi": "Kevään perehdytys", "title_en": "Spring introduction",
-           "meeting_url": "https://meet.example.org/spring", "capacity": "20"}
+UTC = UTC
+SESSION = {
+    "title_fi": "Kevään perehdytys",
+    "title_en": "Spring introduction",
+    "meeting_url": "https://meet.example.org/spring",
+    "capacity": "20",
+}
 
 
 def _sessions() -> list[TrainingSession]:
@@ -74,9 +79,11 @@ def test_t1_a_series_with_a_time_skipped_by_the_clock_change_names_the_date_and_
     assert "3 sessions scheduled." in page.text
     sessions = _sessions()
     # 10:00 in Helsinki: UTC+2 until the clocks go forward on 28 March 2027, then UTC+3
-    assert [s.starts_at for s in sessions] == [datetime(2027, 3, 21, 8, 0, tzinfo=UTC),
-                                               datetime(2027, 3, 28, 7, 0, tzinfo=UTC),
-                                               datetime(2027, 4, 4, 7, 0, tzinfo=UTC)]
+    assert [s.starts_at for s in sessions] == [
+        datetime(2027, 3, 21, 8, 0, tzinfo=UTC),
+        datetime(2027, 3, 28, 7, 0, tzinfo=UTC),
+        datetime(2027, 4, 4, 7, 0, tzinfo=UTC),
+    ]
     assert len({s.series_key for s in sessions}) == 1 and sessions[0].series_key
 
 
@@ -110,13 +117,18 @@ def test_t1_trainer_edits_a_series_from_one_occurrence_on_and_cancels_one(browse
     # From the second occurrence on, an hour later: 11:00 Helsinki summer time is 08:00 UTC
     form = browser.get(f"/manage/sessions/{second.id}/edit").form(button="Save")
     assert {label for _, label in form.options("scope")} == {
-        "Only this session", "This and the later sessions of the series", "Every session of the series"}
+        "Only this session",
+        "This and the later sessions of the series",
+        "Every session of the series",
+    }
     page = form.fill(start_time="11:00", end_time="12:30").check("scope", "later sessions").submit()
     assert "Saved: 2 sessions changed." in page.text
     first, second, third = _sessions()
     assert first.starts_at == datetime(2027, 3, 21, 8, 0, tzinfo=UTC) and first.sequence == 0
-    assert [second.starts_at, third.starts_at] == [datetime(2027, 3, 28, 8, 0, tzinfo=UTC),
-                                                   datetime(2027, 4, 4, 8, 0, tzinfo=UTC)]
+    assert [second.starts_at, third.starts_at] == [
+        datetime(2027, 3, 28, 8, 0, tzinfo=UTC),
+        datetime(2027, 4, 4, 8, 0, tzinfo=UTC),
+    ]
     assert second.ends_at == datetime(2027, 3, 28, 9, 30, tzinfo=UTC)
     assert second.sequence == third.sequence == 1
     deliver_due()
@@ -171,9 +183,11 @@ def test_t3_trainer_assigns_a_course_to_a_person_an_area_and_a_role(browser, new
     make_user("eero@example.org", name="Eero Alue", locale="en", area=area)
     _trainer(browser)
     due = date(2027, 6, 30)
-    for target, values in (("People by email", {"emails": "aino@example.org"}),
-                           ("Everyone in an area", {"area_id": str(area.id)}),
-                           ("Everyone with a role", {"role": "coordinator"})):
+    for target, values in (
+        ("People by email", {"emails": "aino@example.org"}),
+        ("Everyone in an area", {"area_id": str(area.id)}),
+        ("Everyone with a role", {"role": "coordinator"}),
+    ):
         form = browser.get("/manage/assignments").form(button="Assign")
         form.fill(course_id=str(synced_course.id), due_on=due.isoformat(), **values)
         page = form.check("target", target).submit()
@@ -181,7 +195,10 @@ def test_t3_trainer_assigns_a_course_to_a_person_an_area_and_a_role(browser, new
     assignments = db.session.scalars(select(CourseAssignment)).all()
     assert len(assignments) == 3 and {a.due_on for a in assignments} == {due}
     assert {(a.person_id is not None, a.area_id, a.role) for a in assignments} == {
-        (True, None, None), (False, area.id, None), (False, None, "coordinator")}
+        (True, None, None),
+        (False, area.id, None),
+        (False, None, "coordinator"),
+    }
 
     for email in ("aino@example.org", "eero@example.org"):
         person = new_browser()

@@ -1,13 +1,14 @@
 """Rules the meeting services keep whoever calls them: a view, the CLI or a test."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from app.events.models import RegistrationStatus
-from app.extensions import db
-from app.meetings import services
-from app.meetings.models import Material, MeetingAnswer, MeetingEdition, ProgrammeItem, QuestionForm
+from kaiku_training.events.models import RegistrationStatus
+from kaiku_training.extensions import db
+from kaiku_training.meetings import services
+from kaiku_training.meetings.models import Material, MeetingAnswer, MeetingEdition, ProgrammeItem
 from tests.factories import make_user
 from tests.meetings.factories import make_meeting
 
@@ -15,15 +16,17 @@ from tests.meetings.factories import make_meeting
 def test_an_edition_year_is_taken_once(app):
     edition, _items, _keys = make_meeting()
     with pytest.raises(services.EditionExists):
-        services.create_edition(edition.year, {"title": {"fi": "Toinen"}, "starts_at": edition.session.starts_at,
-                                               "ends_at": edition.session.ends_at})
+        services.create_edition(
+            edition.year,
+            {"title": {"fi": "Toinen"}, "starts_at": edition.session.starts_at, "ends_at": edition.session.ends_at},
+        )
     assert db.session.scalar(select(db.func.count()).select_from(MeetingEdition)) == 1
 
 
 def test_answers_cannot_change_once_registration_has_closed(app):
     edition, _items, keys = make_meeting()
     registration = services.register(edition, make_user(), "fi", {keys["diet"]: "o0"})
-    edition.session.registration_closes_at = datetime.now(timezone.utc) - timedelta(minutes=1)
+    edition.session.registration_closes_at = datetime.now(UTC) - timedelta(minutes=1)
     db.session.commit()
     with pytest.raises(services.AnswersClosed):
         services.update_answers(registration, edition, {keys["diet"]: "o1"})

@@ -1,19 +1,26 @@
 """The outbox keeps every email until an SMTP server accepts it, and sends each exactly once."""
+
 from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.core.timeutil import utcnow
-from app.extensions import db
-from app.outbox.models import OutboxMessage, OutboxStatus
-from app.outbox.services import deliver_due, queue_email
+from kaiku_training.core.timeutil import utcnow
+from kaiku_training.extensions import db
+from kaiku_training.outbox.models import OutboxMessage, OutboxStatus
+from kaiku_training.outbox.services import deliver_due, queue_email
 from tests.smtp import SmtpServer
 
 
 def _queue(count: int, locale="en"):
     for number in range(count):
-        queue_email(f"person{number}@example.org", locale, "password_reset", name=f"Person {number}",
-                    link=f"http://127.0.0.1:5000/password/reset/x{number}", valid_hours=2)
+        queue_email(
+            f"person{number}@example.org",
+            locale,
+            "password_reset",
+            name=f"Person {number}",
+            link=f"http://127.0.0.1:5000/password/reset/x{number}",
+            valid_hours=2,
+        )
     db.session.commit()
 
 

@@ -1,12 +1,13 @@
 """Sent email is deleted OUTBOX_KEEP_SENT_DAYS after it was sent; email not sent never is."""
+
 from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.core.timeutil import utcnow
-from app.extensions import db
-from app.outbox.models import OutboxMessage, OutboxStatus
-from app.outbox.services import purge_sent
+from kaiku_training.core.timeutil import utcnow
+from kaiku_training.extensions import db
+from kaiku_training.outbox.models import OutboxMessage, OutboxStatus
+from kaiku_training.outbox.services import purge_sent
 
 OLD = timedelta(days=91)
 NEW = timedelta(days=89)
@@ -14,9 +15,19 @@ NEW = timedelta(days=89)
 
 def _message(subject: str, status: OutboxStatus, age: timedelta) -> None:
     at = utcnow() - age
-    db.session.add(OutboxMessage(recipient="person@example.org", locale="fi", subject=subject, body_text="B",
-                                 status=status, created_at=at, next_attempt_at=at, last_attempt_at=at,
-                                 sent_at=at if status == OutboxStatus.SENT else None))
+    db.session.add(
+        OutboxMessage(
+            recipient="person@example.org",
+            locale="fi",
+            subject=subject,
+            body_text="B",
+            status=status,
+            created_at=at,
+            next_attempt_at=at,
+            last_attempt_at=at,
+            sent_at=at if status == OutboxStatus.SENT else None,
+        )
+    )
 
 
 def _kept() -> list[str]:

@@ -1,12 +1,13 @@
 """A small population with known progress: the figures every report test expects."""
+
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
 
-from app.accounts.models import AreaKind, Role, Sector
-from app.curriculum import services as curriculum
-from app.curriculum.sync import sync_courses
+from kaiku_training.accounts.models import AreaKind, Role, Sector
+from kaiku_training.curriculum import services as curriculum
+from kaiku_training.curriculum.sync import sync_courses
 from tests.curriculum.content import write_course
 from tests.factories import make_area, make_user
 
@@ -18,9 +19,9 @@ class Population:
     south: object
     admin: object
     lead: object
-    done: object       # completed the course, in the north
-    halfway: object    # read one lesson of two, in the north
-    overdue: object    # assigned with a past due date, nothing done, in the south
+    done: object  # completed the course, in the north
+    halfway: object  # read one lesson of two, in the north
+    overdue: object  # assigned with a past due date, nothing done, in the south
     untouched: object  # never enrolled, in the south
 
 
@@ -39,14 +40,21 @@ def population(app, courses_dir):
     north = make_area("Pohjola", name_sv="Norrland", name_en="North", kind=AreaKind.CITY)
     south = make_area("Etelä", name_sv="Söder", name_en="South", kind=AreaKind.MUNICIPALITY)
     admin = make_user("admin@example.org", name="Ada Admin", roles=[Role.ADMIN])
-    lead = make_user("lead@example.org", name="Leena Aluevastaava", roles=[Role.AREA_LEAD, Role.COORDINATOR],
-                     area=north, sector=Sector.CULTURE)
+    lead = make_user(
+        "lead@example.org",
+        name="Leena Aluevastaava",
+        roles=[Role.AREA_LEAD, Role.COORDINATOR],
+        area=north,
+        sector=Sector.CULTURE,
+    )
     done = make_user("done@example.org", name="Aino Valmis", area=north, sector=Sector.CULTURE, password=None)
     halfway = make_user("halfway@example.org", name="Bertta Puolivälissä", area=north, sector=Sector.SOCIAL_HEALTH)
-    overdue = make_user("overdue@example.org", name="Cecilia Myöhässä", area=south, sector=Sector.WELLBEING,
-                        password=None)
-    untouched = make_user("untouched@example.org", name="Daniel Koskematon", area=south, sector=Sector.CULTURE,
-                          password=None)
+    overdue = make_user(
+        "overdue@example.org", name="Cecilia Myöhässä", area=south, sector=Sector.WELLBEING, password=None
+    )
+    untouched = make_user(
+        "untouched@example.org", name="Daniel Koskematon", area=south, sector=Sector.CULTURE, password=None
+    )
     complete_course(done, course)
     curriculum.complete_lesson(halfway, course.active_lessons[0], "sv")
     curriculum.assign(course, date.today() - timedelta(days=3), admin, person=overdue)

@@ -1,17 +1,18 @@
 """A computed grid is reused while nothing behind it changes, brought up to date person by
 person after their own changes, and computed again after a change that can touch anyone."""
+
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, insert, select, update
 
-from app.accounts.models import Role, Sector
-from app.core.timeutil import utcnow
-from app.curriculum import services as curriculum
-from app.curriculum.models import LessonCompletion
-from app.extensions import db
-from app.reports.changes import ReportChange
-from app.reports.grid import Filters, build_grid, cached_grid
+from kaiku_training.accounts.models import Role, Sector
+from kaiku_training.core.timeutil import utcnow
+from kaiku_training.curriculum import services as curriculum
+from kaiku_training.curriculum.models import LessonCompletion
+from kaiku_training.extensions import db
+from kaiku_training.reports.changes import ReportChange
+from kaiku_training.reports.grid import Filters, build_grid, cached_grid
 from tests.factories import make_user
 from tests.reports.test_reports import StatementCounter, html_tables
 
@@ -24,8 +25,16 @@ def app_settings(app_settings):
 
 
 def snapshot(grid):
-    return [(row.id, row.name, row.area.id if row.area else None, row.roles,
-             [(cell.status, cell.percent) for cell in row.cells]) for row in grid.rows]
+    return [
+        (
+            row.id,
+            row.name,
+            row.area.id if row.area else None,
+            row.roles,
+            [(cell.status, cell.percent) for cell in row.cells],
+        )
+        for row in grid.rows
+    ]
 
 
 def assert_up_to_date():
@@ -59,10 +68,11 @@ def test_peoples_own_changes_update_only_their_rows(population):
     assert all(after[person] is row for person, row in before.items() if person != population.halfway.id)
     assert_up_to_date()
 
-    population.untouched.area = population.north       # details edited by an admin
+    population.untouched.area = population.north  # details edited by an admin
     population.overdue.roles = [Role.COORDINATOR, Role.AREA_LEAD]
-    newcomer = make_user("new@example.org", name="Uusi Tulokas", area=population.south, sector=Sector.CULTURE,
-                         password=None)
+    newcomer = make_user(
+        "new@example.org", name="Uusi Tulokas", area=population.south, sector=Sector.CULTURE, password=None
+    )
     curriculum.enrol(newcomer, population.course)
     db.session.commit()
     assert_up_to_date()
@@ -75,9 +85,18 @@ def test_a_change_that_can_touch_anyone_computes_everything_again(population):
     curriculum.assign(population.course, date.today() - timedelta(days=1), population.admin, role=Role.COORDINATOR)
     assert_up_to_date()
     lesson = population.course.active_lessons[1]
-    db.session.execute(insert(LessonCompletion), [{  # a bulk statement names nobody
-        "user_id": population.done.id, "lesson_id": lesson.id, "round": 2, "locale": "fi",
-        "content_hash": lesson.text_in("fi").content_hash}])
+    db.session.execute(
+        insert(LessonCompletion),
+        [
+            {  # a bulk statement names nobody
+                "user_id": population.done.id,
+                "lesson_id": lesson.id,
+                "round": 2,
+                "locale": "fi",
+                "content_hash": lesson.text_in("fi").content_hash,
+            }
+        ],
+    )
     db.session.commit()
     assert_up_to_date()
 
@@ -98,6 +117,8 @@ def test_change_rows_older_than_any_kept_grid_are_dropped(population):
     db.session.add(ReportChange(changed_at=utcnow() - timedelta(hours=1), person_id=population.done.id))
     db.session.commit()
     cached_grid(Filters())
-    old = select(func.count()).select_from(ReportChange).where(ReportChange.changed_at < utcnow() - timedelta(minutes=5))
+    old = (
+        select(func.count()).select_from(ReportChange).where(ReportChange.changed_at < utcnow() - timedelta(minutes=5))
+    )
     assert db.session.scalar(old) == 0
     assert db.session.scalar(select(func.count()).select_from(ReportChange)) > 0

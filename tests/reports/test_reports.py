@@ -1,9 +1,10 @@
 """Reports through HTTP: what staff, area leads and coordinators see, and that the screen, the
 CSV and the XLSX show the same figures."""
+
 import csv
 import io
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
@@ -11,12 +12,12 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import event, func, select
 
-from app.accounts.models import Role, Sector
-from app.audit.models import AuditEvent
-from app.events.attendance import set_attendance
-from app.events.registrations import register_person
-from app.events.models import Attendance
-from app.extensions import db
+from kaiku_training.accounts.models import Role, Sector
+from kaiku_training.audit.models import AuditEvent
+from kaiku_training.events.attendance import set_attendance
+from kaiku_training.events.models import Attendance
+from kaiku_training.events.registrations import register_person
+from kaiku_training.extensions import db
 from tests.events.conftest import make_session
 from tests.factories import make_user
 from tests.reports.conftest import complete_course
@@ -83,6 +84,7 @@ def as_text(value) -> str:
 
 # --- the matrix -----------------------------------------------------------------------------------
 
+
 def test_matrix_shows_each_persons_status_and_progress(population, client, auth):
     auth.sign_in("admin@example.org")
     page = client.get("/reports/matrix")
@@ -137,7 +139,7 @@ def test_matrix_screen_csv_and_xlsx_agree(population, client, auth):
     exported_xlsx = xlsx_rows(client.get("/reports/matrix/people.xlsx" + query))
     assert exported_csv[0] == [as_text(value) for value in exported_xlsx[0]]
     assert len(screen) == len(exported_csv) - 1 == len(exported_xlsx) - 1 == 3
-    for shown, csv_row, xlsx_row in zip(screen, exported_csv[1:], exported_xlsx[1:]):
+    for shown, csv_row, xlsx_row in zip(screen, exported_csv[1:], exported_xlsx[1:], strict=False):
         name, _area, _sector, _activity, course_cell = shown
         status, percent = csv_row[6], csv_row[7]
         assert csv_row[0] == xlsx_row[0] == name
@@ -148,15 +150,18 @@ def test_matrix_screen_csv_and_xlsx_agree(population, client, auth):
 
 def test_summary_tables_agree_with_their_exports(population, client, auth):
     auth.sign_in("admin@example.org")
-    for page_url, export_base in (("/reports/areas", "/reports/areas/"), ("/reports/national", "/reports/national/"),
-                                  ("/reports/course?course=test-course", "/reports/course/")):
+    for page_url, export_base in (
+        ("/reports/areas", "/reports/areas/"),
+        ("/reports/national", "/reports/national/"),
+        ("/reports/course?course=test-course", "/reports/course/"),
+    ):
         page = client.get(page_url)
         query = page_url.partition("?")[2]
-        for key, shown in zip(_table_keys(page), html_tables(page)):
+        for key, shown in zip(_table_keys(page), html_tables(page), strict=False):
             exported = csv_rows(client.get(f"{export_base}{key}.csv?{query}"))
             workbook = xlsx_rows(client.get(f"{export_base}{key}.xlsx?{query}"))
             assert [row[0] for row in shown] == [row[0] for row in exported] == [as_text(row[0]) for row in workbook]
-            for shown_row, csv_row, xlsx_row in zip(shown[1:], exported[1:], workbook[1:]):
+            for shown_row, csv_row, xlsx_row in zip(shown[1:], exported[1:], workbook[1:], strict=False):
                 assert [_number(cell) for cell in shown_row[1:]] == [_number(cell) for cell in csv_row[1:]], key
                 assert [_number(cell) for cell in csv_row[1:]] == [_number(as_text(cell)) for cell in xlsx_row[1:]]
 
@@ -177,21 +182,22 @@ def _number(text: str):
 
 # --- areas, national, course --------------------------------------------------------------------------
 
+
 def test_area_summary_counts_people_and_completion_rates(population, client, auth):
     auth.sign_in("admin@example.org")
     courses, areas = html_tables(client.get("/reports/areas"))
     rows = {row[0]: row for row in areas[1:]}
-    assert rows["Pohjola"][3:5] == ["3", "33 %"]   # one of three has completed
+    assert rows["Pohjola"][3:5] == ["3", "33 %"]  # one of three has completed
     assert rows["Etelä"][3:5] == ["2", "0 %"]
-    assert rows["Ei aluetta"][3] == "1"           # the admin has no area
+    assert rows["Ei aluetta"][3] == "1"  # the admin has no area
     assert courses[1][:4] == ["Testikurssi", "6", "3", "1"]  # people, enrolled or assigned, completed
 
 
 def held_session(days_ago: int, marks: dict) -> None:
     """A session that took place `days_ago` with these people registered and marked."""
-    session = make_session(starts_at=datetime.now(timezone.utc) + timedelta(days=5))
+    session = make_session(starts_at=datetime.now(UTC) + timedelta(days=5))
     registrations = {register_person(session, person, "fi").id: mark for person, mark in marks.items()}
-    session.starts_at = datetime.now(timezone.utc) - timedelta(days=days_ago)
+    session.starts_at = datetime.now(UTC) - timedelta(days=days_ago)
     session.ends_at = session.starts_at + timedelta(hours=2)
     db.session.commit()
     set_attendance(session, registrations)
@@ -213,7 +219,7 @@ def test_national_summary_counts_completions_sessions_and_meeting(population, cl
 
 def test_course_report_shows_funnel_and_question_difficulty(population, client, auth):
     check = population.course.active_modules[0].active_check
-    from app.curriculum import services as curriculum
+    from kaiku_training.curriculum import services as curriculum
 
     curriculum.submit_check(population.halfway, check, {"card-for": ["b"], "parties": ["culture", "social"]}, "fi")
     auth.sign_in("admin@example.org")
@@ -238,6 +244,7 @@ def test_charts_carry_a_text_alternative_and_their_table(population, client, aut
 
 # --- who sees what --------------------------------------------------------------------------------
 
+
 def test_area_lead_sees_only_their_own_area(population, client, auth):
     auth.sign_in("lead@example.org")
     names = sorted(row[0] for row in html_tables(client.get(f"/reports/matrix?area={population.south.id}"))[0][1:])
@@ -256,8 +263,13 @@ def test_coordinator_sees_only_their_own_record(population, client, auth):
     own = client.get(f"/reports/people/{population.halfway.id}")
     assert own.status_code == 200 and "Bertta Puolivälissä" in own.get_data(as_text=True)
     assert client.get(f"/reports/people/{population.done.id}").status_code == 403
-    for url in ("/reports/", "/reports/matrix", "/reports/areas", "/reports/matrix/people.csv",
-                "/reports/course?course=test-course"):
+    for url in (
+        "/reports/",
+        "/reports/matrix",
+        "/reports/areas",
+        "/reports/matrix/people.csv",
+        "/reports/course?course=test-course",
+    ):
         assert client.get(url).status_code == 403, url
     auth.sign_out()
     assert client.get("/reports/matrix").status_code == 302  # to sign in
@@ -280,13 +292,18 @@ def test_exports_stream_and_are_logged(population, client, auth):
     assert response.headers["Content-Disposition"].startswith('attachment; filename="kaiku-matrix-people-')
     logged = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "report.exported")).one()
     assert logged.actor_id == population.admin.id
-    assert logged.details == {"report": "matrix", "table": "people", "format": "csv",
-                              "filters": {"area": str(population.north.id)}}
+    assert logged.details == {
+        "report": "matrix",
+        "table": "people",
+        "format": "csv",
+        "filters": {"area": str(population.north.id)},
+    }
     assert client.get("/reports/matrix/people.pdf").status_code == 404
     assert client.get("/reports/matrix/nothing.csv").status_code == 404
 
 
 # --- scale ----------------------------------------------------------------------------------------
+
 
 class StatementCounter:
     def __init__(self, engine):
@@ -303,8 +320,15 @@ class StatementCounter:
         self.count += 1
 
 
-REPORT_PAGES = ("/reports/matrix", "/reports/matrix?sort=course:test-course", "/reports/areas", "/reports/national",
-                "/reports/course?course=test-course", "/reports/matrix/people.csv", "/reports/areas/areas.xlsx")
+REPORT_PAGES = (
+    "/reports/matrix",
+    "/reports/matrix?sort=course:test-course",
+    "/reports/areas",
+    "/reports/national",
+    "/reports/course?course=test-course",
+    "/reports/matrix/people.csv",
+    "/reports/areas/areas.xlsx",
+)
 
 
 def _statements(client, url) -> int:
@@ -322,8 +346,14 @@ def test_report_queries_do_not_grow_with_the_number_of_people(population, client
     client.get(url)  # warm: the first request loads what every later one has cached
     few = _statements(client, url)
     for number in range(25):
-        person = make_user(f"more{number}@example.org", name=f"Lisä {number}", area=population.north,
-                           sector=Sector.CULTURE, roles=[Role.COORDINATOR], password=None)
+        person = make_user(
+            f"more{number}@example.org",
+            name=f"Lisä {number}",
+            area=population.north,
+            sector=Sector.CULTURE,
+            roles=[Role.COORDINATOR],
+            password=None,
+        )
         if number % 2:
             complete_course(person, population.course)
     assert db.session.scalar(select(func.count()).select_from(db.metadata.tables["user"])) == 31

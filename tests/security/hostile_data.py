@@ -9,6 +9,7 @@ Each field gets every payload: a Markdown or long text takes all of them at once
 one page shows every record, a share each), a short field takes them a few at a time (within
 its length limit) over as many records as that needs.
 """
+
 import json
 import re
 from dataclasses import dataclass, field, replace
@@ -20,13 +21,13 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from app.accounts.models import Role, User
-from app.curriculum.loader import load_tree
-from app.curriculum.sync import sync_courses
-from app.events.models import TrainingSession
-from app.extensions import db
-from app.meetings.models import MeetingEdition
-from app.outbox.models import OutboxMessage
+from kaiku_training.accounts.models import Role, User
+from kaiku_training.curriculum.loader import load_tree
+from kaiku_training.curriculum.sync import sync_courses
+from kaiku_training.events.models import TrainingSession
+from kaiku_training.extensions import db
+from kaiku_training.meetings.models import MeetingEdition
+from kaiku_training.outbox.models import OutboxMessage
 from tests.factories import PASSWORD, make_area, make_user
 from tests.security.xss_corpus import FIRST_FORMULA, Field, Fields
 from tests.web import Browser, Form
@@ -67,8 +68,9 @@ def send(form: Form, action: str | None = None):
     for name, value in form.values.items(multi=True):
         data.add(name, (BytesIO(value[0]), value[1]) if isinstance(value, tuple) else value)
     files = any(isinstance(value, tuple) for value in form.values.values())
-    response = form.page.browser.client.post(action or form.action, data=data, follow_redirects=False,
-                                             content_type="multipart/form-data" if files else None)
+    response = form.page.browser.client.post(
+        action or form.action, data=data, follow_redirects=False, content_type="multipart/form-data" if files else None
+    )
     assert response.status_code in (200, 302), f"{action or form.action}: HTTP {response.status_code}"
     return response.status_code == 302 or b'class="error"' not in response.data
 
@@ -108,6 +110,7 @@ def store_everything(app, courses_dir: Path) -> HostileData:
 
 # --- course Markdown, through a course folder and the sync -------------------------------------------
 
+
 def _toml_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a TOML basic string
 
@@ -117,8 +120,9 @@ def _course(data: HostileData, courses_dir: Path) -> None:
     summary, module = (data.fields.add(name, multiline=False) for name in ("course summary", "module title"))
     lesson_title = data.fields.add("lesson title (front matter)", max_length=300, multiline=False)
     body = data.fields.add("lesson Markdown", markdown=True)
-    question, explanation, option = (data.fields.add(name, multiline=False) for name in
-                                     ("check question", "check explanation", "check option"))
+    question, explanation, option = (
+        data.fields.add(name, multiline=False) for name in ("check question", "check explanation", "check option")
+    )
     accepted = _accepted_by_sync(body, courses_dir.parent / "probe", data)
     lessons = [f"lesson-{number}" for number in range(len(lesson_title.chunks()))]
     folder = courses_dir / COURSE_KEY
@@ -128,18 +132,22 @@ def _course(data: HostileData, courses_dir: Path) -> None:
         text = f"---\ntitle: {lesson_title.value(number)}\n---\n" + "\n\n".join(accepted)
         (folder / "lessons" / f"{key}.en.md").write_text(text, encoding="utf-8")
     (folder / "course.toml").write_text(
-        f"order = 1\nestimated_minutes = 5\nrenewal_months = 0\naudience = [\"coordinator\"]\n"
+        f'order = 1\nestimated_minutes = 5\nrenewal_months = 0\naudience = ["coordinator"]\n'
         f"[title]\nen = {_toml_string(title.whole())}\n[summary]\nen = {_toml_string(summary.whole())}\n"
-        f"[[modules]]\nkey = \"m\"\ntitle = {{ en = {_toml_string(module.whole())} }}\n"
-        f"lessons = {json.dumps(lessons)}\ncheck = \"m\"\n", encoding="utf-8")
-    options = ",\n".join(f"  {{ key = \"o{number}\", text = {{ en = {_toml_string(text)} }}"
-                         f"{', correct = true' if number == 0 else ''} }}"
-                         for number, text in enumerate(option.chunks()))
+        f'[[modules]]\nkey = "m"\ntitle = {{ en = {_toml_string(module.whole())} }}\n'
+        f'lessons = {json.dumps(lessons)}\ncheck = "m"\n',
+        encoding="utf-8",
+    )
+    options = ",\n".join(
+        f'  {{ key = "o{number}", text = {{ en = {_toml_string(text)} }}{", correct = true" if number == 0 else ""} }}'
+        for number, text in enumerate(option.chunks())
+    )
     (folder / "checks" / "m.toml").write_text(
-        f"pass_mark = 100\n[[questions]]\nkey = \"q\"\nkind = \"single\"\n"
+        f'pass_mark = 100\n[[questions]]\nkey = "q"\nkind = "single"\n'
         f"text = {{ en = {_toml_string(question.whole())} }}\n"
         f"explanation = {{ en = {_toml_string(explanation.whole())} }}\noptions = [\n{options}\n]\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     report = sync_courses(courses_dir)
     assert not report.errors, "\n".join(map(str, report.errors))
 
@@ -153,16 +161,21 @@ def _accepted_by_sync(body: Field, probe_root: Path, data: HostileData) -> list[
     for number, text in enumerate(payloads):
         (folder / "lessons" / f"p{number}.en.md").write_text(f"# Probe\n\n{text}\n", encoding="utf-8")
     (folder / "course.toml").write_text(
-        "audience = [\"coordinator\"]\n[title]\nen = \"Probe\"\n[summary]\nen = \"Probe\"\n[[modules]]\n"
-        f"key = \"m\"\ntitle = {{ en = \"M\" }}\nlessons = {json.dumps([f'p{n}' for n in range(len(payloads))])}\n",
-        encoding="utf-8")
-    refused = {match.group(1) for problem in load_tree(probe_root).errors
-               if (match := re.search(r"/p(\d+)\.en\.md", problem.path))}
+        'audience = ["coordinator"]\n[title]\nen = "Probe"\n[summary]\nen = "Probe"\n[[modules]]\n'
+        f'key = "m"\ntitle = {{ en = "M" }}\nlessons = {json.dumps([f"p{n}" for n in range(len(payloads))])}\n',
+        encoding="utf-8",
+    )
+    refused = {
+        match.group(1)
+        for problem in load_tree(probe_root).errors
+        if (match := re.search(r"/p(\d+)\.en\.md", problem.path))
+    }
     data.course_refused = [payloads[int(number)] for number in sorted(refused, key=int)]
     return [text for number, text in enumerate(payloads) if str(number) not in refused]
 
 
 # --- accounts: areas, invitations, the CSV import, people's own names ----------------------------------
+
 
 def _areas(data: HostileData, admin: Browser) -> None:
     name = data.fields.add("area name", multiline=False)
@@ -179,8 +192,10 @@ def _people(data: HostileData, admin: Browser, home) -> None:
     for number in range(len(invited.chunks())):
         assert send(form.fill(name=invited.value(number), email=f"invited{number}@example.org"))
     imported = data.fields.add("person name (CSV import)", multiline=False)
-    rows = "".join(f"imported{number}@example.org;\"{imported.value(number).replace(chr(34), chr(34) * 2)}\";"
-                   f"Kotikunta;;en\n" for number in range(len(imported.chunks())))
+    rows = "".join(
+        f'imported{number}@example.org;"{imported.value(number).replace(chr(34), chr(34) * 2)}";Kotikunta;;en\n'
+        for number in range(len(imported.chunks()))
+    )
     form = admin.get("/manage/people/import").form("/manage/people/import", button="")
     page = form.fill(file=(f"email;name;area;sector;language\n{rows}".encode(), "people.csv")).submit()
     assert not page.soup.select("#import-errors"), page.text[:2000]
@@ -196,12 +211,15 @@ def _registrants(data: HostileData, app, home) -> list[Browser]:
         make_user(email, name=f"Registrant {number}", area=home, password=None).password_hash = password_hash
         db.session.commit()
         browser = signed_in(app, email)
-        assert send(browser.get("/account").form("/account", button="Save").fill(**{"profile-name": name.value(number)}))
+        assert send(
+            browser.get("/account").form("/account", button="Save").fill(**{"profile-name": name.value(number)})
+        )
         browsers.append(browser)
     return browsers
 
 
 # --- live sessions: the trainer's form, guests, messages ---------------------------------------------
+
 
 def _sessions(data: HostileData, trainer: Browser, registrants: list[Browser], app) -> None:
     fields = data.fields
@@ -210,8 +228,10 @@ def _sessions(data: HostileData, trainer: Browser, registrants: list[Browser], a
     instructions = fields.add("joining instructions")
     meeting_url = fields.add("meeting link", url=True)
     guest_name = fields.add("guest name", multiline=False, links_refused=True)
-    organisation, guest_area = (fields.add(name, multiline=False, pages_show_all=False, links_refused=True) for name in
-                                ("guest organisation", "guest area"))  # on the roster download only
+    organisation, guest_area = (
+        fields.add(name, multiline=False, pages_show_all=False, links_refused=True)
+        for name in ("guest organisation", "guest area")
+    )  # on the roster download only
     # The email's subject is "<subject> – <session title>" in a column of 300 characters: a longer
     # one fails on PostgreSQL until subjects are capped when queued (issue 10, fix 2).
     subject = fields.add("message subject", max_length=90, multiline=False, pages_show_all=False)
@@ -222,28 +242,37 @@ def _sessions(data: HostileData, trainer: Browser, registrants: list[Browser], a
     form.fill(day=SESSION_DAY.isoformat(), start_time="10:00", end_time="12:00", capacity="50")
     form.check("open_to_guests", "anyone")
     for number in range(records):
-        form.fill(**_per_language("title", title.value(number)),
-                  **_per_language("description", description.whole()),
-                  **_per_language("instructions", instructions.whole()),
-                  meeting_url=urls[number % len(urls)])
+        form.fill(
+            **_per_language("title", title.value(number)),
+            **_per_language("description", description.whole()),
+            **_per_language("instructions", instructions.whole()),
+            meeting_url=urls[number % len(urls)],
+        )
         if not send(form):  # the link was refused: schedule the session with a plain one
             data.url_fields_refused.append(urls[number % len(urls)])
             assert send(form.fill(meeting_url="https://meet.example.org/plain"))
-    data.session_ids = list(db.session.scalars(select(TrainingSession.id).where(
-        TrainingSession.kind == "session").order_by(TrainingSession.id)))
+    data.session_ids = list(
+        db.session.scalars(
+            select(TrainingSession.id).where(TrainingSession.kind == "session").order_by(TrainingSession.id)
+        )
+    )
     register = registrants[0].get(f"/sessions/{data.session_ids[0]}").form(f"/sessions/{data.session_ids[0]}/register")
     message = trainer.get(f"/manage/sessions/{data.session_ids[0]}").form(
-        f"/manage/sessions/{data.session_ids[0]}/message")
+        f"/manage/sessions/{data.session_ids[0]}/message"
+    )
     guest = _guest_form(app, f"/sessions/{data.session_ids[0]}", f"/sessions/{data.session_ids[0]}/guest")
     for number, session_id in enumerate(data.session_ids):
         assert send(_with_csrf(register, registrants[number % len(registrants)]), f"/sessions/{session_id}/register")
         _guest(data, guest, f"/sessions/{session_id}/guest", number, guest_name, organisation, guest_area)
     messages = len(subject.chunks())
     for number in range(messages):  # the subjects are short: some sessions get two messages
-        assert send(message.fill(subject=subject.value(number), body=body.share(number, messages)),
-                    f"/manage/sessions/{data.session_ids[number % len(data.session_ids)]}/message")
-    first = db.session.scalars(select(OutboxMessage.id).where(
-        OutboxMessage.subject.startswith(subject.value(0), autoescape=True))).first()
+        assert send(
+            message.fill(subject=subject.value(number), body=body.share(number, messages)),
+            f"/manage/sessions/{data.session_ids[number % len(data.session_ids)]}/message",
+        )
+    first = db.session.scalars(
+        select(OutboxMessage.id).where(OutboxMessage.subject.startswith(subject.value(0), autoescape=True))
+    ).first()
     data.outbox_paths = [f"/manage/outbox/{first}"]
 
 
@@ -260,14 +289,20 @@ def _guest_form(app, page_path: str, action: str) -> Form:
     return guest.get(page_path).form(action)
 
 
-def _guest(data: HostileData, form: Form, action: str, number: int, name: Field, organisation: Field,
-           area: Field) -> None:
+def _guest(
+    data: HostileData, form: Form, action: str, number: int, name: Field, organisation: Field, area: Field
+) -> None:
     """A guest registers through the public form and confirms with the link of the email."""
     email = f"guest{len(data.guest_links)}@example.org"
-    assert send(form.fill(name=name.value(number), email=email, organisation=organisation.value(number),
-                          area=area.value(number)), action)
-    message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == email)
-                                 .order_by(OutboxMessage.id.desc())).first()
+    assert send(
+        form.fill(
+            name=name.value(number), email=email, organisation=organisation.value(number), area=area.value(number)
+        ),
+        action,
+    )
+    message = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.recipient == email).order_by(OutboxMessage.id.desc())
+    ).first()
     confirm = re.search(r"https?://[^/\s]+(/registrations/confirm/\S+)", message.body_text).group(1)
     confirmed = form.page.browser.client.get(confirm, follow_redirects=False)
     assert confirmed.status_code == 302, f"{confirm}: HTTP {confirmed.status_code}"
@@ -275,6 +310,7 @@ def _guest(data: HostileData, form: Form, action: str, number: int, name: Field,
 
 
 # --- the annual meeting: the edition, programme, questions, answers, materials --------------------------
+
 
 def _meeting(data: HostileData, admin: Browser, registrants: list[Browser], app) -> None:
     fields = data.fields
@@ -286,10 +322,15 @@ def _meeting(data: HostileData, admin: Browser, registrants: list[Browser], app)
     form.fill(start_time="09:00", end_time="15:00", meeting_url="https://meet.example.org/annual")
     form.check("open_to_guests", "guests")
     for number in range(records):  # one edition a title; the first has everything else
-        assert send(form.fill(year=str(YEAR + number), **_per_language("title", title.value(number)),
-                              **_per_language("description", description.whole()),
-                              **_per_language("instructions", instructions.whole()),
-                              day=DAY.replace(year=YEAR + number).isoformat()))
+        assert send(
+            form.fill(
+                year=str(YEAR + number),
+                **_per_language("title", title.value(number)),
+                **_per_language("description", description.whole()),
+                **_per_language("instructions", instructions.whole()),
+                day=DAY.replace(year=YEAR + number).isoformat(),
+            )
+        )
     base = f"/manage/meetings/{YEAR}"
     _programme(data, admin, base)
     keys = _questions(data, admin, base)
@@ -307,10 +348,16 @@ def _programme(data: HostileData, admin: Browser, base: str) -> None:
     records = _records(title, track, speakers)
     form = admin.get(f"{base}/programme").form(f"{base}/programme", button="Save").fill(day=DAY.isoformat())
     for number in range(records):
-        assert send(form.fill(**_per_language("title", title.value(number)),
-                              **_per_language("description", description.share(number, records)),
-                              track=track.value(number), speakers=speakers.value(number),
-                              start_time=f"{9 + number % 6:02d}:00", end_time=f"{9 + number % 6:02d}:45"))
+        assert send(
+            form.fill(
+                **_per_language("title", title.value(number)),
+                **_per_language("description", description.share(number, records)),
+                track=track.value(number),
+                speakers=speakers.value(number),
+                start_time=f"{9 + number % 6:02d}:00",
+                end_time=f"{9 + number % 6:02d}:45",
+            )
+        )
 
 
 def _questions(data: HostileData, admin: Browser, base: str) -> dict:
@@ -325,29 +372,48 @@ def _questions(data: HostileData, admin: Browser, base: str) -> dict:
     records = len(label.chunks())
     for number in range(records):
         kind = kinds[number % len(kinds)] if number < records - 1 else "long_text"
-        assert send(form.fill(form="feedback" if number == records - 1 else "registration", kind=kind,
-                              **_per_language("label", label.value(number)),
-                              options=options if kind in ("single", "multiple") else ""))
+        assert send(
+            form.fill(
+                form="feedback" if number == records - 1 else "registration",
+                kind=kind,
+                **_per_language("label", label.value(number)),
+                options=options if kind in ("single", "multiple") else "",
+            )
+        )
     edition = db.session.scalar(select(MeetingEdition).where(MeetingEdition.year == YEAR))
     db.session.refresh(edition)
-    return {question.kind + ("-feedback" if question.form == "feedback" else ""): question.key
-            for question in edition.questions}
+    return {
+        question.kind + ("-feedback" if question.form == "feedback" else ""): question.key
+        for question in edition.questions
+    }
 
 
 def _meeting_registrations(data: HostileData, registrants: list[Browser], app, keys: dict) -> None:
     fields = data.fields
-    short, long = fields.add("short answer", multiline=False, pages_show_all=False), fields.add("long answer", pages_show_all=False)
-    guest_name, organisation, guest_area = (fields.add(f"meeting {name}", multiline=False, links_refused=True) for name in
-                                            ("guest name", "guest organisation", "guest area"))
+    short, long = (
+        fields.add("short answer", multiline=False, pages_show_all=False),
+        fields.add("long answer", pages_show_all=False),
+    )
+    guest_name, organisation, guest_area = (
+        fields.add(f"meeting {name}", multiline=False, links_refused=True)
+        for name in ("guest name", "guest organisation", "guest area")
+    )
     edition = f"/meetings/{YEAR}"
     form = registrants[0].get(edition).form(f"{edition}/register")
     single, multiple = ([value for value, _label in form.options(f"q-{keys[kind]}")] for kind in ("single", "multiple"))
     for number, browser in enumerate(registrants):
-        assert send(put(_with_csrf(form, browser), **{
-            f"q-{keys['single']}": single[number % len(single)],
-            f"q-{keys['multiple']}": multiple[number::len(registrants)],
-            f"q-{keys['short_text']}": short.value(number),
-            f"q-{keys['long_text']}": long.share(number, len(registrants)), f"q-{keys['consent']}": "yes"}))
+        assert send(
+            put(
+                _with_csrf(form, browser),
+                **{
+                    f"q-{keys['single']}": single[number % len(single)],
+                    f"q-{keys['multiple']}": multiple[number :: len(registrants)],
+                    f"q-{keys['short_text']}": short.value(number),
+                    f"q-{keys['long_text']}": long.share(number, len(registrants)),
+                    f"q-{keys['consent']}": "yes",
+                },
+            )
+        )
     guest = _guest_form(app, edition, f"{edition}/guest")
     for number in range(_records(guest_name, organisation, guest_area)):
         put(guest, **{f"q-{keys['short_text']}": short.value(number)})
@@ -367,8 +433,13 @@ def _materials(data: HostileData, admin: Browser, base: str) -> None:
             data.url_fields_refused.append(links[number % len(links)])
             assert send(form.fill(**{"material-url": "https://files.example.org/plain"}))
     for number in range(len(file_name.chunks())):
-        form.fill(**{"material-title": f"File {number}", "material-url": "",
-                     "material-file": (b"%PDF-1.4 x", _as_browsers_send_it(file_name.value(number)))})
+        form.fill(
+            **{
+                "material-title": f"File {number}",
+                "material-url": "",
+                "material-file": (b"%PDF-1.4 x", _as_browsers_send_it(file_name.value(number))),
+            }
+        )
         assert send(form), file_name.value(number)
     form = admin.get(f"{base}/after").form(f"{base}/after", button="Save").check("recording-feedback_open", "open")
     for url in ["https://video.example.org/recording", *recording.payloads()]:  # the last one taken stays
@@ -386,5 +457,8 @@ def _feedback(data: HostileData, registrants: list[Browser], keys: dict) -> None
     path = f"/meetings/{YEAR}/feedback"
     form = registrants[0].get(path).form(path)
     for number, browser in enumerate(registrants):
-        assert send(_with_csrf(form, browser).fill(**{f"q-{keys['long_text-feedback']}": answer.share(
-            number, len(registrants))}))
+        assert send(
+            _with_csrf(form, browser).fill(
+                **{f"q-{keys['long_text-feedback']}": answer.share(number, len(registrants))}
+            )
+        )

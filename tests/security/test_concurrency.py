@@ -1,17 +1,18 @@
 """No overbooking, no lost registration and no queue jumping under concurrency: real threads,
 each with its own app context and database connection."""
+
 import re
 import threading
 import time
 
 from sqlalchemy import select
 
-from app.accounts.models import User
-from app.events.registrations import cancel_registration, register_person, waiting_position
-from app.events.services import CapacityRefused, update_session
-from app.events.models import Registration, RegistrationStatus, TrainingSession
-from app.extensions import db
-from app.outbox.models import OutboxMessage
+from kaiku_training.accounts.models import User
+from kaiku_training.events.models import Registration, RegistrationStatus, TrainingSession
+from kaiku_training.events.registrations import cancel_registration, register_person, waiting_position
+from kaiku_training.events.services import CapacityRefused, update_session
+from kaiku_training.extensions import db
+from kaiku_training.outbox.models import OutboxMessage
 from tests.events.conftest import make_session
 from tests.security.world import make_person
 
@@ -46,8 +47,11 @@ def test_100_concurrent_registrations_for_20_seats(app):
     # each person got back exactly what the database holds
     assert {person: status for person, (_, status) in results.items()} == {row.user_id: row.status for row in rows}
     # the position each email quoted is the one that was committed
-    quoted = {message.recipient: int(re.search(r"in position (\d+)", message.body_text).group(1))
-              for message in db.session.scalars(select(OutboxMessage)) if "waiting list" in message.subject.lower()}
+    quoted = {
+        message.recipient: int(re.search(r"in position (\d+)", message.body_text).group(1))
+        for message in db.session.scalars(select(OutboxMessage))
+        if "waiting list" in message.subject.lower()
+    }
     assert quoted == {row.user.email: waiting_position(row) for row in waiting}
 
 
@@ -75,8 +79,7 @@ def _run_together(app, tasks) -> list[str]:
 
 
 def _registering(session_id, person_id):
-    return lambda: register_person(db.session.get(TrainingSession, session_id),
-                                            db.session.get(User, person_id), "en")
+    return lambda: register_person(db.session.get(TrainingSession, session_id), db.session.get(User, person_id), "en")
 
 
 def _cancelling(registration_id):
@@ -85,8 +88,11 @@ def _cancelling(registration_id):
 
 def _waiting_in_order(session_id) -> list[int]:
     db.session.expire_all()
-    rows = db.session.scalars(select(Registration).where(
-        Registration.session_id == session_id, Registration.status == RegistrationStatus.WAITING)).all()
+    rows = db.session.scalars(
+        select(Registration).where(
+            Registration.session_id == session_id, Registration.status == RegistrationStatus.WAITING
+        )
+    ).all()
     return [row.user_id for row in sorted(rows, key=waiting_position)]
 
 
@@ -100,16 +106,24 @@ def test_cancellations_racing_new_registrations_never_let_a_newcomer_jump_the_qu
     queue_people = [registration.user_id for registration in queue]
     db.session.remove()
 
-    errors = _run_together(app, [_cancelling(holder_ids[n]) for n in range(freed)]
-                           + [_registering(session_id, person_id) for person_id in newcomers])
+    errors = _run_together(
+        app,
+        [_cancelling(holder_ids[n]) for n in range(freed)]
+        + [_registering(session_id, person_id) for person_id in newcomers],
+    )
 
     assert errors == []
-    confirmed = set(db.session.scalars(select(Registration.user_id).where(
-        Registration.session_id == session_id, Registration.status == RegistrationStatus.CONFIRMED)))
+    confirmed = set(
+        db.session.scalars(
+            select(Registration.user_id).where(
+                Registration.session_id == session_id, Registration.status == RegistrationStatus.CONFIRMED
+            )
+        )
+    )
     assert confirmed == {holder.user_id for holder in holders[freed:]} | set(queue_people[:freed])
     waiting = _waiting_in_order(session_id)
-    assert waiting[:seats - freed] == queue_people[freed:]  # still first, in their order
-    assert sorted(waiting[seats - freed:]) == sorted(newcomers)
+    assert waiting[: seats - freed] == queue_people[freed:]  # still first, in their order
+    assert sorted(waiting[seats - freed :]) == sorted(newcomers)
     assert db.session.get(TrainingSession, session_id).confirmed_count == seats
 
 
@@ -134,7 +148,10 @@ def test_a_capacity_lowered_during_registrations_never_leaves_more_confirmed_tha
 
     assert errors == [] and len(outcome) == 1
     session = db.session.get(TrainingSession, session_id)
-    confirmed = db.session.scalars(select(Registration).where(
-        Registration.session_id == session_id, Registration.status == RegistrationStatus.CONFIRMED)).all()
+    confirmed = db.session.scalars(
+        select(Registration).where(
+            Registration.session_id == session_id, Registration.status == RegistrationStatus.CONFIRMED
+        )
+    ).all()
     assert session.confirmed_count == len(confirmed) <= session.capacity
     assert session.capacity == (15 if outcome == ["lowered"] else 40)

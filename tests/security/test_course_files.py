@@ -1,8 +1,9 @@
 """Course files never reach outside the course tree: sync refuses a symbolic link that points
 out of it (naming the file), and a link planted after a sync is not served."""
+
 from pathlib import Path
 
-from app.curriculum.sync import sync_courses
+from kaiku_training.curriculum.sync import sync_courses
 from tests.curriculum.content import write_course
 
 
@@ -36,6 +37,7 @@ def test_sync_refuses_links_out_of_the_tree_with_file_and_line(app, courses_dir,
 
 def test_a_linked_folder_added_after_a_sync_is_refused_and_not_served(app, client, auth, courses_dir, tmp_path):
     from tests.factories import make_user
+
     outside = _secret(tmp_path)
     course = write_course(courses_dir)
     assert not sync_courses(courses_dir).errors

@@ -1,15 +1,16 @@
 """Past the role check, a person still reaches only their own things: another area's people and
 sessions, another person's registration, another registration through a link."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from app.accounts.models import Role
-from app.events.registrations import register_person, registration_of
-from app.events.models import Registration, RegistrationStatus
-from app.extensions import db
-from app.meetings.models import Material
-from app.meetings.services import find_edition
+from kaiku_training.accounts.models import Role
+from kaiku_training.events.models import Registration, RegistrationStatus
+from kaiku_training.events.registrations import register_person, registration_of
+from kaiku_training.extensions import db
+from kaiku_training.meetings.models import Material
+from kaiku_training.meetings.services import find_edition
 from tests.events.conftest import make_session
 from tests.meetings.factories import add_file_material, make_meeting
 from tests.security.world import act_as, build_world, make_person
@@ -101,25 +102,39 @@ def test_the_annual_meeting_is_registered_for_only_through_its_own_form(client, 
     act_as(client, colleague)
     assert client.post(f"/sessions/{meeting_session.id}/register").status_code == 404
     act_as(client, None)
-    assert client.post(f"/sessions/{meeting_session.id}/guest",
-                       data={"name": "Quick Guest", "email": "quick@example.org"}).status_code == 404
-    assert client.post(f"/sessions/{meeting_session.id}/resend-confirmation",
-                       data={"resend-email": "late@example.org"}).status_code == 404
-    assert db.session.scalars(select(Registration.user_id).where(
-        Registration.session_id == meeting_session.id, Registration.guest_email.is_(None))).all() == \
-        [world.people["coordinator"].id]
+    assert (
+        client.post(
+            f"/sessions/{meeting_session.id}/guest", data={"name": "Quick Guest", "email": "quick@example.org"}
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"/sessions/{meeting_session.id}/resend-confirmation", data={"resend-email": "late@example.org"}
+        ).status_code
+        == 404
+    )
+    assert db.session.scalars(
+        select(Registration.user_id).where(
+            Registration.session_id == meeting_session.id, Registration.guest_email.is_(None)
+        )
+    ).all() == [world.people["coordinator"].id]
     assert db.session.scalar(select(Registration).where(Registration.guest_email == "quick@example.org")) is None
 
 
 def test_a_programme_item_question_or_material_is_reached_only_under_its_own_edition(client, courses_dir):
     world = build_world(courses_dir)
-    later, _items, _keys = make_meeting(year=2028, starts_at=datetime(2028, 5, 10, 6, 0, tzinfo=timezone.utc))
+    later, _items, _keys = make_meeting(year=2028, starts_at=datetime(2028, 5, 10, 6, 0, tzinfo=UTC))
     later_material = add_file_material(later)
     item, question, material = (world.values[name] for name in ("item_id", "question_id", "material_id"))
 
     act_as(client, world.people["admin"])
-    for path in (f"/manage/meetings/2028/programme/{item}", f"/manage/meetings/2028/programme/{item}/delete",
-                 f"/manage/meetings/2028/questions/{question}", f"/manage/meetings/2028/materials/{material}/remove"):
+    for path in (
+        f"/manage/meetings/2028/programme/{item}",
+        f"/manage/meetings/2028/programme/{item}/delete",
+        f"/manage/meetings/2028/questions/{question}",
+        f"/manage/meetings/2028/materials/{material}/remove",
+    ):
         assert client.get(path).status_code == 404, path
         assert client.post(path).status_code == 404, path
     act_as(client, world.people["coordinator"])  # registered for 2027 only

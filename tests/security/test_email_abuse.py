@@ -1,20 +1,21 @@
 """Using the site to send email to someone else: password resets and guest confirmation links
 go to an address at most a few times an hour, however many IP addresses ask, and the answer
 stays the same; a guest's free-text name carries no link into any email."""
+
 import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from app.events.models import Registration
-from app.extensions import db
-from app.outbox.models import OutboxMessage
-from app.outbox.services import deliver_due
+from kaiku_training.events.models import Registration
+from kaiku_training.extensions import db
+from kaiku_training.outbox.models import OutboxMessage
+from kaiku_training.outbox.services import deliver_due
 from tests.conftest import link_in
 from tests.events.conftest import make_session
-from tests.journeys.conftest import app_settings  # noqa: F401 (CSRF on)
 from tests.factories import make_user
+from tests.journeys.conftest import app_settings  # noqa: F401 (CSRF on)
 from tests.meetings.factories import make_meeting
 from tests.smtp import text_of
 from tests.web import Browser
@@ -25,11 +26,13 @@ VICTIM = "victim@example.org"
 @pytest.fixture
 def browser_at(app):
     """A browser of its own at the given IP address, in English."""
+
     def open_browser(ip: str) -> Browser:
         client = app.test_client()
         client.environ_base["REMOTE_ADDR"] = ip
         client.set_cookie("kaiku_lang", "en")
         return Browser(client)
+
     return open_browser
 
 
@@ -53,8 +56,7 @@ def _ask_for_a_reset(browser: Browser, email: str) -> str:
     return page.text
 
 
-def test_password_resets_to_one_address_stop_at_the_hourly_limit_from_any_number_of_ips(
-        app, browser_at, smtp_server):
+def test_password_resets_to_one_address_stop_at_the_hourly_limit_from_any_number_of_ips(app, browser_at, smtp_server):
     make_user(VICTIM, name="Aino", locale="en")
     answers = {_ask_for_a_reset(browser_at(_ip(number)), VICTIM) for number in range(9)}
     answers.add(_ask_for_a_reset(browser_at(_ip(0)), "nobody@example.org"))
@@ -88,17 +90,20 @@ def _register_as_guest_for_meeting(browser: Browser, keys, email: str, name="Vie
 
 
 def test_guest_confirmations_to_one_address_stop_at_the_hourly_limit_for_sessions_and_the_meeting(
-        app, browser_at, smtp_server):
+    app, browser_at, smtp_server
+):
     sessions = [make_session(open_to_guests=True) for _ in range(4)]
     _edition, _items, keys = make_meeting()
     for number, session in enumerate(sessions[:3]):
         assert f"We have sent a confirmation link to {VICTIM}" in _register_as_guest_for_session(
-            browser_at(_ip(number)), session, VICTIM)
+            browser_at(_ip(number)), session, VICTIM
+        )
     assert len(_emails_to(smtp_server, VICTIM)) == 3
 
     # Over the limit every page answers as before, and nothing more reaches the address.
     assert f"We have sent a confirmation link to {VICTIM}" in _register_as_guest_for_session(
-        browser_at(_ip(3)), sessions[3], VICTIM)
+        browser_at(_ip(3)), sessions[3], VICTIM
+    )
     assert "we have sent the link again" in _ask_again_for_session(browser_at(_ip(4)), sessions[0], VICTIM)
     assert "Check your email" in _register_as_guest_for_meeting(browser_at(_ip(5)), keys, VICTIM)
     assert len(_emails_to(smtp_server, VICTIM)) == 3
@@ -115,10 +120,18 @@ def test_guest_confirmations_to_one_address_stop_at_the_hourly_limit_for_session
 
 
 @pytest.mark.parametrize("where", ["session", "meeting"])
-@pytest.mark.parametrize("name", ["Win a prize at http://evil.example", "Visit www.evil.example",
-                                  "Prize at evil.example/claim", '=HYPERLINK("https://evil.example")'])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Win a prize at http://evil.example",
+        "Visit www.evil.example",
+        "Prize at evil.example/claim",
+        '=HYPERLINK("https://evil.example")',
+    ],
+)
 def test_a_guest_name_carrying_a_link_is_refused_next_to_the_field_and_nothing_is_sent(
-        where, name, browser_at, smtp_server):
+    where, name, browser_at, smtp_server
+):
     browser = browser_at(_ip(0))
     if where == "session":
         page = _register_as_guest_for_session(browser, make_session(open_to_guests=True), VICTIM, name=name)

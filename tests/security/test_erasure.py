@@ -1,21 +1,22 @@
 """After erasure the database holds the erased person's (or guest's) former name and address
 nowhere: every text column of every table is searched for them."""
+
 import json
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import Text, cast, func, or_, select
 
-from app.accounts import services as accounts
-from app.accounts.models import Role
-from app.core.timeutil import utcnow
-from app.curriculum import services as curriculum
-from app.curriculum.sync import sync_courses
-from app.events.registrations import register_person
-from app.events.services import message_registrants
-from app.extensions import db
-from app.outbox.models import OutboxMessage
-from app.outbox.services import deliver_due
+from kaiku_training.accounts import services as accounts
+from kaiku_training.accounts.models import Role
+from kaiku_training.core.timeutil import utcnow
+from kaiku_training.curriculum import services as curriculum
+from kaiku_training.curriculum.sync import sync_courses
+from kaiku_training.events.registrations import register_person
+from kaiku_training.events.services import message_registrants
+from kaiku_training.extensions import db
+from kaiku_training.outbox.models import OutboxMessage
+from kaiku_training.outbox.services import deliver_due
 from tests.curriculum.content import write_course
 from tests.events.conftest import make_session
 from tests.factories import make_admin, make_user
@@ -32,8 +33,9 @@ def rows_holding(*needles: str) -> list[tuple[str, str, str]]:
         columns = [column for column in table.columns if any(kind in str(column.type).upper() for kind in TEXT_TYPES)]
         for column in columns:
             text = func.lower(cast(column, Text))
-            for value in db.session.scalars(select(cast(column, Text)).where(or_(*(text.contains(form, autoescape=True)
-                                                                                  for form in forms)))):
+            for value in db.session.scalars(
+                select(cast(column, Text)).where(or_(*(text.contains(form, autoescape=True) for form in forms)))
+            ):
                 found.append((table.name, column.name, value[:200]))
     return found
 
@@ -47,14 +49,30 @@ def trainer_history(app, client, auth, courses_dir, smtp_server):
     assert not sync_courses(courses_dir).errors
     course = curriculum.find_course("test-course")
     admin = make_admin(email="admin@example.org", name="Ada Admin")
-    tiina = accounts.invite("tiina@example.org", "Tiina Kouluttaja", [Role.TRAINER, Role.ADMIN], None, None, "fi",
-                            invited_by=admin)
-    accounts.update_person(tiina, name="Tiina Uusinimi", roles=[Role.TRAINER, Role.ADMIN], area=None, sector=None,
-                           locale="fi", changed_by=admin)
+    tiina = accounts.invite(
+        "tiina@example.org", "Tiina Kouluttaja", [Role.TRAINER, Role.ADMIN], None, None, "fi", invited_by=admin
+    )
+    accounts.update_person(
+        tiina,
+        name="Tiina Uusinimi",
+        roles=[Role.TRAINER, Role.ADMIN],
+        area=None,
+        sector=None,
+        locale="fi",
+        changed_by=admin,
+    )
     make_user("olli@example.org", name="Olli Osallistuja")
     auth.sign_in("admin@example.org")
-    response = client.post("/manage/assignments", data={"course_id": course.id, "target": "person", "area_id": 0,
-                                                       "role": "coordinator", "emails": "olli@example.org, Tiina@Example.org"})
+    response = client.post(
+        "/manage/assignments",
+        data={
+            "course_id": course.id,
+            "target": "person",
+            "area_id": 0,
+            "role": "coordinator",
+            "emails": "olli@example.org, Tiina@Example.org",
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
     accounts.invite("uusi@example.org", "Uusi Ihminen", [Role.COORDINATOR], None, None, "fi", invited_by=tiina)
     session = make_session(starts_at=utcnow() + timedelta(days=5))

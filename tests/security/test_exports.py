@@ -1,11 +1,12 @@
 """Spreadsheet exports never hand Excel a formula: hostile text in a header (a course title
 from the course files) or a cell (a person's name) stays text."""
+
 import io
 
 from openpyxl import load_workbook
 
-from app.accounts.models import Role
-from app.curriculum.sync import sync_courses
+from kaiku_training.accounts.models import Role
+from kaiku_training.curriculum.sync import sync_courses
 from tests.curriculum.content import write_course
 from tests.factories import make_user
 

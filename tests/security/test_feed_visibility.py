@@ -2,17 +2,18 @@
 the sessions whose pages the visitor may open, and a meeting's feed answers only where its page
 does. Visitors: anonymous (as calendar clients are), a coordinator of another area, a trainer,
 an admin, and the holder of a personal feed address."""
+
 import re
 from datetime import timedelta
 
 import pytest
 
-from app.accounts.models import Role
-from app.core.timeutil import utcnow
-from app.curriculum import services as curriculum
-from app.curriculum.sync import sync_courses
-from app.events.registrations import register_person
-from app.meetings import services as meetings
+from kaiku_training.accounts.models import Role
+from kaiku_training.core.timeutil import utcnow
+from kaiku_training.curriculum import services as curriculum
+from kaiku_training.curriculum.sync import sync_courses
+from kaiku_training.events.registrations import register_person
+from kaiku_training.meetings import services as meetings
 from tests.calendars import parse_both
 from tests.curriculum.content import write_course
 from tests.events.conftest import make_session
@@ -33,10 +34,12 @@ def course_sessions(app, courses_dir):
     make_user("trainer@example.org", roles=[Role.TRAINER], area=south)
     make_user("admin@example.org", roles=[Role.ADMIN], area=south)
     make_user("north@example.org", area=north)
-    sessions = [make_session(course_id=course.id, open_to_guests=True),
-                make_session(course_id=course.id),
-                make_session(course_id=course.id, audience_area_ids=[north.id]),
-                make_session(course_id=course.id, audience_roles=[Role.TRAINER.value])]
+    sessions = [
+        make_session(course_id=course.id, open_to_guests=True),
+        make_session(course_id=course.id),
+        make_session(course_id=course.id, audience_area_ids=[north.id]),
+        make_session(course_id=course.id, audience_roles=[Role.TRAINER.value]),
+    ]
     return course, sessions
 
 
@@ -72,13 +75,31 @@ def test_a_feed_seen_signed_in_is_never_handed_to_anyone_else(client, auth, cour
 
 def _make_edition(year: int, open_to_guests: bool):
     starts_at = utcnow().replace(microsecond=0) + timedelta(days=60)
-    edition = meetings.create_edition(year, {
-        "title": {"fi": f"Verkkotapaaminen {year}", "en": f"Online meeting {year}"}, "description": {},
-        "meeting_url": "https://meet.example.org/annual", "joining_instructions": {}, "starts_at": starts_at,
-        "ends_at": starts_at + timedelta(hours=6), "open_to_guests": open_to_guests})
-    meetings.save_item(edition, None, {"title": {"fi": "Avaus", "en": "Opening"}, "description": {}, "kind": "talk",
-                                       "track": None, "speakers": None, "starts_at": starts_at,
-                                       "ends_at": starts_at + timedelta(minutes=50)})
+    edition = meetings.create_edition(
+        year,
+        {
+            "title": {"fi": f"Verkkotapaaminen {year}", "en": f"Online meeting {year}"},
+            "description": {},
+            "meeting_url": "https://meet.example.org/annual",
+            "joining_instructions": {},
+            "starts_at": starts_at,
+            "ends_at": starts_at + timedelta(hours=6),
+            "open_to_guests": open_to_guests,
+        },
+    )
+    meetings.save_item(
+        edition,
+        None,
+        {
+            "title": {"fi": "Avaus", "en": "Opening"},
+            "description": {},
+            "kind": "talk",
+            "track": None,
+            "speakers": None,
+            "starts_at": starts_at,
+            "ends_at": starts_at + timedelta(minutes=50),
+        },
+    )
     return edition
 
 

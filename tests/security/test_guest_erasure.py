@@ -1,17 +1,18 @@
 """An admin erases a guest (who has no account) by email address, through the pages: asked
 first, then done; the database holds the guest's address and what they typed nowhere, the audit
 log records it without the address, and the figures of past sessions stay."""
+
 from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.audit.models import AuditEvent
-from app.core.timeutil import utcnow
-from app.events.attendance import roster, set_attendance
-from app.events.registrations import confirm_guest, register_guest
-from app.events.models import Attendance, Registration, RegistrationStatus
-from app.extensions import db
-from app.meetings import services as meetings
+from kaiku_training.audit.models import AuditEvent
+from kaiku_training.core.timeutil import utcnow
+from kaiku_training.events.attendance import roster, set_attendance
+from kaiku_training.events.models import Attendance, Registration, RegistrationStatus
+from kaiku_training.events.registrations import confirm_guest, register_guest
+from kaiku_training.extensions import db
+from kaiku_training.meetings import services as meetings
 from tests.events.conftest import make_session
 from tests.factories import make_admin
 from tests.journeys.conftest import app_settings, browser, set_language, sign_in  # noqa: F401  (fixtures)
@@ -23,20 +24,30 @@ GUEST = ("guest@example.org", "Gustav Gästsson", "Gästbiblioteket", "Tarvitsen
 def _guest_history():
     """The guest attended a past session, waits for an upcoming one, answered a meeting's free-text
     question; another guest registered too."""
-    past, upcoming = (make_session(open_to_guests=True, starts_at=utcnow() + timedelta(days=days), capacity=1)
-                      for days in (2, 9))
+    past, upcoming = (
+        make_session(open_to_guests=True, starts_at=utcnow() + timedelta(days=days), capacity=1) for days in (2, 9)
+    )
     starts_at = utcnow() + timedelta(days=40)
-    edition = meetings.create_edition(starts_at.year, {
-        "title": {"fi": "Verkkotapaaminen", "en": "Online meeting"}, "description": {}, "open_to_guests": True,
-        "meeting_url": "https://meet.example.org/annual", "joining_instructions": {}, "starts_at": starts_at,
-        "ends_at": starts_at + timedelta(hours=6)})
+    edition = meetings.create_edition(
+        starts_at.year,
+        {
+            "title": {"fi": "Verkkotapaaminen", "en": "Online meeting"},
+            "description": {},
+            "open_to_guests": True,
+            "meeting_url": "https://meet.example.org/annual",
+            "joining_instructions": {},
+            "starts_at": starts_at,
+            "ends_at": starts_at + timedelta(hours=6),
+        },
+    )
     email, name, organisation, need = GUEST
     guest = {"name": name, "email": email, "organisation": organisation, "area": "Gästområdet"}
     for session in (past, upcoming):
         confirm_guest(register_guest(session, **guest, locale="sv"))
     confirm_guest(meetings.register_guest(edition, guest, "sv", {"accessibility": need}))
-    confirm_guest(register_guest(upcoming, name="Other Guest", email="other@example.org",
-                                               organisation="", area="", locale="fi"))
+    confirm_guest(
+        register_guest(upcoming, name="Other Guest", email="other@example.org", organisation="", area="", locale="fi")
+    )
     past.starts_at, past.ends_at = utcnow() - timedelta(days=2), utcnow() - timedelta(days=2) + timedelta(hours=2)
     set_attendance(past, {row.registration.id: Attendance.ATTENDED for row in roster(past)})
     return past, upcoming
@@ -67,8 +78,10 @@ def test_admin_erases_a_guest_by_email_address(browser, smtp_server):  # noqa: F
     assert event.details == {"registrations": 3} and event.actor.email == "admin@example.org"
     past_registration = db.session.scalar(select(Registration).where(Registration.session_id == past.id))
     assert past_registration.attendance == Attendance.ATTENDED  # the figures of what was held stay
-    statuses = dict(db.session.execute(select(Registration.guest_name, Registration.status).where(
-        Registration.session_id == upcoming.id)).all())
+    statuses = dict(
+        db.session.execute(
+            select(Registration.guest_name, Registration.status).where(Registration.session_id == upcoming.id)
+        ).all()
+    )
     assert statuses == {None: RegistrationStatus.CANCELLED, "Other Guest": RegistrationStatus.CONFIRMED}  # moved up
     assert rows_holding("other@example.org")  # the other guest keeps their registration
-

@@ -2,6 +2,8 @@
 person can register again. PostgreSQL only: the test holds a row lock the registration needs, so
 that the worker's request stops inside its transaction, kills the worker there, and lets the
 orphaned database backend run on until it finds its client gone."""
+
+import contextlib
 import http.cookiejar
 import os
 import re
@@ -15,9 +17,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from app.events.models import Registration, RegistrationStatus, TrainingSession
-from app.extensions import db
-from app.outbox.models import OutboxMessage
+from kaiku_training.events.models import Registration, RegistrationStatus, TrainingSession
+from kaiku_training.extensions import db
+from kaiku_training.outbox.models import OutboxMessage
 from tests.benchmarks.harness import gunicorn_process
 from tests.events.conftest import make_session
 from tests.factories import PASSWORD, make_user
@@ -27,10 +29,12 @@ SEATS = 2  # the first rounds take seats, the later ones join the waiting list
 # each round holds one of the rows the registration must lock: where its request stops
 LOCKS = {
     # NO KEY: the registration's foreign key to the session still passes; its UPDATEs wait
-    "the session's row (the queue lock, before anything is written)":
-        "SELECT id FROM training_session WHERE id = :session FOR NO KEY UPDATE",
-    "the person's row (the registration's foreign key, after the queue lock is taken)":
-        'SELECT id FROM "user" WHERE id = :person FOR UPDATE',
+    "the session's row (the queue lock, before anything is written)": (
+        "SELECT id FROM training_session WHERE id = :session FOR NO KEY UPDATE"
+    ),
+    "the person's row (the registration's foreign key, after the queue lock is taken)": (
+        'SELECT id FROM "user" WHERE id = :person FOR UPDATE'
+    ),
 }
 
 
@@ -76,9 +80,12 @@ def _blocked_backend(connection, timeout: float = 15) -> tuple[int, str]:
     """The database backend that waits for our lock: its pid and statement."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        row = connection.execute(text(
-            "SELECT pid, query FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'")).first()
+        row = connection.execute(
+            text(
+                "SELECT pid, query FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
+            )
+        ).first()
         if row:
             return row.pid, row.query
         time.sleep(0.02)
@@ -87,8 +94,9 @@ def _blocked_backend(connection, timeout: float = 15) -> tuple[int, str]:
 
 def _gone(connection, backend_pid: int, timeout: float = 15) -> None:
     deadline = time.monotonic() + timeout
-    while connection.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"),
-                             {"pid": backend_pid}).scalar():
+    while connection.execute(
+        text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": backend_pid}
+    ).scalar():
         assert time.monotonic() < deadline, "the orphaned backend never ended"
         time.sleep(0.02)
 
@@ -111,16 +119,20 @@ def _count(model, condition) -> int:
 
 def test_a_worker_killed_mid_registration_leaves_no_half_written_state(app, postgres_url, capsys):
     session_id = make_session(capacity=SEATS).id
-    people = [(person.id, person.email) for person in
-              (make_user(f"killed{number}@example.org") for number in range(ROUNDS))]
+    people = [
+        (person.id, person.email) for person in (make_user(f"killed{number}@example.org") for number in range(ROUNDS))
+    ]
     db.session.remove()
     locker = create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://", 1))
     env = {"KAIKU_DATABASE_URL": postgres_url, "KAIKU_SECRET_KEY": "test-secret"}
     page, register = f"/sessions/{session_id}", f"/sessions/{session_id}/register"
     blocked_at, killed = [], []
     try:
-        with gunicorn_process(env, workers=1) as (master, base_url), locker.connect() as holder, \
-                locker.connect().execution_options(isolation_level="AUTOCOMMIT") as watcher:
+        with (
+            gunicorn_process(env, workers=1) as (master, base_url),
+            locker.connect() as holder,
+            locker.connect().execution_options(isolation_level="AUTOCOMMIT") as watcher,
+        ):
             for number, (person_id, email) in enumerate(people):
                 visitor = Visitor(base_url)
                 visitor.post("/sign-in", "/sign-in", {"email": email, "password": PASSWORD})
@@ -139,8 +151,9 @@ def test_a_worker_killed_mid_registration_leaves_no_half_written_state(app, post
                 _worker_pid(master, killed)  # gunicorn has started a new worker
                 visitor.post(register, page, {})
                 rows = db.session.scalars(select(Registration).where(Registration.user_id == person_id)).all()
-                assert [row.status for row in rows] == [RegistrationStatus.CONFIRMED if number < SEATS
-                                                        else RegistrationStatus.WAITING]
+                assert [row.status for row in rows] == [
+                    RegistrationStatus.CONFIRMED if number < SEATS else RegistrationStatus.WAITING
+                ]
                 assert _count(OutboxMessage, OutboxMessage.recipient == email) == 1
                 _assert_consistent(session_id)
                 db.session.remove()
@@ -156,10 +169,8 @@ def _kill_while_it_waits(master, killed: list[int], watcher, visitor: Visitor, p
     worker, answers = _worker_pid(master, killed), []
 
     def post():
-        try:
+        with contextlib.suppress(OSError):  # the connection died with the worker
             answers.append(visitor.submit(register, form_page, {}))
-        except OSError:
-            pass  # the connection died with the worker
 
     form_page = visitor.get(page)
     request = threading.Thread(target=post)

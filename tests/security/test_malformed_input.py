@@ -7,6 +7,7 @@ The forms and pages are found by crawling the site as each role (links followed,
 of the HTML); the query parameters are read out of the source (every `request.args.get("…")` and
 report filter). CSRF is off here: its own tests cover it. Figures: `pytest -s` prints them.
 """
+
 import io
 import re
 from collections import deque
@@ -21,15 +22,15 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-import app as app_package
-from app.accounts.models import Role
-from app.core.timeutil import utcnow
-from app.curriculum.sync import sync_courses
-from app.events import registrations
-from app.events.registrations import confirm_guest, register_person
-from app.events.links import manage_url
-from app.meetings import services as meetings
-from app.extensions import db
+import kaiku_training as app_package
+from kaiku_training.accounts.models import Role
+from kaiku_training.core.timeutil import utcnow
+from kaiku_training.curriculum.sync import sync_courses
+from kaiku_training.events import registrations
+from kaiku_training.events.links import manage_url
+from kaiku_training.events.registrations import confirm_guest, register_person
+from kaiku_training.extensions import db
+from kaiku_training.meetings import services as meetings
 from tests.conftest import test_settings
 from tests.curriculum.content import write_course
 from tests.events.conftest import make_session
@@ -43,26 +44,64 @@ NOT_CRAWLED = re.compile(r"^/(static/|sign-out|join/)|\.(ics|csv|xlsx|json|svg)(
 NOT_SUBMITTED = ("/sign-out", "/account/sign-out-everywhere")  # would end the session the next examples need
 
 SOURCE_PARAMETER = re.compile(r"""(?:request\.args\.get|_choice)\(\s*["'](\w+)["']""")
-QUERY_PARAMETERS = sorted({name for path in Path(app_package.__file__).parent.rglob("*.py")
-                           for name in SOURCE_PARAMETER.findall(path.read_text())})
+QUERY_PARAMETERS = sorted(
+    {
+        name
+        for path in Path(app_package.__file__).parent.rglob("*.py")
+        for name in SOURCE_PARAMETER.findall(path.read_text())
+    }
+)
 
 WORST_VALUES = ["9" * 40, "a\x00b", "é" * 3000]  # past any integer column, a NUL, over every length limit
-ODD_VALUES = ["", "\x00", "a\x00b", "0", "-1", "2147483648", "9" * 40, "-" + "9" * 40, "1e309", "NaN", "abc",
-              "|||", "\r\n", "a\nb", " ", "../../etc/passwd", "%00", "<script>alert(1)</script>", "' OR 1=1 --",
-              "2027-02-30", "25:61", "9999-12-31", "0000-01-01", "true", "\u202e", "\ud7ff\ufeff"]
+ODD_VALUES = [
+    "",
+    "\x00",
+    "a\x00b",
+    "0",
+    "-1",
+    "2147483648",
+    "9" * 40,
+    "-" + "9" * 40,
+    "1e309",
+    "NaN",
+    "abc",
+    "|||",
+    "\r\n",
+    "a\nb",
+    " ",
+    "../../etc/passwd",
+    "%00",
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "2027-02-30",
+    "25:61",
+    "9999-12-31",
+    "0000-01-01",
+    "true",
+    "\u202e",
+    "\ud7ff\ufeff",
+]
 TEXT = st.one_of(
     st.sampled_from(ODD_VALUES),
     st.text(max_size=40),  # any code point but surrogates: NUL, control characters, unicode
-    st.integers(min_value=-10 ** 30, max_value=10 ** 30).map(str),
-    st.builds(lambda text, times: (text or "x") * times, st.text(min_size=1, max_size=3),
-              st.integers(min_value=100, max_value=4000)),  # very long
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    st.builds(
+        lambda text, times: (text or "x") * times,
+        st.text(min_size=1, max_size=3),
+        st.integers(min_value=100, max_value=4000),
+    ),  # very long
 )
 FORM_TEXT = st.tuples(TEXT, st.booleans()).map(lambda pair: pair[0] + "\x00" if pair[1] else pair[0])  # half with a NUL
-FILE_NAME = st.one_of(st.sampled_from(["a.pdf", "a.exe", ".pdf", "", "a\x00.pdf", "C:\\x\\a.txt", "../a.txt"]),
-                      st.builds(lambda stem, ext: stem + ext, TEXT, st.sampled_from(["", ".pdf", ".PDF", ".csv"])))
-HYPOTHESIS = settings(max_examples=EXAMPLES, deadline=None, database=None,
-                      suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                             HealthCheck.data_too_large])
+FILE_NAME = st.one_of(
+    st.sampled_from(["a.pdf", "a.exe", ".pdf", "", "a\x00.pdf", "C:\\x\\a.txt", "../a.txt"]),
+    st.builds(lambda stem, ext: stem + ext, TEXT, st.sampled_from(["", ".pdf", ".PDF", ".csv"])),
+)
+HYPOTHESIS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @dataclass(frozen=True)
@@ -92,26 +131,43 @@ def _world(app, courses_dir):
     """Something of everything, so that every page has its forms: people of each role, a course,
     a session open to guests with a guest and a coordinator, a meeting with its questions."""
     area = make_area("Esimerkkikunta")
-    people = {"admin": make_user("admin@example.org", roles=[Role.ADMIN], area=area),
-              "trainer": make_user("trainer@example.org", roles=[Role.TRAINER]),
-              "coordinator": make_user("coordinator@example.org", roles=[Role.COORDINATOR, Role.AREA_LEAD],
-                                       area=area)}
+    people = {
+        "admin": make_user("admin@example.org", roles=[Role.ADMIN], area=area),
+        "trainer": make_user("trainer@example.org", roles=[Role.TRAINER]),
+        "coordinator": make_user("coordinator@example.org", roles=[Role.COORDINATOR, Role.AREA_LEAD], area=area),
+    }
     write_course(courses_dir)
     assert not sync_courses(courses_dir).errors
     session = make_session(open_to_guests=True, starts_at=utcnow() + timedelta(days=30))
     register_person(session, people["coordinator"], "fi")
-    guest = registrations.register_guest(session, name="Vieras", email="vieras@example.org", organisation="",
-                                         area="", locale="fi")
+    guest = registrations.register_guest(
+        session, name="Vieras", email="vieras@example.org", organisation="", area="", locale="fi"
+    )
     confirm_guest(guest)
     edition, _items, questions = make_meeting(year=utcnow().year + 1, starts_at=utcnow() + timedelta(days=60))
     meetings.register(edition, people["coordinator"], "fi", {questions["diet"]: "o0"})
     meeting_guest = register_guest(edition, "Toinen", "toinen@example.org", answers={})
-    seeds = {"anonymous": ["/", "/sign-in", "/password/forgot", f"/sessions/{session.id}", f"/meetings/{edition.year}",
-                           manage_url(guest).removeprefix(SITE), manage_url(meeting_guest).removeprefix(SITE)],
-             "coordinator": ["/", "/account", "/calendar/", f"/meetings/{edition.year}", "/courses/test-course"],
-             "trainer": ["/", "/manage/sessions/", f"/manage/sessions/{session.id}"],
-             "admin": ["/", "/manage/people", f"/manage/people/{people['coordinator'].id}", "/manage/meetings/",
-                       "/manage/assignments", "/reports/"]}
+    seeds = {
+        "anonymous": [
+            "/",
+            "/sign-in",
+            "/password/forgot",
+            f"/sessions/{session.id}",
+            f"/meetings/{edition.year}",
+            manage_url(guest).removeprefix(SITE),
+            manage_url(meeting_guest).removeprefix(SITE),
+        ],
+        "coordinator": ["/", "/account", "/calendar/", f"/meetings/{edition.year}", "/courses/test-course"],
+        "trainer": ["/", "/manage/sessions/", f"/manage/sessions/{session.id}"],
+        "admin": [
+            "/",
+            "/manage/people",
+            f"/manage/people/{people['coordinator'].id}",
+            "/manage/meetings/",
+            "/manage/assignments",
+            "/reports/",
+        ],
+    }
     return people, seeds
 
 
@@ -134,7 +190,7 @@ def _form_of(role: str, page: str, tag) -> FoundForm | None:
             continue
         if element.name == "select":
             chosen = element.find("option", selected=True) or element.find("option")
-            value = (chosen.get("value", chosen.get_text()) if chosen else "")
+            value = chosen.get("value", chosen.get_text()) if chosen else ""
         elif element.name == "textarea":
             value = element.get_text()
         elif kind in ("checkbox", "radio"):
@@ -163,8 +219,12 @@ def _crawl(client, role: str, seeds: list[str]) -> tuple[list[str], list[FoundFo
         for link in soup.find_all("a", href=True):
             parts = urlsplit(link["href"])
             target = parts.path + (f"?{parts.query}" if parts.query else "")
-            if not parts.scheme and parts.path.startswith("/") and not NOT_CRAWLED.search(target) \
-                    and _pattern(target) not in seen:
+            if (
+                not parts.scheme
+                and parts.path.startswith("/")
+                and not NOT_CRAWLED.search(target)
+                and _pattern(target) not in seen
+            ):
                 seen.add(_pattern(target))
                 queue.append(target)
         for tag in soup.find_all("form"):
@@ -180,7 +240,9 @@ def _pattern(path: str) -> str:
 
 def _snapshot() -> dict:
     db.session.expire_all()
-    return {table.name: sorted(map(repr, db.session.execute(select(table)).all())) for table in db.metadata.sorted_tables}
+    return {
+        table.name: sorted(map(repr, db.session.execute(select(table)).all())) for table in db.metadata.sorted_tables
+    }
 
 
 def _refused(response) -> bool:
@@ -188,7 +250,8 @@ def _refused(response) -> bool:
     if response.status_code >= 400:
         return True
     return response.status_code == 200 and (
-        'class="error"' in (page := response.get_data(as_text=True)) or 'class="error-summary"' in page)
+        'class="error"' in (page := response.get_data(as_text=True)) or 'class="error-summary"' in page
+    )
 
 
 @pytest.fixture
@@ -198,9 +261,11 @@ def site(app, courses_dir):
     found = {role: _crawl(clients[role], role, role_seeds) for role, role_seeds in seeds.items()}
     pages = [(role, page) for role, (role_pages, _forms) in found.items() for page in role_pages]
     forms = [form for _pages, role_forms in found.values() for form in role_forms]
-    print(f"\nmalformed input: {len(pages)} pages and {len(forms)} forms found as "
-          f"{', '.join(f'{role} ({len(p)} pages, {len(f)} forms)' for role, (p, f) in found.items())}; "
-          f"{len(QUERY_PARAMETERS)} query parameters: {', '.join(QUERY_PARAMETERS)}")
+    print(
+        f"\nmalformed input: {len(pages)} pages and {len(forms)} forms found as "
+        f"{', '.join(f'{role} ({len(p)} pages, {len(f)} forms)' for role, (p, f) in found.items())}; "
+        f"{len(QUERY_PARAMETERS)} query parameters: {', '.join(QUERY_PARAMETERS)}"
+    )
     return clients, pages, forms
 
 
@@ -211,13 +276,17 @@ def test_no_form_answers_5xx_and_a_refused_one_changes_nothing(site, data):
     form = data.draw(st.sampled_from(forms), label="form")
     kinds = {name: kind for name, kind, _value in form.fields if kind != "button"}
     values = form.defaults()  # as the page fills it in, so that one odd value is not hidden by others
-    for name in data.draw(st.lists(st.sampled_from(sorted(kinds)), max_size=3, unique=True), label="fields") \
-            if kinds else ():
-        values[name] = data.draw(st.tuples(st.binary(max_size=64).map(io.BytesIO), FILE_NAME) if kinds[name] == "file"
-                                 else FORM_TEXT, label=name)
+    for name in (
+        data.draw(st.lists(st.sampled_from(sorted(kinds)), max_size=3, unique=True), label="fields") if kinds else ()
+    ):
+        values[name] = data.draw(
+            st.tuples(st.binary(max_size=64).map(io.BytesIO), FILE_NAME) if kinds[name] == "file" else FORM_TEXT,
+            label=name,
+        )
     before = _snapshot()
-    response = clients[form.role].post(form.action, data=values,
-                                       content_type="multipart/form-data" if form.multipart else None)
+    response = clients[form.role].post(
+        form.action, data=values, content_type="multipart/form-data" if form.multipart else None
+    )
     assert response.status_code < 500, (form.role, form.action)
     refused = _refused(response)
     event(f"{form.role} {_pattern(form.action)}: {'refused' if refused else 'accepted'}")
@@ -231,21 +300,31 @@ def test_no_query_string_answers_5xx(site):
     roles = {form.role for form in forms}
     actions = {_pattern(form.action) for form in forms}
     assert roles == {"anonymous", "coordinator", "trainer", "admin"}
-    assert {"/sign-in", "/password/forgot", "/sessions/N/guest", "/account", "/calendar/", "/manage/sessions/new",
-            "/manage/people/invite", "/manage/areas/new", "/manage/meetings/N/questions", "/manage/meetings/N/after",
-            "/manage/assignments", "/meetings/N/answers"} <= actions, actions
+    assert {
+        "/sign-in",
+        "/password/forgot",
+        "/sessions/N/guest",
+        "/account",
+        "/calendar/",
+        "/manage/sessions/new",
+        "/manage/people/invite",
+        "/manage/areas/new",
+        "/manage/meetings/N/questions",
+        "/manage/meetings/N/after",
+        "/manage/assignments",
+        "/meetings/N/answers",
+    } <= actions, actions
     assert len(forms) >= 40 and len(pages) >= 60 and len(QUERY_PARAMETERS) >= 15
     for role, page in pages:
         for value in WORST_VALUES:
-            response = clients[role].get(page.split("?")[0], query_string={name: value for name in QUERY_PARAMETERS})
+            response = clients[role].get(page.split("?")[0], query_string=dict.fromkeys(QUERY_PARAMETERS, value))
             assert response.status_code < 500, (role, page, value)
 
     @HYPOTHESIS
     @given(data=st.data())
     def random_query_strings(data):
         role, page = data.draw(st.sampled_from(pages), label="page")
-        parameters = data.draw(st.fixed_dictionaries({}, optional={name: TEXT for name in QUERY_PARAMETERS}),
-                               label="query")
+        parameters = data.draw(st.fixed_dictionaries({}, optional=dict.fromkeys(QUERY_PARAMETERS, TEXT)), label="query")
         response = clients[role].get(page.split("?")[0], query_string=parameters)
         assert response.status_code < 500, (role, page, parameters)
         event(f"{role} {_pattern(page)}: {response.status_code}")

@@ -1,6 +1,7 @@
 """Faults in email delivery: a message that cannot be built, header values that would break it,
 a sender killed, stopped or too slow mid-batch. Every message is delivered exactly once or
 marked failed with its reason, on its own: none holds up the others."""
+
 import os
 import signal
 import subprocess
@@ -13,10 +14,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, select, update
 
-from app.core.timeutil import utcnow
-from app.extensions import db
-from app.outbox.models import OutboxMessage, OutboxStatus
-from app.outbox.services import deliver_due, queue_email
+from kaiku_training.core.timeutil import utcnow
+from kaiku_training.extensions import db
+from kaiku_training.outbox.models import OutboxMessage, OutboxStatus
+from kaiku_training.outbox.services import deliver_due, queue_email
 from tests.conftest import link_in
 from tests.events.conftest import make_session
 from tests.factories import make_user
@@ -28,8 +29,14 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 
 def _queue_resets(count: int) -> None:
     for number in range(count):
-        queue_email(f"person{number}@example.org", "en", "password_reset", name=f"Person {number}",
-                    link=f"http://127.0.0.1:5000/password/reset/x{number}", valid_hours=2)
+        queue_email(
+            f"person{number}@example.org",
+            "en",
+            "password_reset",
+            name=f"Person {number}",
+            link=f"http://127.0.0.1:5000/password/reset/x{number}",
+            valid_hours=2,
+        )
     db.session.commit()
 
 
@@ -47,12 +54,21 @@ def _received_once_each(server: SmtpServer, count: int) -> None:
 
 # --- a message that cannot be built ---------------------------------------------------------------------
 
+
 def _write_poison() -> None:
     """A row as old data or a bug elsewhere may have left it: a header with a line break."""
-    db.session.execute(insert(OutboxMessage).values(
-        recipient="poison@example.org", locale="en", subject="Hello\nBcc: everyone@example.net",
-        body_text="Hello\n", status=OutboxStatus.QUEUED, attempts=0, created_at=utcnow(),
-        next_attempt_at=utcnow()))
+    db.session.execute(
+        insert(OutboxMessage).values(
+            recipient="poison@example.org",
+            locale="en",
+            subject="Hello\nBcc: everyone@example.net",
+            body_text="Hello\n",
+            status=OutboxStatus.QUEUED,
+            attempts=0,
+            created_at=utcnow(),
+            next_attempt_at=utcnow(),
+        )
+    )
     db.session.commit()
 
 
@@ -68,7 +84,10 @@ def test_a_poison_message_fails_alone_and_mail_queued_after_it_still_goes(app, r
     assert poison.status == OutboxStatus.FAILED and poison.claimed_by is None
     assert "could not be built" in poison.last_error and "linefeed" in poison.last_error
     assert sorted(m["To"] for m in smtp_server.messages) == [
-        "person0@example.org", "person0@example.org", "person1@example.org"]
+        "person0@example.org",
+        "person0@example.org",
+        "person1@example.org",
+    ]
     assert not [message for message in _messages() if message.status == OutboxStatus.SENDING]
 
     make_user("aino@example.org", name="Aino", locale="en")
@@ -84,10 +103,12 @@ def test_a_poison_message_fails_alone_and_mail_queued_after_it_still_goes(app, r
 LONG_TITLE = ("Kaikukortin myöntäjien vuosittainen kertauskoulutus " * 6)[:300]
 
 
-@pytest.mark.parametrize("title", ["Part one\r\nBcc: everyone@example.net", LONG_TITLE],
-                         ids=["line-break", "300-characters"])
+@pytest.mark.parametrize(
+    "title", ["Part one\r\nBcc: everyone@example.net", LONG_TITLE], ids=["line-break", "300-characters"]
+)
 def test_a_session_title_with_a_line_break_or_300_characters_registers_and_mails_a_clean_subject(
-        title, browser, smtp_server):
+    title, browser, smtp_server
+):
     session = make_session(title={"fi": title, "sv": title, "en": title})
     make_user("aino@example.org", name="Aino", locale="en")
     sign_in(browser, "aino@example.org")
@@ -117,21 +138,36 @@ def test_every_message_is_dated_and_identified_in_the_sites_own_domain(app, smtp
 
 # --- a sender killed, stopped or too slow mid-batch ----------------------------------------------------------
 
+
 def _start_sender(database_url: str, smtp_port: int) -> subprocess.Popen:
     """`flask outbox send` in a process of its own, as cron starts it."""
-    environment = {**os.environ, "FLASK_APP": "wsgi", "KAIKU_DATABASE_URL": database_url,
-                   "KAIKU_MAIL_PORT": str(smtp_port), "KAIKU_MAIL_TIMEOUT": "60",
-                   "KAIKU_BASE_URL": "http://127.0.0.1:5000", "KAIKU_SECRET_KEY": "s" * 64}
-    return subprocess.Popen([sys.executable, "-m", "flask", "outbox", "send"], cwd=REPOSITORY, env=environment,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    environment = {
+        **os.environ,
+        "FLASK_APP": "wsgi",
+        "KAIKU_DATABASE_URL": database_url,
+        "KAIKU_MAIL_PORT": str(smtp_port),
+        "KAIKU_MAIL_TIMEOUT": "60",
+        "KAIKU_BASE_URL": "http://127.0.0.1:5000",
+        "KAIKU_SECRET_KEY": "s" * 64,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "outbox", "send"],
+        cwd=REPOSITORY,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def _claims_outlive_their_timeout(app) -> None:
     """As much time passes as a claim lasts: a claim not renewed since then is abandoned."""
     long_ago = utcnow() - timedelta(seconds=app.config["OUTBOX_CLAIM_TIMEOUT_SECONDS"] + 1)
-    db.session.execute(update(OutboxMessage)
-                       .where(OutboxMessage.status.in_((OutboxStatus.SENDING, OutboxStatus.DELIVERING)))
-                       .values(last_attempt_at=long_ago))
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status.in_((OutboxStatus.SENDING, OutboxStatus.DELIVERING)))
+        .values(last_attempt_at=long_ago)
+    )
     db.session.commit()
 
 
@@ -162,8 +198,7 @@ def _kill(sender: subprocess.Popen) -> None:
     sender.wait()
 
 
-def test_a_sender_killed_while_waiting_for_the_server_leaves_every_message_to_be_sent_once_later(
-        app, sender_held_at):
+def test_a_sender_killed_while_waiting_for_the_server_leaves_every_message_to_be_sent_once_later(app, sender_held_at):
     server, sender = sender_held_at(6, "RCPT", 3)
     _kill(sender)
     assert [m.status for m in _messages()] == [OutboxStatus.SENT] * 2 + [OutboxStatus.SENDING] * 4

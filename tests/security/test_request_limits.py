@@ -1,13 +1,14 @@
 """Request size and uploads: a body over the limit is refused before it is read, with a 413
 page in the visitor's language; materials are capped by size and limited to a list of types."""
+
 import io
 
 import pytest
 
-from app.accounts.models import Role
-from app.extensions import db
-from app.meetings.models import Material
-from app.meetings.services import materials_folder
+from kaiku_training.accounts.models import Role
+from kaiku_training.extensions import db
+from kaiku_training.meetings.models import Material
+from kaiku_training.meetings.services import materials_folder
 from tests.conftest import test_settings
 from tests.factories import make_user
 from tests.meetings.factories import make_meeting
@@ -25,9 +26,16 @@ def organiser(app, auth):
 
 
 def _upload(client, content: bytes, file_name: str):
-    return client.post("/manage/meetings/2027/after", content_type="multipart/form-data", data={
-        "action": "material", "material-title": "Diat", "material-item_id": "0",
-        "material-file": (io.BytesIO(content), file_name)})
+    return client.post(
+        "/manage/meetings/2027/after",
+        content_type="multipart/form-data",
+        data={
+            "action": "material",
+            "material-title": "Diat",
+            "material-item_id": "0",
+            "material-file": (io.BytesIO(content), file_name),
+        },
+    )
 
 
 def _stored_files() -> list:
@@ -64,15 +72,18 @@ class TestLimitSetting:
 class TestMaterialLimits:
     @pytest.fixture
     def app_settings(self, database_url, smtp_port, courses_dir):
-        return test_settings(database_url, smtp_port, COURSES_DIR=str(courses_dir), MATERIAL_MAX_MB=1,
-                             MATERIAL_FILE_TYPES=["pdf", "txt"])
+        return test_settings(
+            database_url, smtp_port, COURSES_DIR=str(courses_dir), MATERIAL_MAX_MB=1, MATERIAL_FILE_TYPES=["pdf", "txt"]
+        )
 
     def test_a_material_over_the_size_cap_is_refused_next_to_the_file_field(self, client, organiser):
         before = _stored_files()
         response = _upload(client, b"%PDF-1.4" + b"0" * MB, "slides.pdf")
         assert response.status_code == 200
         page = response.get_data(as_text=True)
-        assert 'id="material-file-error"' in page and "Tiedosto saa olla enintään 1 Mt." in page  # in Finnish, the default
+        assert (
+            'id="material-file-error"' in page and "Tiedosto saa olla enintään 1 Mt." in page
+        )  # in Finnish, the default
         assert db.session.query(Material).count() == 0 and _stored_files() == before
 
     def test_a_file_type_not_on_the_list_is_refused_next_to_the_file_field(self, client, organiser):

@@ -16,9 +16,10 @@ or 404. Each role starts from a fresh world, GETs before POSTs.
 Outcomes: "ok" (2xx), "sign-in" (a redirect to the sign-in page), "redirect" (any other
 redirect), or the status code.
 """
+
 import pytest
 
-from app.accounts.policy import declared_permission
+from kaiku_training.accounts.policy import declared_permission
 from tests.gate import submissions_not_counted
 from tests.security.world import ROLES, act_as, build_world
 
@@ -26,7 +27,7 @@ OK, SIGN_IN, REDIRECT = "ok", "sign-in", "redirect"
 
 
 def _for(anonymous, guest, coordinator, area_lead, trainer, admin):
-    return dict(zip(ROLES, (anonymous, guest, coordinator, area_lead, trainer, admin)))
+    return dict(zip(ROLES, (anonymous, guest, coordinator, area_lead, trainer, admin), strict=False))
 
 
 def everyone(outcome):
@@ -83,7 +84,10 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "/calendar/meetings/<int:year>.ics": {"GET": everyone(OK)},
     "/calendar/sessions.ics": {"GET": everyone(OK)},
     # only the coordinator has a feed or a registration to turn off or cancel; the others are sent back
-    "/calendar/turn-off": {"GET": _for(SIGN_IN, SIGN_IN, OK, REDIRECT, REDIRECT, REDIRECT), "POST": signed_in(REDIRECT)},
+    "/calendar/turn-off": {
+        "GET": _for(SIGN_IN, SIGN_IN, OK, REDIRECT, REDIRECT, REDIRECT),
+        "POST": signed_in(REDIRECT),
+    },
     "/courses/": {"GET": signed_in()},
     "/courses/<key>": {"GET": signed_in()},
     "/courses/<key>/certificate": {"GET": signed_in("404")},
@@ -102,7 +106,10 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "/manage/meetings/<int:year>/after": {"GET": admin_only(), "POST": admin_only()},
     "/manage/meetings/<int:year>/edit": {"GET": admin_only(), "POST": admin_only()},
     "/manage/meetings/<int:year>/feedback.csv": {"GET": admin_only()},
-    "/manage/meetings/<int:year>/materials/<int:material_id>/remove": {"GET": admin_only(), "POST": admin_only(REDIRECT)},
+    "/manage/meetings/<int:year>/materials/<int:material_id>/remove": {
+        "GET": admin_only(),
+        "POST": admin_only(REDIRECT),
+    },
     "/manage/meetings/<int:year>/programme": {"GET": admin_only(), "POST": admin_only()},
     "/manage/meetings/<int:year>/programme/<int:item_id>": {"GET": admin_only(), "POST": admin_only()},
     "/manage/meetings/<int:year>/programme/<int:item_id>/delete": {"GET": admin_only(), "POST": admin_only(REDIRECT)},
@@ -151,12 +158,18 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "/sessions/": {"GET": everyone(OK)},
     "/sessions/<int:session_id>": {"GET": everyone(OK)},
     # as /calendar/turn-off
-    "/sessions/<int:session_id>/cancel-registration": {"GET": _for(SIGN_IN, SIGN_IN, OK, REDIRECT, REDIRECT, REDIRECT), "POST": signed_in(REDIRECT)},
+    "/sessions/<int:session_id>/cancel-registration": {
+        "GET": _for(SIGN_IN, SIGN_IN, OK, REDIRECT, REDIRECT, REDIRECT),
+        "POST": signed_in(REDIRECT),
+    },
     "/sessions/<int:session_id>/event.ics": {"GET": everyone(OK)},
     "/sessions/<int:session_id>/guest": {"POST": everyone(OK)},
     "/sessions/<int:session_id>/register": {"POST": signed_in(REDIRECT)},
     "/sessions/<int:session_id>/resend-confirmation": {"POST": everyone(OK)},
-    "/sign-in": {"GET": _for(OK, OK, REDIRECT, REDIRECT, REDIRECT, REDIRECT), "POST": _for(OK, OK, REDIRECT, REDIRECT, REDIRECT, REDIRECT)},
+    "/sign-in": {
+        "GET": _for(OK, OK, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+        "POST": _for(OK, OK, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    },
     "/sign-out": {"POST": everyone(REDIRECT)},
     "/manage/assignments": {"GET": staff_only(), "POST": staff_only()},
     "/manage/assignments/<int:assignment_id>/remove": {"POST": staff_only(REDIRECT)},
@@ -209,12 +222,15 @@ def test_every_rule_has_one_row_and_every_row_a_rule(app):
     gone = sorted(set(EXPECTED) - set(rules))
     assert not missing, f"routes without a row in EXPECTED: {missing}"
     assert not gone, f"rows in EXPECTED for routes that no longer exist: {gone}"
-    wrong_methods = {rule: (methods, set(EXPECTED[rule])) for rule, methods in rules.items()
-                     if methods != set(EXPECTED[rule])}
+    wrong_methods = {
+        rule: (methods, set(EXPECTED[rule])) for rule, methods in rules.items() if methods != set(EXPECTED[rule])
+    }
     assert not wrong_methods, f"methods in EXPECTED differ from the routes': {wrong_methods}"
     pairs = sum(len(methods) for methods in rules.values())
-    print(f"\nROLE MATRIX: {len(rules)} rules, {pairs} rule × method pairs × {len(ROLES)} roles "
-          f"= {pairs * len(ROLES)} requests")
+    print(
+        f"\nROLE MATRIX: {len(rules)} rules, {pairs} rule × method pairs × {len(ROLES)} roles "
+        f"= {pairs * len(ROLES)} requests"
+    )
 
 
 def test_every_route_declares_the_permission_it_needs(app):
@@ -231,7 +247,10 @@ def test_each_role_gets_what_the_table_says_on_every_route(app, client, courses_
     with submissions_not_counted():
         seen = observe(app, client, world, role)
     expected = {(rule, method): EXPECTED.get(rule, {}).get(method, {}).get(role) for rule, method in seen}
-    wrong = {f"{method} {rule}": f"got {outcome}, expected {expected[rule, method]}"
-             for (rule, method), outcome in seen.items() if expected[rule, method] != outcome}
+    wrong = {
+        f"{method} {rule}": f"got {outcome}, expected {expected[rule, method]}"
+        for (rule, method), outcome in seen.items()
+        if expected[rule, method] != outcome
+    }
     print(f"\nROLE MATRIX {role}: {len(seen)} requests")
     assert not wrong, wrong

@@ -1,12 +1,13 @@
 """The signing key: never one from the source code, one random key per instance folder in
 development, and production refuses to start without a long one."""
+
 import multiprocessing
 
 import pytest
 from flask import Flask
 
-from app import init_app
-from app.config import ConfigError, instance_secret_key
+from kaiku_training import init_app
+from kaiku_training.config import ConfigError, instance_secret_key
 from tests.factories import make_admin
 
 PUBLISHED_KEY = "kaiku-development-only-secret"  # the key the code once fell back on

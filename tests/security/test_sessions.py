@@ -1,14 +1,14 @@
 """Sessions end when they should: a cookie captured before sign-out, a password change or
 reset, deactivation or "sign out everywhere" no longer signs anyone in, and remember-me
 cookies expire within the configured number of days."""
-from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.accounts import services
-from app.accounts.models import TokenPurpose
-from app.extensions import db
+from kaiku_training.accounts import services
+from kaiku_training.accounts.models import TokenPurpose
+from kaiku_training.extensions import db
 from tests.conftest import test_settings
 from tests.factories import PASSWORD, make_admin, make_user
 from tests.journeys.conftest import set_language
@@ -62,9 +62,18 @@ def test_a_remember_cookie_captured_before_a_password_change_is_refused(app, per
     browser = signed_in_browser(app, remember=True)
     remember_cookie = captured(browser, "remember_token")
     assert signs_in(app, remember_token=remember_cookie)
-    page = browser.get("/account").form("/account/password").fill(**{
-        "password-current": PASSWORD, "password-password": NEW_PASSWORD, "password-confirm": NEW_PASSWORD,
-    }).submit()
+    page = (
+        browser.get("/account")
+        .form("/account/password")
+        .fill(
+            **{
+                "password-current": PASSWORD,
+                "password-password": NEW_PASSWORD,
+                "password-confirm": NEW_PASSWORD,
+            }
+        )
+        .submit()
+    )
     assert "Your password has been changed." in page.text
     assert not signs_in(app, remember_token=remember_cookie)
     assert "Your details" in browser.get("/account").text  # the browser that changed it stays signed in
@@ -77,8 +86,12 @@ def test_a_remember_cookie_captured_before_a_password_reset_is_refused(app, pers
     db.session.commit()
     elsewhere = Browser(app.test_client())
     set_language(elsewhere, "en")
-    page = elsewhere.get(f"/password/reset/{token}").form(f"/password/reset/{token}").fill(
-        password=NEW_PASSWORD, confirm=NEW_PASSWORD).submit()
+    page = (
+        elsewhere.get(f"/password/reset/{token}")
+        .form(f"/password/reset/{token}")
+        .fill(password=NEW_PASSWORD, confirm=NEW_PASSWORD)
+        .submit()
+    )
     assert "Your password has been changed and you are signed in." in page.text
     assert not signs_in(app, remember_token=remember_cookie)
     assert not signs_in(app, session=session_cookie)
@@ -111,7 +124,7 @@ def test_remember_me_lasts_the_configured_days(app, person):
     browser = signed_in_browser(app, remember=True)
     expires = browser.client.get_cookie("remember_token").expires
     if expires.tzinfo is None:
-        expires = expires.replace(tzinfo=timezone.utc)
+        expires = expires.replace(tzinfo=UTC)
     days = app.config["REMEMBER_DAYS"]
     assert days == 30
-    assert expires - datetime.now(timezone.utc) <= timedelta(days=days, minutes=1)
+    assert expires - datetime.now(UTC) <= timedelta(days=days, minutes=1)

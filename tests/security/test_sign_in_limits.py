@@ -1,6 +1,7 @@
 """Sign-in limits hold across gunicorn workers (shared Redis storage), count per account and
 address pair and per address, so that failing on purpose cannot lock the real person out, and
 do not reveal which accounts exist by how long the answer takes."""
+
 import http.cookiejar
 import re
 import statistics
@@ -13,8 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import redis
 
-from app import create_app
-from app.config import ConfigError
+from kaiku_training import create_app
+from kaiku_training.config import ConfigError
 from tests.benchmarks.harness import benchmark_app, gunicorn
 from tests.factories import PASSWORD, make_user
 
@@ -33,13 +34,16 @@ class Visitor:
     def __init__(self, base_url: str, address: str):
         self.base_url, self.address = base_url, address
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirects)
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirects
+        )
         self.csrf_token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', self.open("/sign-in")[1]).group(1)
 
     def open(self, path: str, form: dict | None = None) -> tuple[int, str]:
         request = urllib.request.Request(
-            self.base_url + path, data=urllib.parse.urlencode(form).encode() if form else None,
-            headers={"X-Forwarded-For": self.address, "Accept-Language": "en"})
+            self.base_url + path,
+            data=urllib.parse.urlencode(form).encode() if form else None,
+            headers={"X-Forwarded-For": self.address, "Accept-Language": "en"},
+        )
         try:
             with self.opener.open(request, timeout=30) as response:
                 return response.status, response.read().decode()
@@ -58,8 +62,13 @@ def served(tmp_path, smtp_port):
     with benchmark_app(database_url, smtp_port) as app:
         with app.app_context():
             make_user("aino@example.org")
-        env = {"KAIKU_DATABASE_URL": database_url, "KAIKU_SECRET_KEY": "s" * 32, "KAIKU_PROXY_FIX": "true",
-               "KAIKU_RATELIMIT_STORAGE_URI": REDIS_URL, "KAIKU_LOGIN_LIMIT_PER_ACCOUNT_AND_IP": "5 per 15 minutes"}
+        env = {
+            "KAIKU_DATABASE_URL": database_url,
+            "KAIKU_SECRET_KEY": "s" * 32,
+            "KAIKU_PROXY_FIX": "true",
+            "KAIKU_RATELIMIT_STORAGE_URI": REDIS_URL,
+            "KAIKU_LOGIN_LIMIT_PER_ACCOUNT_AND_IP": "5 per 15 minutes",
+        }
         with gunicorn(env, workers=4) as base_url:
             yield base_url
     redis.Redis.from_url(REDIS_URL).flushdb()
@@ -111,6 +120,8 @@ def test_with_the_shared_storage_down_sign_in_still_works_and_each_worker_still_
         client = storage_down.test_client()
         assert client.post("/sign-in", data={"email": "aino@example.org", "password": PASSWORD}).status_code == 302
         client.post("/sign-out")
-        statuses = [client.post("/sign-in", data={"email": "aino@example.org", "password": "wrong"}).status_code
-                    for _ in range(6)]
+        statuses = [
+            client.post("/sign-in", data={"email": "aino@example.org", "password": "wrong"}).status_code
+            for _ in range(6)
+        ]
     assert statuses == [200] * 5 + [429]  # counted in the worker's own memory until the storage is back

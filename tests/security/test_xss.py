@@ -13,6 +13,7 @@ server and checked for injected headers, HTML and guests' links.
 
     .venv/bin/pytest -q -s tests/security/test_xss.py   # -s prints the figures
 """
+
 import csv
 import io
 import re
@@ -25,20 +26,25 @@ import icalendar
 import openpyxl
 import pytest
 
-from app import create_app
-from app.core.spreadsheets import FORMULA_STARTS, XLSX_MIMETYPE as XLSX
-from app.extensions import db
-from app.outbox.services import deliver_due
+from kaiku_training import create_app
+from kaiku_training.core.spreadsheets import FORMULA_STARTS
+from kaiku_training.core.spreadsheets import XLSX_MIMETYPE as XLSX
+from kaiku_training.extensions import db
+from kaiku_training.outbox.services import deliver_due
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _delete_all_rows, served
 from tests.conftest import _forget_request_state, free_port, test_settings
 from tests.factories import PASSWORD
 from tests.security import hostile_data
-from tests.security.xss_corpus import (INJECTION_PROBE, TEMPLATE_EVALUATED, csp_or_script_console_message,
-                                       markers_in)
+from tests.security.xss_corpus import INJECTION_PROBE, TEMPLATE_EVALUATED, csp_or_script_console_message, markers_in
 from tests.smtp import SmtpServer, text_of
 
-ROLES = {"admin": hostile_data.ADMIN, "trainer": hostile_data.TRAINER, "area lead": hostile_data.LEAD,
-         "registrant": "registrant0@example.org", "anonymous": None}
+ROLES = {
+    "admin": hostile_data.ADMIN,
+    "trainer": hostile_data.TRAINER,
+    "area lead": hostile_data.LEAD,
+    "registrant": "registrant0@example.org",
+    "anonymous": None,
+}
 MEETING = f"/meetings/{hostile_data.YEAR}"
 MANAGE_MEETING = f"/manage/meetings/{hostile_data.YEAR}"
 PAGES_PER_SHAPE = 2  # /x/1 and /x/2 of a kind; the lists show every record
@@ -56,10 +62,16 @@ def hostile_server(database_url, smtp_port, tmp_path_factory):
     courses_dir = tmp_path_factory.mktemp("hostile") / "courses"
     courses_dir.mkdir()
     port = free_port()
-    app = create_app(test_settings(
-        database_url, smtp_port, WTF_CSRF_ENABLED=True, BASE_URL=f"http://127.0.0.1:{port}",
-        COURSES_DIR=str(courses_dir), RATELIMIT_ENABLED=False,
-    ))
+    app = create_app(
+        test_settings(
+            database_url,
+            smtp_port,
+            WTF_CSRF_ENABLED=True,
+            BASE_URL=f"http://127.0.0.1:{port}",
+            COURSES_DIR=str(courses_dir),
+            RATELIMIT_ENABLED=False,
+        )
+    )
     app.before_request(_forget_request_state)  # the forms are filled in inside one app context
     with app.app_context():
         db.create_all()
@@ -123,8 +135,12 @@ class Visitor:
         self.seen_markers, self.problems = result.seen_markers, result.problems
         self.events: list[str] = []
         self.page.on("dialog", self._on_dialog)
-        self.page.on("console", lambda message: self.events.append(f"console: {message.text}")
-                     if csp_or_script_console_message(message.text) else None)
+        self.page.on(
+            "console",
+            lambda message: (
+                self.events.append(f"console: {message.text}") if csp_or_script_console_message(message.text) else None
+            ),
+        )
         self.page.on("pageerror", lambda error: self.events.append(f"page error: {error}"))
         self.pages = 0
 
@@ -177,14 +193,17 @@ class Visitor:
         if (self.role, url) in self.result.downloads:
             return
         response = self.context.request.get(url)
-        self.result.downloads[(self.role, url)] = Download(self.role, url, response.headers.get("content-type", ""),
-                                                           response.body())
+        self.result.downloads[(self.role, url)] = Download(
+            self.role, url, response.headers.get("content-type", ""), response.body()
+        )
         if response.status >= 500:
             self.problems.append((f"{self.role}: {urlsplit(url).path}", [f"HTTP {response.status}"]))
         response.dispose()
 
     def links(self) -> list[str]:
-        anchors = self.page.eval_on_selector_all("a[href]", "links => links.map(a => [a.href, a.hasAttribute('download')])")
+        anchors = self.page.eval_on_selector_all(
+            "a[href]", "links => links.map(a => [a.href, a.hasAttribute('download')])"
+        )
         kept = []
         for href, is_download in anchors:
             href = urldefrag(href)[0]
@@ -235,8 +254,8 @@ def _first_paths(role: str, data: hostile_data.HostileData) -> list[str]:
     guest), an organiser's message in the outbox, and a few guests' pages from their emails."""
     return {
         "admin": [f"{MANAGE_MEETING}/{page}" for page in ("edit", "programme", "questions", "registrations", "after")]
-                 + [MEETING, f"{MEETING}/participants", *data.outbox_paths]
-                 + [f"/manage/sessions/{number}" for number in data.session_ids],
+        + [MEETING, f"{MEETING}/participants", *data.outbox_paths]
+        + [f"/manage/sessions/{number}" for number in data.session_ids],
         "trainer": [f"/manage/sessions/{number}/roster.csv" for number in data.session_ids],
         "registrant": [MEETING, f"{MEETING}/participants", f"{MEETING}/feedback"],
         "anonymous": [MEETING, *data.guest_links[:2], *data.guest_links[-2:]],
@@ -254,8 +273,9 @@ def crawl(hostile_server, chromium) -> CrawlResult:
         role_started = time.monotonic()
         try:
             visitor.start(email)
-            visitor.crawl(_first_paths(role, data),
-                          skip=set(result.checked_urls) if role in SEEN_BY_ADMIN_TOO else set())
+            visitor.crawl(
+                _first_paths(role, data), skip=set(result.checked_urls) if role in SEEN_BY_ADMIN_TOO else set()
+            )
             if role == "registrant":
                 visitor.answer_the_check(f"/courses/{hostile_data.COURSE_KEY}/checks/m")
                 visitor.make_personal_feed()
@@ -272,26 +292,39 @@ def test_no_stored_payload_runs_or_makes_markup_on_any_page(hostile_server, craw
     _origin, data, _app = hostile_server
     seen = crawl.seen_markers
     stored = sum(len(field.payloads()) for field in data.fields.all)
-    print(f"\nXSS corpus: {stored} payloads stored in {len(data.fields.all)} fields in {data.seconds_to_store:.1f} s; "
-          f"{crawl.pages} pages rendered in Chromium in {crawl.seconds:.1f} s ({', '.join(crawl.figures)}); "
-          f"{len(crawl.downloads)} files downloaded; {len(seen)} payloads shown, "
-          f"{sum(map(len, seen.values()))} (payload, page) sightings; the course sync refused "
-          f"{len(data.course_refused)} Markdown payloads, the forms {len(data.url_fields_refused)} links")
-    for field in data.fields.all:
-        pages_of_field = {page for marker in field.markers() for page in seen.get(marker, ())}
-        print(f"  {field.name}: {len(field.markers() & set(seen))} of {len(field.markers())} payloads "
-              f"shown, on {len(pages_of_field)} pages")
-    assert not crawl.problems, "Injected on {} pages:\n{}".format(len(crawl.problems), "\n".join(
-        f"{where}\n  - " + "\n  - ".join(items) for where, items in crawl.problems))
-    unseen = {field.name: sorted(field.markers() - set(seen)) for field in data.fields.all
-              if not (field.markdown or field.url) and field.pages_show_all and field.markers() - set(seen)}
+    print(
+        f"\nXSS corpus: {stored} payloads stored in {len(data.fields.all)} fields in {data.seconds_to_store:.1f} s; "
+        f"{crawl.pages} pages rendered in Chromium in {crawl.seconds:.1f} s ({', '.join(crawl.figures)}); "
+        f"{len(crawl.downloads)} files downloaded; {len(seen)} payloads shown, "
+        f"{sum(map(len, seen.values()))} (payload, page) sightings; the course sync refused "
+        f"{len(data.course_refused)} Markdown payloads, the forms {len(data.url_fields_refused)} links"
+    )
+    for stored_field in data.fields.all:
+        pages_of_field = {page for marker in stored_field.markers() for page in seen.get(marker, ())}
+        print(
+            f"  {stored_field.name}: {len(stored_field.markers() & set(seen))} of "
+            f"{len(stored_field.markers())} payloads "
+            f"shown, on {len(pages_of_field)} pages"
+        )
+    assert not crawl.problems, "Injected on {} pages:\n{}".format(
+        len(crawl.problems), "\n".join(f"{where}\n  - " + "\n  - ".join(items) for where, items in crawl.problems)
+    )
+    unseen = {
+        field.name: sorted(field.markers() - set(seen))
+        for field in data.fields.all
+        if not (field.markdown or field.url) and field.pages_show_all and field.markers() - set(seen)
+    }
     assert not unseen, f"payloads stored but never shown (is the field rendered anywhere?): {unseen}"
-    never = [field.name for field in data.fields.all
-             if not field.markers() & set(seen) and not field.url and field.pages_show_all]
+    never = [
+        field.name
+        for field in data.fields.all
+        if not field.markers() & set(seen) and not field.url and field.pages_show_all
+    ]
     assert not never, f"fields never shown on any page: {never}"
 
 
 # --- downloads: CSV, XLSX and calendars, as the crawl fetched them ---------------------------------------
+
 
 def _csv_rows(download: Download) -> list[list[str]]:
     text = download.body.decode("utf-8-sig")
@@ -316,8 +349,11 @@ def test_csv_downloads_run_no_formula_and_carry_the_text_whole(hostile_server, c
 
 def _all_shown_somewhere(data, crawl, exported: set[str]) -> None:
     """A field the pages show only in part is whole in the downloads."""
-    missing = {field.name: sorted(field.markers() - exported - set(crawl.seen_markers))[:5]
-               for field in data.fields.all if not field.pages_show_all and not field.name.startswith("message")}
+    missing = {
+        field.name: sorted(field.markers() - exported - set(crawl.seen_markers))[:5]
+        for field in data.fields.all
+        if not field.pages_show_all and not field.name.startswith("message")
+    }
     assert not any(missing.values()), f"payloads neither on a page nor in a download: {missing}"
 
 
@@ -340,8 +376,24 @@ def test_xlsx_downloads_hold_no_formula(crawl):
     assert not formulas, "cells Excel runs as a formula:\n" + "\n".join(sorted(set(formulas))[:20])
 
 
-EVENT_PROPERTIES = {"UID", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "DESCRIPTION", "LOCATION", "URL", "STATUS",
-                    "SEQUENCE", "LAST-MODIFIED", "TRANSP", "ORGANIZER", "ATTENDEE", "CLASS", "CATEGORIES"}
+EVENT_PROPERTIES = {
+    "UID",
+    "DTSTAMP",
+    "DTSTART",
+    "DTEND",
+    "SUMMARY",
+    "DESCRIPTION",
+    "LOCATION",
+    "URL",
+    "STATUS",
+    "SEQUENCE",
+    "LAST-MODIFIED",
+    "TRANSP",
+    "ORGANIZER",
+    "ATTENDEE",
+    "CLASS",
+    "CATEGORIES",
+}
 
 
 @pytest.mark.browser
@@ -371,7 +423,8 @@ def _injected(where: str, calendar, events) -> list[str]:
         if names - EVENT_PROPERTIES:
             problems.append(f"{where}: properties {sorted(names - EVENT_PROPERTIES)} in {event.get('UID')}")
         if str(event.get("UID", "")).lower() == "evil" or any(
-                "evil@" in str(value) for value in _as_list(event.get("ATTENDEE"))):
+            "evil@" in str(value) for value in _as_list(event.get("ATTENDEE"))
+        ):
             problems.append(f"{where}: an event or attendee made by text: {event.get('UID')}")
         for name in ("SUMMARY", "DESCRIPTION"):
             if isinstance(event.get(name), list):
@@ -385,8 +438,20 @@ def _as_list(value) -> list:
 
 # --- emails, as the SMTP server receives them ------------------------------------------------------------
 
-HEADERS = {"from", "to", "subject", "date", "message-id", "reply-to", "mime-version", "content-type", "content-language",
-           "content-transfer-encoding", "auto-submitted", "list-unsubscribe"}
+HEADERS = {
+    "from",
+    "to",
+    "subject",
+    "date",
+    "message-id",
+    "reply-to",
+    "mime-version",
+    "content-type",
+    "content-language",
+    "content-transfer-encoding",
+    "auto-submitted",
+    "list-unsubscribe",
+}
 
 
 @pytest.mark.browser
@@ -406,7 +471,7 @@ def test_emails_carry_no_injected_header_markup_or_link(hostile_server, smtp_por
     problems = []
     for message in messages:
         where = f"to {message['To']} ({message['Subject'][:40]!r})"
-        unexpected = {name.lower() for name in message.keys()} - HEADERS
+        unexpected = {name.lower() for name in message} - HEADERS
         if unexpected:
             problems.append(f"{where}: headers {sorted(unexpected)}")
         for name, value in message.items():
@@ -420,8 +485,11 @@ def test_emails_carry_no_injected_header_markup_or_link(hostile_server, smtp_por
                     if any(int(marker[2:4]) in guest_fields for marker in markers_in(link)):
                         problems.append(f"{where}: a link written by a guest: {link}")
     delivered = set().union(*(markers_in(f"{message['Subject']} {text_of(message)}") for message in messages))
-    missing = {field.name: sorted(field.markers() - delivered)[:5] for field in data.fields.all
-               if field.name.startswith("message") and field.markers() - delivered}
+    missing = {
+        field.name: sorted(field.markers() - delivered)[:5]
+        for field in data.fields.all
+        if field.name.startswith("message") and field.markers() - delivered
+    }
     assert not missing, f"organisers' messages not delivered whole: {missing}"
     assert not problems, "\n".join(sorted(set(problems))[:40])
 
@@ -435,9 +503,14 @@ def test_a_line_break_sent_in_a_title_makes_no_calendar_line(hostile_server):
     with app.app_context():
         trainer = hostile_data.signed_in(app, hostile_data.TRAINER)
         form = trainer.get("/manage/sessions/new").form("/manage/sessions/new", button="")
-        form.fill(**{f"title_{locale}": title for locale in ("fi", "sv", "en")},
-                  day=hostile_data.SESSION_DAY.isoformat(), start_time="14:00", end_time="15:00",
-                  meeting_url="https://meet.example.org/crlf", capacity="5")
+        form.fill(
+            **{f"title_{locale}": title for locale in ("fi", "sv", "en")},
+            day=hostile_data.SESSION_DAY.isoformat(),
+            start_time="14:00",
+            end_time="15:00",
+            meeting_url="https://meet.example.org/crlf",
+            capacity="5",
+        )
         page = form.submit()
         session_id = re.search(r"/manage/sessions/(\d+)", page.url).group(1)
         response = trainer.client.get(f"/sessions/{session_id}/event.ics")
@@ -460,8 +533,15 @@ def test_the_probe_finds_injected_markup(chromium):
     finally:
         page.close()
     found = "\n".join(probe["found"])
-    for kind in ("event handler onerror", "script URL in href", "<iframe>", "element named by a payload",
-                 "attribute named by a payload", "<svg> outside the charts", "style attribute",
-                 "script URL in action"):
+    for kind in (
+        "event handler onerror",
+        "script URL in href",
+        "<iframe>",
+        "element named by a payload",
+        "attribute named by a payload",
+        "<svg> outside the charts",
+        "style attribute",
+        "script URL in action",
+    ):
         assert kind in found, f"the probe missed {kind!r}:\n{found}"
     assert probe["shown"] == ["kx9900"]

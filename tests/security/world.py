@@ -1,22 +1,23 @@
 """A small but complete world for the role × route matrix: one of each thing a URL can name,
 and one person (or link holder) per role."""
+
 from dataclasses import dataclass, field
 from datetime import date
 
 from itsdangerous import URLSafeSerializer, URLSafeTimedSerializer
 
-from app.accounts.models import Role, TokenPurpose
-from app.accounts.services import issue_token
-from app.calendar.services import issue_feed_token
-from app.curriculum import services as curriculum
-from app.curriculum.models import CourseAssignment
-from app.curriculum.sync import sync_courses
-from app.events import registrations
-from app.events.registrations import confirm_guest, register_person
-from app.events.links import guest_confirmation_token, registration_link_token
-from app.extensions import db
-from app.meetings import services as meetings
-from app.outbox.models import OutboxMessage
+from kaiku_training.accounts.models import Role, TokenPurpose
+from kaiku_training.accounts.services import issue_token
+from kaiku_training.calendar.services import issue_feed_token
+from kaiku_training.curriculum import services as curriculum
+from kaiku_training.curriculum.models import CourseAssignment
+from kaiku_training.curriculum.sync import sync_courses
+from kaiku_training.events import registrations
+from kaiku_training.events.links import guest_confirmation_token, registration_link_token
+from kaiku_training.events.registrations import confirm_guest, register_person
+from kaiku_training.extensions import db
+from kaiku_training.meetings import services as meetings
+from kaiku_training.outbox.models import OutboxMessage
 from tests.curriculum.content import write_course
 from tests.events.conftest import make_session
 from tests.factories import make_area, make_user
@@ -69,13 +70,16 @@ def build_world(courses_dir) -> World:
 
     session = make_session(open_to_guests=True)
     register_person(session, coordinator, "en")
-    guest = confirm_guest(registrations.register_guest(session, name="Guest", email="guest@example.org",
-                                                       organisation="", area="", locale="en"))
-    unconfirmed = registrations.register_guest(session, name="Late Guest", email="late@example.org",
-                                               organisation="", area="", locale="en")
+    guest = confirm_guest(
+        registrations.register_guest(
+            session, name="Guest", email="guest@example.org", organisation="", area="", locale="en"
+        )
+    )
+    unconfirmed = registrations.register_guest(
+        session, name="Late Guest", email="late@example.org", organisation="", area="", locale="en"
+    )
     edition, items, keys = make_meeting(year=2027)
-    meeting_guest = register_guest(edition, "Meeting Guest", "meeting-guest@example.org",
-                                   answers={keys["diet"]: "o0"})
+    meeting_guest = register_guest(edition, "Meeting Guest", "meeting-guest@example.org", answers={keys["diet"]: "o0"})
     meetings.register(edition, coordinator, "en", {keys["diet"]: "o1"})
     material = add_file_material(edition)
     question = edition.questions[0]
@@ -93,21 +97,43 @@ def build_world(courses_dir) -> World:
         "accounts.accept_invitation": issue_token(invited, TokenPurpose.INVITATION, 168),
     }
     db.session.commit()
-    forged = {endpoint: _forge({"events.seat_offer": "offer", "events.join": "join",
-                                "events.confirm_guest": "confirm"}.get(endpoint, "manage"), guest.id)
-              for endpoint in links if endpoint.startswith(("events.", "meetings."))}
+    forged = {
+        endpoint: _forge(
+            {"events.seat_offer": "offer", "events.join": "join", "events.confirm_guest": "confirm"}.get(
+                endpoint, "manage"
+            ),
+            guest.id,
+        )
+        for endpoint in links
+        if endpoint.startswith(("events.", "meetings."))
+    }
     forged["calendar.personal_feed"] = "x" * 43
     forged["accounts.reset_password"] = forged["accounts.accept_invitation"] = "x" * 43
     values = {
-        "session_id": session.id, "year": edition.year, "item_id": items["opening"].id, "question_id": question.id,
-        "material_id": material.id, "person_id": other.id, "area_id": home.id, "key": course.key,
-        "lesson_key": "first", "module_key": "basics", "filename": "diagram.svg",
+        "session_id": session.id,
+        "year": edition.year,
+        "item_id": items["opening"].id,
+        "question_id": question.id,
+        "material_id": material.id,
+        "person_id": other.id,
+        "area_id": home.id,
+        "key": course.key,
+        "lesson_key": "first",
+        "module_key": "basics",
+        "filename": "diagram.svg",
         "assignment_id": db.session.scalar(db.select(CourseAssignment.id)),
         "message_id": db.session.scalar(db.select(OutboxMessage.id)),
-        "report": "matrix", "table_key": "people", "file_format": "csv",
+        "report": "matrix",
+        "table_key": "people",
+        "file_format": "csv",
     }
-    return World(people=people, values=values, links=links, forged=forged,
-                 others={"other": other, "home": home, "elsewhere": elsewhere, "session": session})
+    return World(
+        people=people,
+        values=values,
+        links=links,
+        forged=forged,
+        others={"other": other, "home": home, "elsewhere": elsewhere, "session": session},
+    )
 
 
 def act_as(client, person) -> None:

