@@ -177,7 +177,7 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "/text-size": {"POST": everyone(REDIRECT)},
 }
 
-FIXED_VALUES = {"core.static": {"filename": "favicon.svg"}}
+FIXED_VALUES = {"core.static": {"filename": "kaiku/favicon.svg"}}
 QUERY = {"reports.course": "?course=test-course"}
 
 
