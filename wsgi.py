@@ -10,5 +10,5 @@ APP_LOAD_ERROR = 4  # gunicorn stops at this exit status of a worker, rather tha
 try:
     app = create_app()
 except ConfigError as error:  # the administrator needs its message, not a traceback
-    print(f"Kaiku Training cannot start:\n{error.message}", file=sys.stderr)
+    error.show()  # on stderr, as every `flask` command shows it
     sys.exit(APP_LOAD_ERROR)
