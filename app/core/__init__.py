@@ -7,17 +7,19 @@ from . import sqlite  # noqa: F401  (sets up every SQLite connection, whichever 
 
 
 def init_app(app: Flask) -> None:
-    """Our URL converters, static files and the page-wide choices, error pages, and date and
-    time filters."""
+    """Our URL converters, static files and the page-wide choices, error pages, `flask settings`,
+    and date and time filters."""
     from .errors import register_error_handlers
     from .features import register_blueprints
     from .i18n import format_datetime, format_time
+    from .settings_cli import settings_cli
     from .urls import DatabaseIntConverter
     from .views import blueprint
 
     app.url_map.converters["int"] = DatabaseIntConverter  # before any of our routes is added: core comes first
     register_blueprints(app, blueprint)
     register_error_handlers(app)
+    app.cli.add_command(settings_cli)
     # Flask-Babel added its own filters of these names when it was initialised; these replace
     # them everywhere, pages and emails alike, so core must be set up after Babel.
     app.add_template_filter(format_datetime, "datetimeformat")

@@ -59,7 +59,7 @@ def test_a_fresh_instance_folder_gets_a_key_of_its_own(app_settings, tmp_path):
 
 
 def test_an_unknown_environment_name_is_refused(app_settings, tmp_path):
-    with pytest.raises(ConfigError, match="KAIKU_ENV"):
+    with pytest.raises(ConfigError, match="ENV must be one of"):
         app_in(tmp_path, app_settings, ENV="prod")
 
 
