@@ -38,12 +38,17 @@ DEFAULTS = {
     "OUTBOX_RETRY_BASE_SECONDS": 60,
     "OUTBOX_CLAIM_TIMEOUT_SECONDS": 900,  # a stopped run's claims are taken over after this long
     "OUTBOX_KEEP_SENT_DAYS": 90,  # `flask outbox purge` deletes sent email older than this; 0 keeps it
+    "OUTBOX_SEND_EVERY_SECONDS": 30,  # how often `flask worker` delivers queued email; 0: never
+    "OUTBOX_PURGE_EVERY_SECONDS": 86400,  # how often `flask worker` runs `flask outbox purge`; 0: never
     "REQUESTED_EMAILS_PER_ADDRESS_PER_HOUR": 3,  # password resets and guest confirmations together
     "PROXY_FIX": False,
     "COURSES_DIR": None,  # None: the courses/ folder of this repository
     "JOIN_OPENS_MINUTES_BEFORE": 15,
     "PROMOTION_CUTOFF_HOURS": 2,
     "REMINDER_OFFSETS_MINUTES": [1440, 60],
+    "REMINDERS_SEND_EVERY_SECONDS": 300,  # how often `flask worker` queues due reminders; 0: never
+    "LAPSE_UNCONFIRMED_EVERY_SECONDS": 600,  # how often `flask worker` lapses expired guest registrations; 0: never
+    "WORKER_CLAIM_SECONDS": 900,  # a job's run counts as abandoned (another worker takes it) after this long
     "FEED_REFRESH_MINUTES": 60,
     "FEED_CACHE_SECONDS": 10,
     "REPORT_CACHE_SECONDS": 60,

@@ -7,8 +7,9 @@ from . import sqlite  # noqa: F401  (sets up every SQLite connection, whichever 
 
 
 def init_app(app: Flask) -> None:
-    """Our URL converters, static files and the page-wide choices, error pages, and date and
-    time filters."""
+    """Our URL converters, static files and the page-wide choices, error pages, date and time
+    filters, and `flask worker`, which runs the periodic jobs that features register."""
+    from .cli import worker
     from .errors import register_error_handlers
     from .features import register_blueprints
     from .i18n import format_datetime, format_time
@@ -18,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseIntConverter  # before any of our routes is added: core comes first
     register_blueprints(app, blueprint)
     register_error_handlers(app)
+    app.cli.add_command(worker)
     # Flask-Babel added its own filters of these names when it was initialised; these replace
     # them everywhere, pages and emails alike, so core must be set up after Babel.
     app.add_template_filter(format_datetime, "datetimeformat")
