@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import cast
 
 from flask import Flask, current_app
-from sqlalchemy import CursorResult, insert, or_, select, update
+from sqlalchemy import CursorResult, Update, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -84,7 +84,7 @@ class JobRun:
         return f"{self.name}: ok in {self.seconds:.2f}s" + (f" ({counts})" if counts else "")
 
 
-def _rows_changed(statement) -> int:
+def _rows_changed(statement: Update) -> int:
     return cast(CursorResult, db.session.execute(statement.execution_options(synchronize_session=False))).rowcount
 
 
