@@ -65,6 +65,7 @@ def _import_models() -> None:
     from .accounts import models as _accounts  # noqa: F401
     from .audit import models as _audit  # noqa: F401
     from .calendar import models as _calendar  # noqa: F401
+    from .core import models as _core  # noqa: F401
     from .curriculum import models as _curriculum  # noqa: F401
     from .events import models as _events  # noqa: F401
     from .meetings import models as _meetings  # noqa: F401

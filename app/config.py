@@ -141,7 +141,10 @@ SECTIONS = {
         'A request body larger than max_request_mb is refused before it is read (a "too large" page); keep it '
         "a few MB above material_max_mb, the largest meeting material an organiser may upload."
     ),
-    "Worker": "`flask worker` runs each periodic job every so many seconds; each job also stays a command of its own.",
+    "Worker": (
+        "`flask worker` runs each periodic job every so many seconds (0: never; the job is then left to its "
+        "own command, e.g. from cron); each job also stays a command of its own."
+    ),
 }
 
 SETTINGS: tuple[Setting, ...] = (
@@ -401,7 +404,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Uploads",
     ),
     Setting(
-        "OUTBOX_SEND_EVERY_SECONDS", INT, 30, "Delivering queued email (`flask outbox send`).", "Worker", minimum=1
+        "OUTBOX_SEND_EVERY_SECONDS", INT, 30, "Delivering queued email (`flask outbox send`).", "Worker", minimum=0
     ),
     Setting(
         "REMINDERS_SEND_EVERY_SECONDS",
@@ -409,7 +412,7 @@ SETTINGS: tuple[Setting, ...] = (
         300,
         "Sending the session reminders that are due (`flask reminders send`).",
         "Worker",
-        minimum=1,
+        minimum=0,
     ),
     Setting(
         "LAPSE_UNCONFIRMED_EVERY_SECONDS",
@@ -417,7 +420,7 @@ SETTINGS: tuple[Setting, ...] = (
         600,
         "Lapsing guest registrations left unconfirmed.",
         "Worker",
-        minimum=1,
+        minimum=0,
     ),
     Setting(
         "OUTBOX_PURGE_EVERY_SECONDS",
@@ -425,12 +428,12 @@ SETTINGS: tuple[Setting, ...] = (
         86400,
         "Deleting sent email older than outbox_keep_sent_days (`flask outbox purge`).",
         "Worker",
-        minimum=1,
+        minimum=0,
     ),
     Setting(
         "WORKER_CLAIM_SECONDS",
         INT,
-        300,
+        900,
         "A job run claimed by a worker that stopped is taken over by another worker after this many seconds.",
         "Worker",
         minimum=1,

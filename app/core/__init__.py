@@ -7,12 +7,13 @@ from . import sqlite  # noqa: F401  (sets up every SQLite connection, whichever 
 
 
 def init_app(app: Flask) -> None:
-    """Our URL converters, static files and the page-wide choices, error pages, `flask settings`,
-    and date and time filters."""
+    """Our URL converters, static files and the page-wide choices, error pages, date and time
+    filters, `flask settings`, and `flask worker`, which runs the periodic jobs that features
+    register."""
+    from .cli import settings_cli, worker
     from .errors import register_error_handlers
     from .features import register_blueprints
     from .i18n import format_datetime, format_time
-    from .settings_cli import settings_cli
     from .urls import DatabaseIntConverter
     from .views import blueprint
 
@@ -20,6 +21,7 @@ def init_app(app: Flask) -> None:
     register_blueprints(app, blueprint)
     register_error_handlers(app)
     app.cli.add_command(settings_cli)
+    app.cli.add_command(worker)
     # Flask-Babel added its own filters of these names when it was initialised; these replace
     # them everywhere, pages and emails alike, so core must be set up after Babel.
     app.add_template_filter(format_datetime, "datetimeformat")

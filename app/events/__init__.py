@@ -3,6 +3,7 @@
 from flask import Flask
 
 from ..core.features import label_of, register_blueprints
+from ..core.jobs import register_job
 from ..core.signals import (
     course_sessions_asked,
     live_session_attendance_asked,
@@ -14,7 +15,7 @@ from ..core.signals import (
 
 
 def init_app(app: Flask) -> None:
-    from . import attendance, privacy, registrations, services
+    from . import attendance, privacy, registrations, reminders, services
     from .calendar import register_calendar_sources
     from .cli import reminders_cli
     from .manage import blueprint as manage
@@ -24,6 +25,18 @@ def init_app(app: Flask) -> None:
 
     register_blueprints(app, views, manage)
     app.cli.add_command(reminders_cli)
+    register_job(
+        app,
+        "reminders-send",
+        every="REMINDERS_SEND_EVERY_SECONDS",
+        run=lambda: {"queued": reminders.send_due_reminders()},
+    )
+    register_job(
+        app,
+        "reminders-lapse-unconfirmed",
+        every="LAPSE_UNCONFIRMED_EVERY_SECONDS",
+        run=lambda: {"lapsed": registrations.lapse_unconfirmed_registrations()},
+    )
     app.add_template_filter(label_of(RegistrationStatus), "registration_status_label")
     app.add_template_global(my_upcoming_registrations, "my_upcoming_registrations")
     personal_data_requested.connect(privacy.personal_data)
