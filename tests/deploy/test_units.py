@@ -23,4 +23,3 @@ def test_the_systemd_unit_verifies_without_a_warning(unit, tmp_path):
     copy.write_text(text.replace(INSTALLED_VENV_BIN, str(Path(sys.executable).parent)))
     verified = subprocess.run(["systemd-analyze", "verify", str(copy)], capture_output=True, text=True, timeout=60)
     assert (verified.returncode, verified.stderr) == (0, "")
-
