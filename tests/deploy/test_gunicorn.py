@@ -3,53 +3,16 @@ installed package on the sample production config: its access log and the applic
 say one line per event, with the request id the answer carries."""
 
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
-from contextlib import contextmanager
-from pathlib import Path
 
-from tests.conftest import free_port
 from tests.core.test_logs import parse_line
-from tests.deploy.conftest import DEPLOY
-
-GUNICORN = [str(Path(sys.executable).with_name("gunicorn")), "-c", str(DEPLOY / "gunicorn.conf.py")]
+from tests.deploy.servers import GUNICORN, gunicorn_serving
 
 
 def test_gunicorn_accepts_the_configuration_and_loads_the_application(production_environment):
     check = subprocess.run([*GUNICORN, "--check-config"], capture_output=True, text=True, timeout=60)
     assert check.returncode == 0, check.stderr
-
-
-@contextmanager
-def gunicorn_serving(tmp_path: Path):
-    """gunicorn on a free port, two workers; yields its address, then the logs once stopped."""
-    port = free_port()
-    out, err = tmp_path / "access.log", tmp_path / "error.log"
-    with out.open("w") as stdout, err.open("w") as stderr:
-        server = subprocess.Popen(
-            [*GUNICORN, "--bind", f"127.0.0.1:{port}", "--workers", "2"], stdout=stdout, stderr=stderr
-        )
-    logs: dict[str, list[str]] = {}
-    try:
-        _wait_for(f"http://127.0.0.1:{port}/healthz", server)
-        yield f"http://127.0.0.1:{port}", logs
-    finally:
-        server.terminate()
-        server.wait(timeout=40)
-        logs.update(access=out.read_text().splitlines(), error=err.read_text().splitlines())
-
-
-def _wait_for(url: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and server.poll() is None:
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"gunicorn did not start (exit code {server.poll()})")
 
 
 def status_and_request_id(url: str, request_id: str) -> tuple[int, str]:
@@ -63,9 +26,11 @@ def status_and_request_id(url: str, request_id: str) -> tuple[int, str]:
 
 def test_gunicorn_logs_each_request_and_each_error_on_one_line_with_its_request_id(production_environment, tmp_path):
     # A new, empty database: the front page fails with a real error.
-    with gunicorn_serving(tmp_path) as (base_url, logs):
+    with gunicorn_serving(tmp_path, production_environment) as gunicorn:
+        base_url = f"http://127.0.0.1:{gunicorn.port}"
         assert status_and_request_id(base_url + "/readyz", "probe-1") == (200, "probe-1")
         assert status_and_request_id(base_url + "/", "page-2") == (500, "page-2")
+    logs = {name: gunicorn.log(f"{name}.log") for name in ("access", "error")}
     access = [parse_line(line) for line in logs["access"]]
     assert [(line["request_id"], line["path"], line["status"]) for line in access[-2:]] == [
         ("probe-1", "/readyz", "200"),
