@@ -14,9 +14,11 @@ def init_app(app: Flask) -> None:
     from .errors import register_error_handlers
     from .features import register_blueprints
     from .i18n import format_datetime, format_time
+    from .logs import init_app as init_logs
     from .urls import DatabaseIntConverter
     from .views import blueprint
 
+    init_logs(app)  # first: every request gets its id before anything else can log
     app.url_map.converters["int"] = DatabaseIntConverter  # before any of our routes is added: core comes first
     register_blueprints(app, blueprint)
     register_error_handlers(app)

@@ -46,8 +46,8 @@ def csrf_error(_error: CSRFError) -> Response:
 
 
 def server_error(_error: Exception) -> Response:
+    """Flask has logged the exception, with its path and method, before it calls this."""
     db.session.rollback()
-    current_app.logger.exception("Unhandled error")
     return render_error(500)
 
 

@@ -1,12 +1,18 @@
-"""Static files, the text-size choice, health check, and what every page of ours gets:
+"""Static files, the text-size choice, health and readiness checks, and what every page of ours gets:
 the layout's context, security headers and paths and parameters without NUL."""
+
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as NoAnswerInTime
 
 from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_babel import get_locale
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.wrappers import Response
 
 from .. import PACKAGE_DIR
+from ..extensions import db
 from .access import anyone, guard
 from .i18n import LANGUAGE_NAMES
 from .urls import safe_next
@@ -32,10 +38,40 @@ def favicon() -> Response:
     return redirect(url_for("core.static", filename="kaiku/favicon.svg"), 301)
 
 
+PROBE_HEADERS = {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+
 @blueprint.route("/healthz")
 def health() -> tuple[str, int, dict[str, str]]:
     """For load balancers and uptime checks; also the trivial route benchmarks compare against."""
-    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+    return "ok", 200, PROBE_HEADERS
+
+
+READY_TIMEOUT_SECONDS = 2
+# One thread asks the database for every check of this process: a database that never answers
+# holds that one thread, and the checks behind it time out, rather than each leaving a thread.
+_database_probe = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kaiku-readyz")
+
+
+@blueprint.route("/readyz")
+def ready() -> tuple[str, int, dict[str, str]]:
+    """For the load balancer and monitoring: 200 only when the database answers, and soon."""
+    answer = _database_probe.submit(_select_one, db.engine)
+    try:
+        answer.result(timeout=READY_TIMEOUT_SECONDS)
+    except NoAnswerInTime:
+        answer.cancel()  # if it is still waiting behind an earlier check, it need not run
+        current_app.logger.warning("Readiness: the database did not answer within %s s", READY_TIMEOUT_SECONDS)
+        return f"database: no answer within {READY_TIMEOUT_SECONDS} s", 503, PROBE_HEADERS
+    except SQLAlchemyError as error:
+        current_app.logger.warning("Readiness: the database refused: %s", error)
+        return "database: unavailable", 503, PROBE_HEADERS
+    return "ok", 200, PROBE_HEADERS
+
+
+def _select_one(engine: Engine) -> None:
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
 
 
 @blueprint.post("/text-size")

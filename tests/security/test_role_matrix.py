@@ -99,6 +99,7 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "/courses/<key>/renew": {"POST": signed_in("400")},
     "/favicon.ico": {"GET": everyone(REDIRECT)},
     "/healthz": {"GET": everyone(OK)},
+    "/readyz": {"GET": everyone(OK)},
     "/invitation/<token>": {"GET": link(OK, forged="410"), "POST": link(OK, forged="410")},
     "/join/<token>": {"GET": link("403")},  # the join link opens shortly before the start
     "/language": {"POST": everyone(REDIRECT)},
