@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi.py
 
-.PHONY: run test lint format typecheck bench setup install translations db demo extract-messages update-messages clean
+.PHONY: run test lint format typecheck bench setup install translations db demo wheel system-packages extract-messages update-messages clean
 
 run: setup demo
 	KAIKU_PORT=$(PORT) $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
@@ -45,6 +45,10 @@ demo: db
 	$(BIN)/flask courses sync
 	$(BIN)/flask demo load
 
+# dist/kaiku_training-*.whl, with compiled translations and migrations (setup.py compiles the .mo).
+wheel: install
+	$(BIN)/python -m build --outdir dist .
+
 node_modules: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch node_modules
@@ -56,4 +60,4 @@ update-messages: extract-messages
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --ignore-obsolete
 
 clean:
-	rm -rf $(VENV) node_modules instance
+	rm -rf $(VENV) node_modules instance dist
