@@ -1,4 +1,5 @@
-# Kaiku Training. `make run` and `make test` set everything up on a fresh machine.
+# Kaiku Training. `make run` and `make test` set everything up on a fresh machine: `make run` needs
+# only Python; `make test` also needs Chromium, Java and npm (system-packages installs them as root).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -10,7 +11,7 @@ export FLASK_APP := wsgi.py
 run: setup demo
 	KAIKU_PORT=$(PORT) $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: setup node_modules lint typecheck
+test: system-packages setup node_modules lint typecheck
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
@@ -49,7 +50,11 @@ demo: db
 wheel: install
 	$(BIN)/python -m build --outdir dist .
 
-node_modules: package.json package-lock.json
+# Debian packages: as root, installs what the tests need; otherwise stops at once with the command to run.
+system-packages:
+	.ci/system-packages
+
+node_modules: package.json package-lock.json | system-packages
 	npm ci --no-audit --no-fund --loglevel=error
 	touch node_modules
 
