@@ -50,7 +50,7 @@ def site(tmp_path_factory, wheel) -> dict:
     root = tmp_path_factory.mktemp("site")
     venv = root / "venv"
     run([sys.executable, "-m", "venv", str(venv)])
-    run([str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", str(wheel)])
+    run([str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", "--no-compile", str(wheel)])
     environ = {key: value for key, value in os.environ.items() if not key.startswith(("KAIKU_", "FLASK_", "PYTHON"))}
     environ.pop("VIRTUAL_ENV", None)
     environ["KAIKU_DATABASE_URL"] = f"sqlite:///{root / 'kaiku.sqlite'}"
