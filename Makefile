@@ -1,16 +1,17 @@
-# Kaiku Training. `make run` and `make test` set everything up on a fresh machine.
+# Kaiku Training. `make run` and `make test` set everything up on a fresh machine: `make run` needs
+# only Python; `make test` also needs Chromium, Java and npm (system-packages installs them as root).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi.py
 
-.PHONY: run test lint format typecheck bench setup install translations db demo extract-messages update-messages clean
+.PHONY: run test lint format typecheck bench setup install translations db demo wheel system-packages extract-messages update-messages clean
 
 run: setup demo
 	KAIKU_PORT=$(PORT) $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: setup node_modules lint typecheck
+test: system-packages setup node_modules lint typecheck
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
@@ -45,7 +46,15 @@ demo: db
 	$(BIN)/flask courses sync
 	$(BIN)/flask demo load
 
-node_modules: package.json package-lock.json
+# dist/kaiku_training-*.whl, with compiled translations and migrations (setup.py compiles the .mo).
+wheel: install
+	$(BIN)/python -m build --outdir dist .
+
+# Debian packages: as root, installs what the tests need; otherwise stops at once with the command to run.
+system-packages:
+	.ci/system-packages
+
+node_modules: package.json package-lock.json | system-packages
 	npm ci --no-audit --no-fund --loglevel=error
 	touch node_modules
 
@@ -56,4 +65,4 @@ update-messages: extract-messages
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --ignore-obsolete
 
 clean:
-	rm -rf $(VENV) node_modules instance
+	rm -rf $(VENV) node_modules instance dist

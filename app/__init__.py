@@ -28,7 +28,10 @@ FEATURES: tuple[ModuleType, ...] = (
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-MIGRATIONS_DIR = PACKAGE_DIR.parent / "migrations"
+# The wheel installs migrations/ inside the package; the source tree keeps it beside app/.
+MIGRATIONS_DIR = (
+    PACKAGE_DIR / "migrations" if (PACKAGE_DIR / "migrations").is_dir() else PACKAGE_DIR.parent / "migrations"
+)
 
 
 def create_app(overrides: dict | None = None) -> Flask:
