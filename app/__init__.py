@@ -32,7 +32,6 @@ FEATURES: tuple[ModuleType, ...] = (
 PACKAGE_DIR = Path(__file__).resolve().parent
 MIGRATIONS_DIR = PACKAGE_DIR.parent / "migrations"
 
-
 __all__ = ["HostConflict", "HostPerson", "create_app", "init_app", "mount"]
 
 
@@ -61,6 +60,7 @@ def mount(
 ) -> Flask:
     """Serve Kaiku Training as an application of its own under `prefix` of `host`'s URL space;
     the two share nothing else (database, sign-in, languages, cookies, secret key). Returns ours."""
+    prefix = "/" + prefix.strip("/")  # the dispatcher matches "/training", never "/training/"
     kaiku = create_app(overrides, host_person=host_person)
     # Our cookies stay under the prefix, named apart from the host's, which the browser also
     # sends there (a host's "session" at path "/" would otherwise shadow ours or be replaced).

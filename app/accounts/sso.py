@@ -52,12 +52,8 @@ def init_app(app: Flask) -> None:
 def person_from_host(person: HostPerson) -> User | None:
     """Our person for the one the host signed in, created if new: None if they are deactivated or
     the host's email is not a valid address. Commits."""
-    user = services.find_user_by_email(person.email)
-    if user is None:
-        user = _create(person)
-        if user is None:
-            return None
-    if not user.active:
+    user = services.find_user_by_email(person.email) or _create(person)
+    if user is None or not user.active:
         return None
     user.name = user.name or person.name.strip()
     if not user.locale and person.language in SUPPORTED_LOCALES:
@@ -68,9 +64,8 @@ def person_from_host(person: HostPerson) -> User | None:
 
 
 def _create(person: HostPerson) -> User | None:
-    language = person.language if person.language in SUPPORTED_LOCALES else None
     try:
-        user = services.create_user(person.email, person.name or person.email, roles=NEW_PERSON_ROLES, locale=language)
+        user = services.create_user(person.email, person.name.strip() or person.email, roles=NEW_PERSON_ROLES)
         db.session.commit()
     except services.AccountError:
         current_app.logger.warning("The host signed in %r, which is not a valid email address", person.email)
@@ -89,17 +84,12 @@ def follow_host() -> None:
     email = services.normalize_email(person.email) if person is not None else None
     if current_user.is_authenticated and current_user.email == email:
         return
-    if session.get(SIGNED_IN_BY_HOST):
-        _sign_out_here()  # the host signed out, or signed in someone else
+    if session.pop(SIGNED_IN_BY_HOST, None):
+        logout_user()  # the host signed out, or signed in someone else
     user = person_from_host(person) if person is not None else None
     if user is not None:
         login_user(user)
         session[SIGNED_IN_BY_HOST] = user.email
-
-
-def _sign_out_here() -> None:
-    logout_user()
-    session.pop(SIGNED_IN_BY_HOST, None)
 
 
 def signed_in_by_host() -> bool:
