@@ -1,13 +1,15 @@
-"""Kaiku Training: create_app() for standalone use, init_app() to mount into a host Flask site."""
+"""Kaiku Training: create_app() for standalone use; mount() or init_app() to serve it in a host Flask site."""
 
 import os
 from pathlib import Path
 from types import ModuleType
 
 from flask import Flask
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from . import accounts, audit, calendar, core, curriculum, demo, events, meetings, outbox, reports
-from .config import flask_config, load_settings
+from .accounts.sso import HOST_PERSON, HostPerson, HostPersonHook
+from .config import ConfigError, flask_config, load_settings
 from .core.features import URL_PREFIX
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -33,16 +35,56 @@ MIGRATIONS_DIR = (
     PACKAGE_DIR / "migrations" if (PACKAGE_DIR / "migrations").is_dir() else PACKAGE_DIR.parent / "migrations"
 )
 
+__all__ = ["HostConflict", "HostPerson", "create_app", "init_app", "mount"]
 
-def create_app(overrides: dict | None = None) -> Flask:
-    """The standalone application: Kaiku Training served at the site root."""
+
+class HostConflict(ConfigError):
+    """init_app() was asked to share an application whose extensions would clash with ours."""
+
+
+# What a host may already have bound that we would bind a second time, and how to tell.
+HOST_EXTENSIONS = {
+    "Flask-SQLAlchemy instance": lambda host: "sqlalchemy" in host.extensions,
+    "Flask-Login LoginManager": lambda host: hasattr(host, "login_manager"),
+    "Flask-Babel instance": lambda host: "babel" in host.extensions,
+}
+
+
+def create_app(overrides: dict | None = None, host_person: HostPersonHook | None = None) -> Flask:
+    """The standalone application: Kaiku Training served at the site root (or mount()ed under
+    a prefix). `host_person`: single sign-on from a host site, see accounts/sso.py."""
     app = Flask(__name__, instance_relative_config=True, static_folder=None, template_folder=None)
-    init_app(app, overrides=overrides)
+    init_app(app, overrides=overrides, host_person=host_person)
     return app
 
 
-def init_app(app: Flask, url_prefix: str = "", overrides: dict | None = None) -> None:
-    """Bind Kaiku Training to `app`, with every page under `url_prefix` (e.g. "/training")."""
+def mount(
+    host: Flask, prefix: str = "/training", overrides: dict | None = None, host_person: HostPersonHook | None = None
+) -> Flask:
+    """Serve Kaiku Training as an application of its own under `prefix` of `host`'s URL space;
+    the two share nothing else (database, sign-in, languages, cookies, secret key). Returns ours."""
+    prefix = "/" + prefix.strip("/")  # the dispatcher matches "/training", never "/training/"
+    kaiku = create_app(overrides, host_person=host_person)
+    # Our cookies stay under the prefix, named apart from the host's, which the browser also
+    # sends there (a host's "session" at path "/" would otherwise shadow ours or be replaced).
+    kaiku.config.update(
+        APPLICATION_ROOT=prefix,
+        SESSION_COOKIE_NAME="kaiku_session",
+        SESSION_COOKIE_PATH=prefix,
+        REMEMBER_COOKIE_NAME="kaiku_remember",
+        REMEMBER_COOKIE_PATH=prefix,
+    )
+    host.wsgi_app = DispatcherMiddleware(host.wsgi_app, {prefix: kaiku})  # type: ignore[method-assign]
+    return kaiku
+
+
+def init_app(
+    app: Flask, url_prefix: str = "", overrides: dict | None = None, host_person: HostPersonHook | None = None
+) -> None:
+    """Bind Kaiku Training to `app`, with every page under `url_prefix` (e.g. "/training").
+    Raises HostConflict, before binding anything, if `app` has its own SQLAlchemy, LoginManager
+    or Babel: such a host mount()s us instead."""
+    _refuse_host_conflicts(app)
     os.makedirs(app.instance_path, exist_ok=True)
     settings = load_settings(app.instance_path, overrides)
     if not settings["SECRET_KEY"] and app.config.get("SECRET_KEY"):
@@ -51,6 +93,7 @@ def init_app(app: Flask, url_prefix: str = "", overrides: dict | None = None) ->
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PACKAGE_DIR / "translations")
 
     app.config[URL_PREFIX] = url_prefix
+    app.extensions[HOST_PERSON] = host_person
     app.jinja_env.add_extension("jinja2.ext.do")
     _init_extensions(app)
     for feature in FEATURES:
@@ -61,6 +104,16 @@ def init_app(app: Flask, url_prefix: str = "", overrides: dict | None = None) ->
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)  # type: ignore[method-assign]
+
+
+def _refuse_host_conflicts(host: Flask) -> None:
+    clashing = [name for name, present in HOST_EXTENSIONS.items() if present(host)]
+    if clashing:
+        raise HostConflict(
+            f"The host application already has its own {' and its own '.join(clashing)}; Kaiku Training "
+            "binds its own and would replace it. Serve Kaiku Training as an application of its own instead: "
+            'kaiku_training.mount(host, "/training").'
+        )
 
 
 def _import_models() -> None:

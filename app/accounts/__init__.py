@@ -6,6 +6,7 @@ from ..core.features import label_of, register_blueprints
 
 
 def init_app(app: Flask) -> None:
+    from . import sso
     from .cli import users_cli
     from .manage import blueprint as manage
     from .models import AreaKind, AreaStatus, Role, Sector
@@ -19,3 +20,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(label_of(AreaKind), "area_kind_label")
     app.add_template_filter(label_of(AreaStatus), "area_status_label")
     app.add_template_global(can, "can")
+    sso.init_app(app)
