@@ -18,7 +18,11 @@ from tests.conftest import free_port
 from tests.deploy.conftest import DEPLOY
 
 GUNICORN = [str(Path(sys.executable).with_name("gunicorn")), "-c", str(DEPLOY / "gunicorn.conf.py")]
-NGINX = os.environ.get("NGINX_BIN") or shutil.which("nginx")  # NGINX_BIN=path: one not on the PATH
+# NGINX_BIN=path: one not on the PATH; .ci/system-packages unpacks Debian's into .cache/nginx
+UNPACKED_NGINX = Path(__file__).resolve().parents[2] / ".cache" / "nginx" / "usr" / "sbin" / "nginx"
+NGINX = (
+    os.environ.get("NGINX_BIN") or shutil.which("nginx") or (str(UNPACKED_NGINX) if UNPACKED_NGINX.is_file() else None)
+)
 SELF_SIGNED = ssl._create_unverified_context()  # the test's own certificate, for 127.0.0.1
 INSTALLED_STATIC = "/opt/kaiku/venv/lib/python3.11/site-packages/kaiku_training/static/kaiku/"
 
