@@ -13,6 +13,7 @@ DEFAULTS = {
     "ENV": "development",  # or "production": see check_settings() for what it demands
     "SECRET_KEY": None,  # None in development: a random key kept in the instance folder
     "DATABASE_URL": None,  # None: SQLite file in the instance folder
+    "TABLE_PREFIX": "",  # read from KAIKU_TABLE_PREFIX when the models are imported (extensions.py)
     "SITE_NAME": "Kaiku Training",
     "BASE_URL": None,  # None: http://127.0.0.1:PORT, the development server's address
     "PORT": 5000,  # where `make run` serves (it passes PORT on)
