@@ -40,7 +40,9 @@ TABLE_PREFIX = _table_prefix(os.environ.get(TABLE_PREFIX_VARIABLE, ""))
 
 def prefixed(name: str) -> str:
     """The name of one of our database objects (a table, "table.column", an index, a constraint)
-    as the database has it."""
+    as the database has it. Models write ForeignKey(prefixed("user.id")) and Index(prefixed(...)),
+    migrations every name and raw SQL its tables: SQLAlchemy has no public way to change a
+    foreign key's target after the fact, and the names in plain sight are easy to check."""
     return TABLE_PREFIX + name
 
 
@@ -71,15 +73,17 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
     # __tablename__ stays the model's own name (the audit log names subjects by it); the table
-    # gets the prefix. Flask-SQLAlchemy copies this class's body into db.Model, hence no super().
+    # gets the prefix. Flask-SQLAlchemy copies this class's body into db.Model, hence no super();
+    # it replaces Flask-SQLAlchemy's own, which serves single-table inheritance (no model uses it).
     @classmethod
     def __table_cls__(cls, name: str, metadata: MetaData, *args: Any, **kwargs: Any) -> Table:
         return Table(prefixed(name), metadata, *args, **kwargs)
 
 
 class _SQLAlchemy(SQLAlchemy):
+    """Flask-SQLAlchemy, refusing to serve tables named with another prefix than the settings'."""
+
     def init_app(self, app: Flask) -> None:
-        """Refuses an app whose settings name another table prefix than the models were built with."""
         setting = app.config.get("TABLE_PREFIX", TABLE_PREFIX)
         if setting != TABLE_PREFIX:
             raise ConfigError(

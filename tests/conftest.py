@@ -11,7 +11,7 @@ from flask_babel import refresh as refresh_babel
 from sqlalchemy import create_engine, text
 
 from kaiku_training import create_app
-from kaiku_training.extensions import db
+from kaiku_training.extensions import TABLE_PREFIX, db
 from tests.smtp import SmtpServer
 
 pytest_plugins = ["tests.gate"]
@@ -76,6 +76,7 @@ def test_settings(database_url, smtp_port, **extra) -> dict:
         "BASE_URL": "http://127.0.0.1:5000",
         "FEED_CACHE_SECONDS": 0,  # tests see every change at once; the caches have their own tests
         "REPORT_CACHE_SECONDS": 0,
+        "TABLE_PREFIX": TABLE_PREFIX,  # what KAIKU_TABLE_PREFIX gave the models
         **extra,
     }
 

@@ -14,13 +14,8 @@ from sqlalchemy.exc import IntegrityError
 
 from kaiku_training import create_app
 from kaiku_training.core.timeutil import render_migration_type
-from kaiku_training.extensions import TABLE_PREFIX, db, prefixed
+from kaiku_training.extensions import db, prefixed
 from tests.conftest import TEST_DATABASE_URL, reset_postgres_schema, test_settings
-
-
-def _settings(database_url, smtp_port) -> dict:
-    """Test settings that name the prefix the models were imported with, as KAIKU_TABLE_PREFIX does."""
-    return test_settings(database_url, smtp_port, TABLE_PREFIX=TABLE_PREFIX)
 
 
 @pytest.fixture
@@ -30,7 +25,7 @@ def empty_database_url(tmp_path, smtp_port):
         yield TEST_DATABASE_URL
         # leave the schema as the rest of the suite expects it: the models' tables
         reset_postgres_schema(TEST_DATABASE_URL)
-        app = create_app(_settings(TEST_DATABASE_URL, smtp_port))
+        app = create_app(test_settings(TEST_DATABASE_URL, smtp_port))
         with app.app_context():
             db.create_all()
     else:
@@ -76,7 +71,7 @@ def _model_check_constraints() -> dict[str, dict[str, set[str]]]:
 
 
 def test_upgrade_from_empty_equals_the_models(empty_database_url, smtp_port):
-    app = create_app(_settings(empty_database_url, smtp_port))
+    app = create_app(test_settings(empty_database_url, smtp_port))
     with app.app_context():
         upgrade()
         assert _differences(app) == []
@@ -124,7 +119,7 @@ def test_constraints_are_added_without_losing_the_rows_that_refer_to_the_tables(
     from kaiku_training.meetings.models import MeetingEdition, ProgrammeItem, agenda_pick
     from tests.factories import make_area, make_user
 
-    app = create_app(_settings(empty_database_url, smtp_port))
+    app = create_app(test_settings(empty_database_url, smtp_port))
     with app.app_context():
         upgrade(revision="d4e8b2a6c1f0")
         area = make_area()
@@ -189,7 +184,7 @@ def test_constraints_are_added_without_losing_the_rows_that_refer_to_the_tables(
 def test_audit_events_recorded_before_the_services_reported_them_keep_their_meaning(empty_database_url, smtp_port):
     from sqlalchemy import text
 
-    app = create_app(_settings(empty_database_url, smtp_port))
+    app = create_app(test_settings(empty_database_url, smtp_port))
     with app.app_context():
         upgrade(revision="5461387bcea5")
         with db.engine.begin() as connection:
