@@ -225,8 +225,10 @@ def test_a_table_prefix_in_the_settings_file_unlike_the_environment_stops_the_ap
     settings_file = tmp_path / "config.toml"
     settings_file.write_text('table_prefix = "kaiku_"\n')
     monkeypatch.setenv("KAIKU_CONFIG", str(settings_file))
+    settings = test_settings(f"sqlite:///{tmp_path / 'kaiku.sqlite'}", smtp_port)
+    del settings["TABLE_PREFIX"]  # the file's value, not the test's
     with pytest.raises(ConfigError, match="set KAIKU_TABLE_PREFIX to 'kaiku_' in the environment"):
-        create_app(test_settings(f"sqlite:///{tmp_path / 'kaiku.sqlite'}", smtp_port))
+        create_app(settings)
 
 
 @pytest.mark.parametrize("prefix", ["Kaiku_", "kaiku", "1kaiku_", "kaiku-", "a_very_long_prefix_"])
