@@ -107,6 +107,14 @@ def _object_names(database_url: str) -> dict[str, list[str | None]]:
     return names
 
 
+def _unprefixed_sequences(database_url: str) -> set[str]:
+    """PostgreSQL's sequences behind the id columns, ours and the host's (SQLite has none)."""
+    engine = _engine(database_url)
+    names = set(inspect(engine).get_sequence_names()) if engine.dialect.supports_sequences else set()
+    engine.dispose()
+    return {name for name in names if not name.startswith(PREFIX)}
+
+
 @pytest.fixture
 def upgraded_beside_a_host(empty_database_url, tmp_path):  # noqa: F811  (the fixture imported above)
     """An empty database with the host's tables in it, upgraded by `flask db upgrade` with the prefix."""
@@ -131,6 +139,7 @@ def test_a_prefixed_upgrade_beside_a_host_creates_only_prefixed_names_and_leaves
     unprefixed = {name for table_names in names.values() for name in table_names if not str(name).startswith(PREFIX)}
     assert unprefixed == set()
     assert sum(len(table_names) for table_names in names.values()) > 100  # keys, constraints and indexes too
+    assert _unprefixed_sequences(database_url) <= {"user_id_seq"}  # the host's
     assert _host_state(database_url) == host_before
 
 
