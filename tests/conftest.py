@@ -11,7 +11,7 @@ from flask_babel import refresh as refresh_babel
 from sqlalchemy import create_engine, text
 
 from kaiku_training import create_app
-from kaiku_training.extensions import TABLE_PREFIX, db
+from kaiku_training.extensions import db
 from tests.smtp import SmtpServer
 
 pytest_plugins = ["tests.gate"]
@@ -35,8 +35,12 @@ def reset_postgres_schema(url: str) -> None:
 
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_environment(tmp_path_factory):
-    """No developer's config.toml or KAIKU_* variable leaks into a test."""
-    saved = {key: os.environ.pop(key) for key in list(os.environ) if key.startswith("KAIKU_")}
+    """No developer's config.toml or KAIKU_* variable leaks into a test. KAIKU_TABLE_PREFIX stays:
+    the models took their names from it on import, and the apps and processes the tests start
+    must name the same tables."""
+    saved = {
+        key: os.environ.pop(key) for key in list(os.environ) if key.startswith("KAIKU_") and key != "KAIKU_TABLE_PREFIX"
+    }
     os.environ["KAIKU_CONFIG"] = str(tmp_path_factory.mktemp("config") / "absent.toml")
     yield
     os.environ.pop("KAIKU_CONFIG")
@@ -76,7 +80,6 @@ def test_settings(database_url, smtp_port, **extra) -> dict:
         "BASE_URL": "http://127.0.0.1:5000",
         "FEED_CACHE_SECONDS": 0,  # tests see every change at once; the caches have their own tests
         "REPORT_CACHE_SECONDS": 0,
-        "TABLE_PREFIX": TABLE_PREFIX,  # what KAIKU_TABLE_PREFIX gave the models
         **extra,
     }
 

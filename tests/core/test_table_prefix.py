@@ -232,12 +232,11 @@ def test_a_table_prefix_in_the_settings_file_unlike_the_environment_stops_the_ap
     tmp_path, monkeypatch, smtp_port
 ):
     settings_file = tmp_path / "config.toml"
-    settings_file.write_text('table_prefix = "kaiku_"\n')
+    settings_file.write_text('table_prefix = "shared_"\n')
     monkeypatch.setenv("KAIKU_CONFIG", str(settings_file))
-    settings = test_settings(f"sqlite:///{tmp_path / 'kaiku.sqlite'}", smtp_port)
-    del settings["TABLE_PREFIX"]  # the file's value, not the test's
-    with pytest.raises(ConfigError, match="set KAIKU_TABLE_PREFIX to 'kaiku_' in the environment"):
-        create_app(settings)
+    monkeypatch.delenv("KAIKU_TABLE_PREFIX", raising=False)  # set, it would win over the file
+    with pytest.raises(ConfigError, match="set KAIKU_TABLE_PREFIX to 'shared_' in the environment"):
+        create_app(test_settings(f"sqlite:///{tmp_path / 'kaiku.sqlite'}", smtp_port))
 
 
 @pytest.mark.parametrize("prefix", ["Kaiku_", "kaiku", "1kaiku_", "kaiku-", "a_very_long_prefix_"])
