@@ -19,7 +19,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, 
 
 from kaiku_training import create_app
 from kaiku_training.config import ConfigError
-from kaiku_training.extensions import db
+from kaiku_training.extensions import TABLE_PREFIX, db
 from tests.conftest import TEST_DATABASE_URL, free_port, test_settings
 from tests.core.test_migrations import empty_database_url  # noqa: F401  (a fixture)
 
@@ -126,8 +126,9 @@ def upgraded_beside_a_host(empty_database_url, tmp_path):  # noqa: F811  (the fi
 
 
 def _model_tables(smtp_port) -> list[str]:
+    """Our tables' names without a prefix (this interpreter's own, if the suite runs with one)."""
     create_app(test_settings("sqlite://", smtp_port))  # imports every model
-    return list(db.metadata.tables)
+    return [table.removeprefix(TABLE_PREFIX) for table in db.metadata.tables]
 
 
 def test_a_prefixed_upgrade_beside_a_host_creates_only_prefixed_names_and_leaves_the_host_tables_alone(
