@@ -179,8 +179,10 @@ SETTINGS: tuple[Setting, ...] = (
         "TABLE_PREFIX",
         STR,
         "",
-        'Put before the name of each of our tables (e.g. "kaiku_"), so that they never collide with the tables '
-        "of a host application sharing the database. Choose it before the first `flask db upgrade`.",
+        'Put before the name of each of our tables, indexes and constraints (e.g. "kaiku_"), so that they never '
+        "collide with those of a host application sharing the database. The names are fixed when the package is "
+        "imported, so set it as KAIKU_TABLE_PREFIX in the environment of every process (web, worker, flask db "
+        "upgrade); here it may only repeat that value. Choose it before the first `flask db upgrade`.",
         "Site",
     ),
     Setting("SITE_NAME", STR, "Kaiku Training", "Shown in page titles and emails.", "Site"),

@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from kaiku_training.extensions import prefixed
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -12,6 +14,9 @@ config = context.config
 # This line sets up loggers basically.
 fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
+
+# Alembic's own table carries our table prefix too, so that a host's alembic_version is never ours.
+VERSION_TABLE = prefixed("alembic_version")
 
 
 def get_engine():
@@ -54,7 +59,7 @@ def run_migrations_offline():
 
     """
     url = config.get_main_option("sqlalchemy.url")
-    context.configure(url=url, target_metadata=get_metadata(), literal_binds=True)
+    context.configure(url=url, target_metadata=get_metadata(), literal_binds=True, version_table=VERSION_TABLE)
 
     with context.begin_transaction():
         context.run_migrations()
@@ -85,7 +90,9 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        context.configure(
+            connection=connection, target_metadata=get_metadata(), version_table=VERSION_TABLE, **conf_args
+        )
 
         with context.begin_transaction():
             context.run_migrations()

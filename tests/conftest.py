@@ -35,8 +35,12 @@ def reset_postgres_schema(url: str) -> None:
 
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_environment(tmp_path_factory):
-    """No developer's config.toml or KAIKU_* variable leaks into a test."""
-    saved = {key: os.environ.pop(key) for key in list(os.environ) if key.startswith("KAIKU_")}
+    """No developer's config.toml or KAIKU_* variable leaks into a test. KAIKU_TABLE_PREFIX stays:
+    the models took their names from it on import, and the apps and processes the tests start
+    must name the same tables."""
+    saved = {
+        key: os.environ.pop(key) for key in list(os.environ) if key.startswith("KAIKU_") and key != "KAIKU_TABLE_PREFIX"
+    }
     os.environ["KAIKU_CONFIG"] = str(tmp_path_factory.mktemp("config") / "absent.toml")
     yield
     os.environ.pop("KAIKU_CONFIG")

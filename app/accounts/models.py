@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.enums import LabelledEnum, one_of
 from ..core.timeutil import UTCDateTime, utcnow
-from ..extensions import Model
+from ..extensions import Model, prefixed
 
 
 class Role(LabelledEnum):
@@ -65,7 +65,7 @@ class UserRole(Model):
     __tablename__ = "user_role"
     __table_args__ = (one_of("role", Role),)
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey(prefixed("user.id"), ondelete="CASCADE"), primary_key=True)
     role: Mapped[str] = mapped_column(String(20), primary_key=True, index=True)  # everyone with a role
 
 
@@ -80,7 +80,7 @@ class User(UserMixin, Model):
     password_hash: Mapped[str | None] = mapped_column(String(256))
     locale: Mapped[str | None] = mapped_column(String(5))
     sector: Mapped[str | None] = mapped_column(String(20))
-    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey(prefixed("area.id")), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -132,7 +132,7 @@ class AccountToken(Model):
     __table_args__ = (UniqueConstraint("token_hash"), one_of("purpose", TokenPurpose))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey(prefixed("user.id"), ondelete="CASCADE"), index=True)
     purpose: Mapped[str] = mapped_column(String(20))
     token_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -86,8 +86,13 @@ def subjects_of(events: list[AuditEvent]) -> dict[tuple[str, int | None], Any]:
 
 
 def _model_of(table_name: str) -> Any:
+    """The model whose __tablename__ (the name without KAIKU_TABLE_PREFIX) is `table_name`."""
     return next(
-        (mapper.class_ for mapper in Base.registry.mappers if getattr(mapper.local_table, "name", None) == table_name),
+        (
+            mapper.class_
+            for mapper in Base.registry.mappers
+            if getattr(mapper.class_, "__tablename__", None) == table_name
+        ),
         None,
     )
 

@@ -6,7 +6,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.timeutil import UTCDateTime, utcnow
-from ..extensions import Model
+from ..extensions import Model, prefixed
 
 
 class FeedToken(Model):
@@ -15,7 +15,7 @@ class FeedToken(Model):
     __tablename__ = "feed_token"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey(prefixed("user.id")), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     alarm_minutes: Mapped[int | None]  # a reminder this long before each session, if wanted
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

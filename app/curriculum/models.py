@@ -15,7 +15,7 @@ from ..accounts.models import Role
 from ..core.enums import LabelledEnum, one_of
 from ..core.i18n import SUPPORTED_LOCALES, in_locale
 from ..core.timeutil import UTCDateTime, utcnow
-from ..extensions import Model
+from ..extensions import Model, prefixed
 
 
 class Course(Model):
@@ -57,7 +57,7 @@ class CourseModule(Model):
     __table_args__ = (UniqueConstraint("course_id", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"))
+    course_id: Mapped[int] = mapped_column(ForeignKey(prefixed("course.id")))
     key: Mapped[str] = mapped_column(String(100))
     position: Mapped[int] = mapped_column(default=0)
     title: Mapped[dict] = mapped_column(JSON)
@@ -83,8 +83,8 @@ class Lesson(Model):
     __table_args__ = (UniqueConstraint("course_id", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
-    module_id: Mapped[int] = mapped_column(ForeignKey("course_module.id"))
+    course_id: Mapped[int] = mapped_column(ForeignKey(prefixed("course.id")), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey(prefixed("course_module.id")))
     key: Mapped[str] = mapped_column(String(100))
     position: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -107,7 +107,7 @@ class LessonText(Model):
     __table_args__ = (UniqueConstraint("lesson_id", "locale"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    lesson_id: Mapped[int] = mapped_column(ForeignKey("lesson.id"))
+    lesson_id: Mapped[int] = mapped_column(ForeignKey(prefixed("lesson.id")))
     locale: Mapped[str] = mapped_column(String(5))
     title: Mapped[str] = mapped_column(String(300))
     minutes: Mapped[int | None]
@@ -123,7 +123,7 @@ class KnowledgeCheck(Model):
     __tablename__ = "knowledge_check"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    module_id: Mapped[int] = mapped_column(ForeignKey("course_module.id"), unique=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey(prefixed("course_module.id")), unique=True)
     pass_mark: Mapped[int]  # percent
     questions: Mapped[list] = mapped_column(
         JSON, deferred=True
@@ -148,8 +148,8 @@ class Enrolment(Model):
     __table_args__ = (UniqueConstraint("user_id", "course_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey(prefixed("user.id")), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey(prefixed("course.id")), index=True)
     round: Mapped[int] = mapped_column(default=1)
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     round_started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -162,8 +162,8 @@ class LessonCompletion(Model):
     __table_args__ = (UniqueConstraint("user_id", "lesson_id", "round"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
-    lesson_id: Mapped[int] = mapped_column(ForeignKey("lesson.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey(prefixed("user.id")), index=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey(prefixed("lesson.id")), index=True)
     round: Mapped[int]
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     locale: Mapped[str] = mapped_column(String(5))
@@ -174,8 +174,8 @@ class CheckAttempt(Model):
     __tablename__ = "check_attempt"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
-    check_id: Mapped[int] = mapped_column(ForeignKey("knowledge_check.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey(prefixed("user.id")), index=True)
+    check_id: Mapped[int] = mapped_column(ForeignKey(prefixed("knowledge_check.id")), index=True)
     round: Mapped[int]
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     locale: Mapped[str] = mapped_column(String(5))
@@ -201,7 +201,7 @@ class CourseCompletion(Model):
     __tablename__ = "course_completion"
     __table_args__ = (
         Index(
-            "uq_course_completion_valid",
+            prefixed("uq_course_completion_valid"),
             "user_id",
             "course_id",
             "round",
@@ -213,8 +213,8 @@ class CourseCompletion(Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey(prefixed("user.id")), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey(prefixed("course.id")), index=True)
     round: Mapped[int]
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     content_hash: Mapped[str] = mapped_column(String(64))  # the course version completed
@@ -244,12 +244,12 @@ class CourseAssignment(Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
-    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey(prefixed("course.id")), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey(prefixed("user.id")), index=True)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey(prefixed("area.id")), index=True)
     role: Mapped[str | None] = mapped_column(String(20))
     due_on: Mapped[date | None]
-    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey(prefixed("user.id")))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     course: Mapped[Course] = relationship()

@@ -13,13 +13,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..core.enums import LabelledEnum, one_of
 from ..core.i18n import in_locale
 from ..core.timeutil import UTCDateTime, utcnow
-from ..extensions import Model, db
+from ..extensions import Model, db, prefixed
 
 session_trainer = Table(
-    "session_trainer",
+    prefixed("session_trainer"),
     db.metadata,
-    Column("session_id", ForeignKey("training_session.id", ondelete="CASCADE"), primary_key=True),
-    Column("user_id", ForeignKey("user.id"), primary_key=True),
+    Column("session_id", ForeignKey(prefixed("training_session.id"), ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey(prefixed("user.id")), primary_key=True),
 )
 
 
@@ -29,7 +29,7 @@ SESSION = "session"  # the kind of a live training session; other kinds are regi
 class TrainingSession(Model):
     __tablename__ = "training_session"
     __table_args__ = (
-        Index("ix_training_session_kind_ends_at", "kind", "ends_at"),  # upcoming and past sessions
+        Index(prefixed("ix_training_session_kind_ends_at"), "kind", "ends_at"),  # upcoming and past sessions
         # The kinds registered today (app.events.kinds); a new kind comes with a migration widening this.
         one_of("kind", (SESSION, "annual_meeting")),
         CheckConstraint("capacity IS NULL OR capacity >= 1", name="capacity_positive"),
@@ -46,7 +46,7 @@ class TrainingSession(Model):
     series_key: Mapped[str | None] = mapped_column(String(40), index=True)
     title: Mapped[dict] = mapped_column(JSON)
     description: Mapped[dict] = mapped_column(JSON)  # Markdown per language
-    course_id: Mapped[int | None] = mapped_column(ForeignKey("course.id"), index=True)
+    course_id: Mapped[int | None] = mapped_column(ForeignKey(prefixed("course.id")), index=True)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     meeting_url: Mapped[str] = mapped_column(String(500))
@@ -106,12 +106,12 @@ ACTIVE_ONLY = "status != 'cancelled'"
 
 class Registration(Model):
     __table_args__ = (
-        Index("ix_registration_queue", "session_id", "status", "id"),
+        Index(prefixed("ix_registration_queue"), "session_id", "status", "id"),
         one_of("status", RegistrationStatus),
         one_of("attendance", Attendance),
         # One active registration per person and per guest email (NULLs never clash).
         Index(
-            "uq_registration_active_person",
+            prefixed("uq_registration_active_person"),
             "session_id",
             "user_id",
             unique=True,
@@ -119,7 +119,7 @@ class Registration(Model):
             postgresql_where=text(ACTIVE_ONLY),
         ),
         Index(
-            "uq_registration_active_guest",
+            prefixed("uq_registration_active_guest"),
             "session_id",
             "guest_email",
             unique=True,
@@ -129,8 +129,8 @@ class Registration(Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("training_session.id"))
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey(prefixed("training_session.id")))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey(prefixed("user.id")), index=True)
     # Guests: who they are, as they told us.
     guest_name: Mapped[str | None] = mapped_column(String(200))
     guest_email: Mapped[str | None] = mapped_column(String(254), index=True)
@@ -180,6 +180,6 @@ class ReminderSent(Model):
     __table_args__ = (UniqueConstraint("registration_id", "minutes_before"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id"))
+    registration_id: Mapped[int] = mapped_column(ForeignKey(prefixed("registration.id")))
     minutes_before: Mapped[int]
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..core.enums import LabelledEnum, one_of
 from ..core.i18n import in_locale
 from ..core.timeutil import UTCDateTime, utcnow
-from ..extensions import Model, db
+from ..extensions import Model, db, prefixed
 
 ANNUAL_MEETING = "annual_meeting"  # the kind of an edition's TrainingSession (app.meetings.kinds)
 
@@ -25,7 +25,7 @@ class MeetingEdition(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(unique=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("training_session.id"), unique=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey(prefixed("training_session.id")), unique=True)
     recording_url: Mapped[str | None] = mapped_column(String(500))
     feedback_open: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -54,7 +54,7 @@ class ProgrammeItem(Model):
     __table_args__ = (one_of("kind", ItemKind),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    edition_id: Mapped[int] = mapped_column(ForeignKey("meeting_edition.id"), index=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey(prefixed("meeting_edition.id")), index=True)
     uid: Mapped[str] = mapped_column(String(100), unique=True)  # iCalendar UID, never changes
     sequence: Mapped[int] = mapped_column(default=0)
     kind: Mapped[str] = mapped_column(String(12))
@@ -96,7 +96,7 @@ class MeetingQuestion(Model):
     __table_args__ = (UniqueConstraint("edition_id", "key"), one_of("form", QuestionForm), one_of("kind", QuestionKind))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    edition_id: Mapped[int] = mapped_column(ForeignKey("meeting_edition.id"), index=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey(prefixed("meeting_edition.id")), index=True)
     form: Mapped[str] = mapped_column(String(12))
     key: Mapped[str] = mapped_column(String(60))  # stable: export column, answers' link
     kind: Mapped[str] = mapped_column(String(12))
@@ -119,8 +119,8 @@ class MeetingAnswer(Model):
     __table_args__ = (UniqueConstraint("question_id", "registration_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    question_id: Mapped[int] = mapped_column(ForeignKey("meeting_question.id"))
-    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey(prefixed("meeting_question.id")))
+    registration_id: Mapped[int] = mapped_column(ForeignKey(prefixed("registration.id")), index=True)
     value: Mapped[object] = mapped_column(JSON)  # text, a list of option keys, or true/false
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -128,10 +128,10 @@ class MeetingAnswer(Model):
 
 
 agenda_pick = Table(
-    "agenda_pick",
+    prefixed("agenda_pick"),
     db.metadata,
-    Column("registration_id", ForeignKey("registration.id", ondelete="CASCADE"), primary_key=True),
-    Column("item_id", ForeignKey("programme_item.id", ondelete="CASCADE"), primary_key=True),
+    Column("registration_id", ForeignKey(prefixed("registration.id"), ondelete="CASCADE"), primary_key=True),
+    Column("item_id", ForeignKey(prefixed("programme_item.id"), ondelete="CASCADE"), primary_key=True),
 )
 
 
@@ -139,8 +139,8 @@ class Material(Model):
     __tablename__ = "meeting_material"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    edition_id: Mapped[int] = mapped_column(ForeignKey("meeting_edition.id"), index=True)
-    item_id: Mapped[int | None] = mapped_column(ForeignKey("programme_item.id"))
+    edition_id: Mapped[int] = mapped_column(ForeignKey(prefixed("meeting_edition.id")), index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey(prefixed("programme_item.id")))
     title: Mapped[str] = mapped_column(String(300))
     url: Mapped[str | None] = mapped_column(String(500))
     file_name: Mapped[str | None] = mapped_column(String(300))

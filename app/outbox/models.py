@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.enums import LabelledEnum, one_of
 from ..core.timeutil import UTCDateTime, utcnow
-from ..extensions import Model
+from ..extensions import Model, prefixed
 
 
 class OutboxStatus(LabelledEnum):
@@ -27,9 +27,9 @@ CALENDAR_METHODS = ("REQUEST", "CANCEL")  # the iTIP methods an invitation is se
 class OutboxMessage(Model):
     __tablename__ = "outbox_message"
     __table_args__ = (
-        Index("ix_outbox_message_due", "status", "next_attempt_at"),
+        Index(prefixed("ix_outbox_message_due"), "status", "next_attempt_at"),
         # Also serves lookups by recipient alone (erasure, personal data).
-        Index("ix_outbox_message_recipient", "recipient", "created_at"),
+        Index(prefixed("ix_outbox_message_recipient"), "recipient", "created_at"),
         one_of("status", OutboxStatus),
         one_of("calendar_method", CALENDAR_METHODS),
     )

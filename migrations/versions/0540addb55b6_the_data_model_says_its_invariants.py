@@ -14,6 +14,8 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from alembic import op
 
+from kaiku_training.extensions import prefixed
+
 # revision identifiers, used by Alembic.
 revision = "0540addb55b6"
 down_revision = "d4e8b2a6c1f0"
@@ -75,36 +77,42 @@ def _one_of(column, values):
 def upgrade():
     with _foreign_keys_off():
         for table in TABLES:
-            with op.batch_alter_table(table, schema=None) as batch_op:
+            with op.batch_alter_table(prefixed(table), schema=None) as batch_op:
                 for _table, column, values in (entry for entry in ONE_OF if entry[0] == table):
-                    batch_op.create_check_constraint(batch_op.f(f"ck_{table}_{column}"), _one_of(column, values))
+                    batch_op.create_check_constraint(
+                        batch_op.f(prefixed(f"ck_{table}_{column}")), _one_of(column, values)
+                    )
                 if table == "user_role":
-                    batch_op.create_index(batch_op.f("ix_user_role_role"), ["role"], unique=False)
+                    batch_op.create_index(batch_op.f(prefixed("ix_user_role_role")), ["role"], unique=False)
                 if table == "outbox_message":
-                    batch_op.create_index(batch_op.f("ix_outbox_message_claimed_by"), ["claimed_by"], unique=False)
+                    batch_op.create_index(
+                        batch_op.f(prefixed("ix_outbox_message_claimed_by")), ["claimed_by"], unique=False
+                    )
                 if table == "training_session":
                     batch_op.alter_column("capacity", existing_type=sa.Integer(), nullable=True)
-                    batch_op.drop_index(batch_op.f("ix_training_session_kind"))
-                    batch_op.create_index("ix_training_session_kind_ends_at", ["kind", "ends_at"], unique=False)
+                    batch_op.drop_index(batch_op.f(prefixed("ix_training_session_kind")))
+                    batch_op.create_index(
+                        prefixed("ix_training_session_kind_ends_at"), ["kind", "ends_at"], unique=False
+                    )
                     for name, condition in SEATS:
-                        batch_op.create_check_constraint(batch_op.f(name), condition)
-        op.execute(f"UPDATE training_session SET capacity = NULL WHERE capacity = {NO_LIMIT}")
+                        batch_op.create_check_constraint(batch_op.f(prefixed(name)), condition)
+        op.execute(f"UPDATE {prefixed('training_session')} SET capacity = NULL WHERE capacity = {NO_LIMIT}")
 
 
 def downgrade():
-    op.execute(f"UPDATE training_session SET capacity = {NO_LIMIT} WHERE capacity IS NULL")
+    op.execute(f"UPDATE {prefixed('training_session')} SET capacity = {NO_LIMIT} WHERE capacity IS NULL")
     with _foreign_keys_off():
         for table in reversed(TABLES):
-            with op.batch_alter_table(table, schema=None) as batch_op:
+            with op.batch_alter_table(prefixed(table), schema=None) as batch_op:
                 if table == "training_session":
                     for name, _condition in SEATS:
-                        batch_op.drop_constraint(batch_op.f(name), type_="check")
-                    batch_op.drop_index("ix_training_session_kind_ends_at")
-                    batch_op.create_index(batch_op.f("ix_training_session_kind"), ["kind"], unique=False)
+                        batch_op.drop_constraint(batch_op.f(prefixed(name)), type_="check")
+                    batch_op.drop_index(prefixed("ix_training_session_kind_ends_at"))
+                    batch_op.create_index(batch_op.f(prefixed("ix_training_session_kind")), ["kind"], unique=False)
                     batch_op.alter_column("capacity", existing_type=sa.Integer(), nullable=False)
                 if table == "outbox_message":
-                    batch_op.drop_index(batch_op.f("ix_outbox_message_claimed_by"))
+                    batch_op.drop_index(batch_op.f(prefixed("ix_outbox_message_claimed_by")))
                 if table == "user_role":
-                    batch_op.drop_index(batch_op.f("ix_user_role_role"))
+                    batch_op.drop_index(batch_op.f(prefixed("ix_user_role_role")))
                 for _table, column, _values in (entry for entry in ONE_OF if entry[0] == table):
-                    batch_op.drop_constraint(batch_op.f(f"ck_{table}_{column}"), type_="check")
+                    batch_op.drop_constraint(batch_op.f(prefixed(f"ck_{table}_{column}")), type_="check")

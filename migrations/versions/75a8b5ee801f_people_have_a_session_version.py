@@ -11,6 +11,8 @@ once more.
 import sqlalchemy as sa
 from alembic import op
 
+from kaiku_training.extensions import prefixed
+
 # revision identifiers, used by Alembic.
 revision = "75a8b5ee801f"
 down_revision = "c0a1e7d2b9f3"
@@ -19,10 +21,10 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("user", schema=None) as batch_op:
+    with op.batch_alter_table(prefixed("user"), schema=None) as batch_op:
         batch_op.add_column(sa.Column("session_version", sa.Integer(), server_default="1", nullable=False))
 
 
 def downgrade():
-    with op.batch_alter_table("user", schema=None) as batch_op:
+    with op.batch_alter_table(prefixed("user"), schema=None) as batch_op:
         batch_op.drop_column("session_version")

@@ -9,6 +9,8 @@ Create Date: 2026-12-01 22:30:00
 import sqlalchemy as sa
 from alembic import op
 
+from kaiku_training.extensions import prefixed
+
 # The log used to name actions by the view that answered; services now name what they did.
 RENAMED_ACTIONS = {
     "accounts.personal_data": "personal_data.downloaded",
@@ -42,7 +44,7 @@ SPLIT_ACTIONS = [
     ("accounts_admin.set_active", "active", "0", "person.deactivated", "person.reactivated"),
     ("meetings_manage.after", "action", "material", "material.added", "recording.saved"),
 ]
-# Old subjects "person_id=12" and the like, by the table they name.
+# Old subjects "person_id=12" and the like, by the table they name (its model's __tablename__, unprefixed).
 SUBJECT_KINDS = {
     "person_id": "user",
     "session_id": "training_session",
@@ -50,12 +52,14 @@ SUBJECT_KINDS = {
     "message_id": "outbox_message",
 }
 
+AUDIT_EVENT = prefixed("audit_event")
+
 
 def _carry_over_old_events():
     connection = op.get_bind()
     for old, new in RENAMED_ACTIONS.items():
         connection.execute(
-            sa.text("UPDATE audit_event SET action = :new WHERE action = :old"), {"old": old, "new": new}
+            sa.text(f"UPDATE {AUDIT_EVENT} SET action = :new WHERE action = :old"), {"old": old, "new": new}
         )
     for old, field, value, if_equal, otherwise in SPLIT_ACTIONS:
         submitted = (
@@ -65,7 +69,7 @@ def _carry_over_old_events():
         )
         connection.execute(
             sa.text(
-                f"UPDATE audit_event SET action = CASE WHEN {submitted} = :value THEN :if_equal ELSE :otherwise END "
+                f"UPDATE {AUDIT_EVENT} SET action = CASE WHEN {submitted} = :value THEN :if_equal ELSE :otherwise END "
                 "WHERE action = :old"
             ),
             {"old": old, "value": value, "if_equal": if_equal, "otherwise": otherwise},
@@ -74,7 +78,7 @@ def _carry_over_old_events():
         prefix = f"{argument}="
         connection.execute(
             sa.text(
-                "UPDATE audit_event SET subject_kind = :kind, "
+                f"UPDATE {AUDIT_EVENT} SET subject_kind = :kind, "
                 "subject_id = CAST(substr(subject, :start) AS INTEGER) WHERE subject LIKE :pattern AND subject NOT LIKE '%,%'"
             ),
             {"kind": kind, "start": len(prefix) + 1, "pattern": prefix + "%"},
@@ -88,19 +92,19 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("audit_event", schema=None) as batch_op:
+    with op.batch_alter_table(prefixed("audit_event"), schema=None) as batch_op:
         batch_op.add_column(sa.Column("subject_kind", sa.String(length=50), nullable=True))
         batch_op.add_column(sa.Column("subject_id", sa.Integer(), nullable=True))
-        batch_op.create_index("ix_audit_event_subject", ["subject_kind", "subject_id"], unique=False)
+        batch_op.create_index(prefixed("ix_audit_event_subject"), ["subject_kind", "subject_id"], unique=False)
     _carry_over_old_events()
-    with op.batch_alter_table("audit_event", schema=None) as batch_op:
+    with op.batch_alter_table(prefixed("audit_event"), schema=None) as batch_op:
         batch_op.drop_column("subject")
 
 
 def downgrade():
     """The columns come back; what was recorded since keeps its new names."""
-    with op.batch_alter_table("audit_event", schema=None) as batch_op:
+    with op.batch_alter_table(prefixed("audit_event"), schema=None) as batch_op:
         batch_op.add_column(sa.Column("subject", sa.String(length=200), nullable=True))
-        batch_op.drop_index("ix_audit_event_subject")
+        batch_op.drop_index(prefixed("ix_audit_event_subject"))
         batch_op.drop_column("subject_id")
         batch_op.drop_column("subject_kind")

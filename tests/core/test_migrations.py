@@ -1,4 +1,6 @@
-"""Upgrading an empty database gives exactly the models' schema, on SQLite and PostgreSQL."""
+"""Upgrading an empty database gives exactly the models' schema, on SQLite and PostgreSQL.
+
+The names come from KAIKU_TABLE_PREFIX: tests/core/test_table_prefix.py runs this module again with one."""
 
 import re
 from datetime import UTC
@@ -12,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kaiku_training import create_app
 from kaiku_training.core.timeutil import render_migration_type
-from kaiku_training.extensions import db
+from kaiku_training.extensions import db, prefixed
 from tests.conftest import TEST_DATABASE_URL, reset_postgres_schema, test_settings
 
 
@@ -33,7 +35,12 @@ def empty_database_url(tmp_path, smtp_port):
 def _differences(app):
     with db.engine.connect() as connection:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "render_item": render_migration_type}
+            connection,
+            opts={
+                "compare_type": True,
+                "render_item": render_migration_type,
+                "version_table": prefixed("alembic_version"),
+            },
         )
         return compare_metadata(context, db.metadata)
 
@@ -70,7 +77,7 @@ def test_upgrade_from_empty_equals_the_models(empty_database_url, smtp_port):
         assert _differences(app) == []
         assert _check_constraints() == _model_check_constraints()
         downgrade(revision="base")
-        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        assert set(inspect(db.engine).get_table_names()) <= {prefixed("alembic_version")}
         upgrade()
         assert _differences(app) == []
         assert _check_constraints() == _model_check_constraints()
@@ -80,7 +87,7 @@ def test_upgrade_from_empty_equals_the_models(empty_database_url, smtp_port):
 def _counts() -> dict[str, int]:
     with db.engine.connect() as connection:
         return {
-            table: connection.scalar(text(f'SELECT count(*) FROM "{table}"'))
+            table: connection.scalar(text(f'SELECT count(*) FROM "{prefixed(table)}"'))
             for table in (
                 "user",
                 "user_role",
@@ -98,7 +105,7 @@ def _counts() -> dict[str, int]:
 
 def _capacities() -> set[int | None]:
     with db.engine.connect() as connection:
-        return set(connection.scalars(text("SELECT capacity FROM training_session")))
+        return set(connection.scalars(text(f"SELECT capacity FROM {prefixed('training_session')}")))
 
 
 def test_constraints_are_added_without_losing_the_rows_that_refer_to_the_tables(empty_database_url, smtp_port):
@@ -159,9 +166,11 @@ def test_constraints_are_added_without_losing_the_rows_that_refer_to_the_tables(
         assert _counts() == before
         assert _capacities() == {None, 20}  # no limit is now said as none
         with pytest.raises(IntegrityError), db.engine.begin() as connection:
-            connection.execute(text("UPDATE training_session SET confirmed_count = 21 WHERE capacity = 20"))
+            connection.execute(
+                text(f"UPDATE {prefixed('training_session')} SET confirmed_count = 21 WHERE capacity = 20")
+            )
         with pytest.raises(IntegrityError), db.engine.begin() as connection:
-            connection.execute(text("UPDATE user_role SET role = 'boss'"))
+            connection.execute(text(f"UPDATE {prefixed('user_role')} SET role = 'boss'"))
         with db.engine.begin() as connection:  # foreign keys are enforced again after the upgrade
             if connection.dialect.name == "sqlite":
                 assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
@@ -186,7 +195,7 @@ def test_audit_events_recorded_before_the_services_reported_them_keep_their_mean
             ]:
                 connection.execute(
                     text(
-                        "INSERT INTO audit_event (occurred_at, action, subject, details) "
+                        f"INSERT INTO {prefixed('audit_event')} (occurred_at, action, subject, details) "
                         "VALUES (CURRENT_TIMESTAMP, :action, :subject, :details)"
                     ),
                     {"action": action, "subject": subject, "details": details},
@@ -194,7 +203,7 @@ def test_audit_events_recorded_before_the_services_reported_them_keep_their_mean
         upgrade()
         with db.engine.connect() as connection:
             rows = connection.execute(
-                text("SELECT action, subject_kind, subject_id FROM audit_event ORDER BY id")
+                text(f"SELECT action, subject_kind, subject_id FROM {prefixed('audit_event')} ORDER BY id")
             ).all()
         assert [tuple(row) for row in rows] == [
             ("person.deactivated", "user", 7),
