@@ -39,3 +39,19 @@ def make_user(email=None, roles=(Role.COORDINATOR,), password=PASSWORD, **fields
 
 def make_admin(**fields):
     return make_user(roles=(Role.ADMIN,), **fields)
+
+
+def queue_password_resets(count: int) -> None:
+    """`count` password-reset emails in the outbox, to person0@example.org and on, committed."""
+    from kaiku_training.outbox.services import queue_email
+
+    for number in range(count):
+        queue_email(
+            f"person{number}@example.org",
+            "en",
+            "password_reset",
+            name=f"Person {number}",
+            link=f"http://127.0.0.1:5000/password/reset/x{number}",
+            valid_hours=2,
+        )
+    db.session.commit()

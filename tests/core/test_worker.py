@@ -22,26 +22,12 @@ from kaiku_training.core.timeutil import utcnow
 from kaiku_training.events.registrations import register_person
 from kaiku_training.extensions import db
 from kaiku_training.outbox.models import OutboxMessage, OutboxStatus
-from kaiku_training.outbox.services import queue_email
 from tests.events.conftest import make_session
-from tests.factories import make_user
+from tests.factories import make_user, queue_password_resets
 from tests.smtp import SmtpServer
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 JOB_NAMES = ["outbox-send", "outbox-purge", "reminders-send", "reminders-lapse-unconfirmed"]
-
-
-def _queue_emails(count: int) -> None:
-    for number in range(count):
-        queue_email(
-            f"person{number}@example.org",
-            "en",
-            "password_reset",
-            name=f"Person {number}",
-            link=f"http://127.0.0.1:5000/password/reset/x{number}",
-            valid_hours=2,
-        )
-    db.session.commit()
 
 
 def _statuses() -> list[str]:
@@ -103,7 +89,7 @@ def test_worker_once_delivers_queued_email_and_queues_due_reminders(app, runner,
 
 def test_a_job_not_due_is_not_run_until_its_interval_has_passed(app, runner, smtp_server):
     assert _jobs_run(runner.invoke(args=["worker", "--once"]).output) == JOB_NAMES
-    _queue_emails(1)
+    queue_password_resets(1)
 
     result = runner.invoke(args=["worker", "--once"])
     assert result.exit_code == 0 and _jobs_run(result.output) == []
@@ -118,7 +104,7 @@ def test_a_job_not_due_is_not_run_until_its_interval_has_passed(app, runner, smt
 
 def test_a_job_set_to_0_seconds_is_left_to_its_own_command(app, runner, smtp_server):
     app.config["OUTBOX_SEND_EVERY_SECONDS"] = 0
-    _queue_emails(1)
+    queue_password_resets(1)
     assert "outbox-send" not in _jobs_run(runner.invoke(args=["worker", "--once"]).output)
     assert _statuses() == [OutboxStatus.QUEUED]
 
@@ -151,7 +137,7 @@ WORKERS = 4
 
 
 def test_workers_racing_in_threads_run_each_due_job_once_and_send_every_email_once(app, smtp_server):
-    _queue_emails(10)
+    queue_password_resets(10)
     db.session.remove()
     start, runs, errors = threading.Barrier(WORKERS, timeout=60), [], []
 
@@ -234,7 +220,7 @@ def _released_together(database_url: str, workers: int):
 
 
 def test_two_worker_processes_started_together_run_each_due_job_once(app, database_url, smtp_server, smtp_port):
-    _queue_emails(30)
+    queue_password_resets(30)
     long_ago = utcnow() - timedelta(days=7)  # every job ran before, and each is due
     db.session.add_all(PeriodicJob(name=name, last_run_at=long_ago) for name in JOB_NAMES)
     db.session.commit()
@@ -260,7 +246,7 @@ def worker_held_in_delivery(app, database_url, smtp_port):
     servers = []
 
     def start(count: int, number: int) -> tuple[SmtpServer, subprocess.Popen]:
-        _queue_emails(count)
+        queue_password_resets(count)
         db.session.remove()
         server = SmtpServer(smtp_port, stall_at=("RCPT", number))
         server.start()
@@ -332,7 +318,7 @@ def test_sigterm_stops_an_idle_worker_at_once(app, database_url, smtp_server, sm
 
 
 def test_a_worker_looping_runs_a_job_again_each_interval(app, database_url, smtp_server, smtp_port):
-    _queue_emails(1)
+    queue_password_resets(1)
     db.session.remove()
     worker = _worker_process(database_url, smtp_port, OUTBOX_SEND_EVERY_SECONDS=1)
     runs = 0

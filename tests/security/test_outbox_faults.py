@@ -17,27 +17,14 @@ from sqlalchemy import insert, select, update
 from kaiku_training.core.timeutil import utcnow
 from kaiku_training.extensions import db
 from kaiku_training.outbox.models import OutboxMessage, OutboxStatus
-from kaiku_training.outbox.services import deliver_due, queue_email
+from kaiku_training.outbox.services import deliver_due
 from tests.conftest import link_in
 from tests.events.conftest import make_session
-from tests.factories import make_user
+from tests.factories import make_user, queue_password_resets
 from tests.journeys.conftest import app_settings, browser, set_language, sign_in  # noqa: F401 (CSRF on)
 from tests.smtp import SmtpServer, text_of
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-
-
-def _queue_resets(count: int) -> None:
-    for number in range(count):
-        queue_email(
-            f"person{number}@example.org",
-            "en",
-            "password_reset",
-            name=f"Person {number}",
-            link=f"http://127.0.0.1:5000/password/reset/x{number}",
-            valid_hours=2,
-        )
-    db.session.commit()
 
 
 def _messages() -> list[OutboxMessage]:
@@ -73,9 +60,9 @@ def _write_poison() -> None:
 
 
 def test_a_poison_message_fails_alone_and_mail_queued_after_it_still_goes(app, runner, browser, smtp_server):
-    _queue_resets(2)
+    queue_password_resets(2)
     _write_poison()
-    _queue_resets(1)
+    queue_password_resets(1)
 
     result = runner.invoke(args=["outbox", "send"])
     assert "sent 3, will retry 0, failed 1" in result.output
@@ -128,7 +115,7 @@ def test_a_session_title_with_a_line_break_or_300_characters_registers_and_mails
 def test_every_message_is_dated_and_identified_in_the_sites_own_domain(app, smtp_server):
     app.config["BASE_URL"] = "https://training.example.org/kaiku"
     before = utcnow().replace(microsecond=0)
-    _queue_resets(2)
+    queue_password_resets(2)
     deliver_due()
     for email in smtp_server.messages:
         assert before <= parsedate_to_datetime(email["Date"]) <= utcnow()
@@ -178,7 +165,7 @@ def sender_held_at(app, database_url, smtp_port):
     servers = []
 
     def start(count: int, stage: str, number: int) -> tuple[SmtpServer, subprocess.Popen]:
-        _queue_resets(count)
+        queue_password_resets(count)
         server = SmtpServer(smtp_port, stall_at=(stage, number))
         server.start()
         servers.append(server)
