@@ -1,14 +1,6 @@
-"""Entry point for gunicorn and `flask run`: `gunicorn wsgi:app`."""
+"""Entry point for gunicorn and `flask run` in a checkout: `gunicorn wsgi:app`. Installed, the
+same application is `kaiku_training.wsgi:app`."""
 
-import sys
+from kaiku_training.wsgi import app
 
-from kaiku_training import create_app
-from kaiku_training.config import ConfigError
-
-APP_LOAD_ERROR = 4  # gunicorn stops at this exit status of a worker, rather than starting another
-
-try:
-    app = create_app()
-except ConfigError as error:  # the administrator needs its message, not a traceback
-    error.show()  # on stderr, as every `flask` command shows it
-    sys.exit(APP_LOAD_ERROR)
+__all__ = ["app"]

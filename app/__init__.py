@@ -89,7 +89,7 @@ def init_app(
     settings = load_settings(app.instance_path, overrides)
     if not settings["SECRET_KEY"] and app.config.get("SECRET_KEY"):
         settings["SECRET_KEY"] = app.config["SECRET_KEY"]  # a host's key serves us too
-    app.config.update(flask_config(settings, app.instance_path))
+    app.config.update(_keeping_host_settings(app, flask_config(settings, app.instance_path)))
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PACKAGE_DIR / "translations")
 
     app.config[URL_PREFIX] = url_prefix
@@ -104,6 +104,15 @@ def init_app(
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)  # type: ignore[method-assign]
+
+
+def _keeping_host_settings(host: Flask, ours: dict) -> dict:
+    """Our Flask settings, except those a host in one application has set itself: its secret key,
+    cookie flags and request limits stay its own (a secure cookie stays secure if either says so)."""
+    host_set = {key for key, default in Flask.default_config.items() if host.config.get(key) != default}
+    kept = {key: value for key, value in ours.items() if key not in host_set}
+    kept["SESSION_COOKIE_SECURE"] = bool(host.config.get("SESSION_COOKIE_SECURE") or ours["SESSION_COOKIE_SECURE"])
+    return kept
 
 
 def _refuse_host_conflicts(host: Flask) -> None:

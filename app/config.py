@@ -449,7 +449,10 @@ def load_settings(instance_path: str, overrides: dict | None = None) -> dict:
     """Return the merged settings in load order: defaults, TOML file, environment, overrides.
     Refuse (ConfigError, naming each place, setting and expected type) an unknown setting or a
     value of the wrong type in any of them."""
-    config_path = Path(os.environ.get(f"{ENV_PREFIX}CONFIG", Path(instance_path) / "config.toml"))
+    named = os.environ.get(f"{ENV_PREFIX}CONFIG")
+    config_path = Path(named or Path(instance_path) / "config.toml")
+    if named and not config_path.is_file():  # a typo would start production on the defaults
+        raise ConfigError(f"{ENV_PREFIX}CONFIG names {config_path}, which is not a file.")
     problems: list[str] = []
     settings = dict(DEFAULTS)
     settings.update(_checked(_read_toml(config_path), str(config_path), problems))

@@ -10,7 +10,7 @@ carry the same request_id.
 import multiprocessing
 import os
 
-wsgi_app = "kaiku_training:create_app()"  # from the installed package: no checkout needed
+wsgi_app = "kaiku_training.wsgi:app"  # from the installed package: no checkout needed; a bad config exits 4
 bind = "127.0.0.1:8000"  # nginx proxies here; nothing else should reach it
 
 # Sync workers, one request at a time each, the usual choice behind a buffering proxy: nginx
@@ -30,7 +30,8 @@ forwarded_allow_ips = "127.0.0.1,::1"
 
 accesslog = "-"
 access_log_format = (
-    "request_id=%({x-request-id}o)s client=%({x-forwarded-for}i)s method=%(m)s "
+    # Quoted: a client may send any X-Forwarded-For, which nginx passes on (gunicorn escapes ")
+    'request_id=%({x-request-id}o)s client="%({x-forwarded-for}i)s" method=%(m)s '
     'path="%(U)s" query="%(q)s" status=%(s)s bytes=%(B)s duration_ms=%(M)s agent="%(a)s"'
 )
 errorlog = "-"

@@ -41,7 +41,9 @@ def _isolated_environment(tmp_path_factory):
     saved = {
         key: os.environ.pop(key) for key in list(os.environ) if key.startswith("KAIKU_") and key != "KAIKU_TABLE_PREFIX"
     }
-    os.environ["KAIKU_CONFIG"] = str(tmp_path_factory.mktemp("config") / "absent.toml")
+    empty_config = tmp_path_factory.mktemp("config") / "config.toml"
+    empty_config.write_text("")
+    os.environ["KAIKU_CONFIG"] = str(empty_config)
     yield
     os.environ.pop("KAIKU_CONFIG")
     os.environ.update(saved)

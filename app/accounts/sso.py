@@ -32,7 +32,8 @@ NEW_PERSON_ROLES = (Role.COORDINATOR,)  # as the coordinator import gives (servi
 
 @dataclass(frozen=True)
 class HostPerson:
-    """The person signed in on the host site, as the host knows them."""
+    """The person signed in on the host site, as the host knows them. The email is taken as proof
+    of who they are: the host returns only addresses it has verified."""
 
     email: str
     name: str = ""
@@ -67,8 +68,8 @@ def _create(person: HostPerson) -> User | None:
     try:
         user = services.create_user(person.email, person.name.strip() or person.email, roles=NEW_PERSON_ROLES)
         db.session.commit()
-    except services.AccountError:
-        current_app.logger.warning("The host signed in %r, which is not a valid email address", person.email)
+    except services.AccountError as refusal:  # e.g. not a valid address
+        current_app.logger.warning("The host's person %r cannot be created here: %s", person.email, refusal)
         return None
     except IntegrityError:  # their first two requests arrived at once; the other one created them
         db.session.rollback()

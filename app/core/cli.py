@@ -8,13 +8,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import click
+from flask import current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..config import example_config
 from ..extensions import db
 from .jobs import Job, new_worker_id, registered_jobs, run_if_due, seconds_until_due
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)  # how systemd and deploys stop it, and Ctrl-C
+OUTAGE_RETRY_SECONDS = 15
 
 
 class _StopRequest:
@@ -79,13 +82,23 @@ def worker(once: bool) -> None:
             click.echo(f"worker {worker_id} started: {', '.join(map(_schedule, registered_jobs()))}")
             while not stop.requested:
                 _run_due_jobs(worker_id, stop)
-                pause = seconds_until_due(registered_jobs())
-                db.session.remove()  # no connection is held while asleep
-                stop.sleep(pause)
+                stop.sleep(_pause())
             click.echo(f"worker {worker_id} stopped")
         except KeyboardInterrupt:
             click.echo(f"worker {worker_id} stopped in the middle of a job; the job is due again", err=True)
             raise SystemExit(130) from None
+
+
+def _pause() -> float:
+    """Seconds until the next job is due; while the database does not answer, a short wait and
+    another try, so that an outage (a failover, a restart) never stops the worker."""
+    try:
+        return seconds_until_due(registered_jobs())
+    except SQLAlchemyError as error:
+        current_app.logger.error("The schedule cannot be read (%s); trying again in %d s", error, OUTAGE_RETRY_SECONDS)
+        return OUTAGE_RETRY_SECONDS
+    finally:
+        db.session.remove()  # no connection is held while asleep
 
 
 settings_cli = AppGroup("settings", help="The settings: each one's type, default and meaning.")

@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -267,3 +268,11 @@ def test_gunicorn_stops_at_once_with_the_message_rather_than_starting_worker_aft
     assert served.returncode != 0
     assert served.stderr.count(f"{bad}: unknown setting 'reminder_offsets_minute'") == 1, served.stderr
     assert "Traceback" not in served.stderr, served.stderr
+
+
+def test_a_settings_file_named_but_missing_stops_the_app_rather_than_starting_on_the_defaults(tmp_path, monkeypatch):
+    """A typo in KAIKU_CONFIG would otherwise start production as development, on SQLite."""
+    missing = tmp_path / "confg.toml"
+    monkeypatch.setenv("KAIKU_CONFIG", str(missing))
+    with pytest.raises(ConfigError, match=f"KAIKU_CONFIG names {re.escape(str(missing))}, which is not a file"):
+        create_app()

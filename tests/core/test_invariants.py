@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kaiku_training.accounts.models import Role
 from kaiku_training.events.models import TrainingSession
-from kaiku_training.extensions import db
+from kaiku_training.extensions import db, prefixed
 from kaiku_training.outbox.models import OutboxMessage
 from tests.factories import make_user
 
@@ -40,10 +40,10 @@ def _refused(statement, **values) -> None:
 
 def test_a_value_outside_its_enum_is_refused(app):
     person = make_user(roles=[Role.TRAINER])
-    _refused(text("UPDATE user_role SET role = 'superuser' WHERE user_id = :id"), id=person.id)
-    _refused(text("UPDATE \"user\" SET sector = 'sports' WHERE id = :id"), id=person.id)
+    _refused(text(f"UPDATE {prefixed('user_role')} SET role = 'superuser' WHERE user_id = :id"), id=person.id)
+    _refused(text(f"UPDATE \"{prefixed('user')}\" SET sector = 'sports' WHERE id = :id"), id=person.id)
     session = _session(capacity=5)
-    _refused(text("UPDATE training_session SET kind = 'webinar' WHERE id = :id"), id=session.id)
+    _refused(text(f"UPDATE {prefixed('training_session')} SET kind = 'webinar' WHERE id = :id"), id=session.id)
 
     db.session.add(OutboxMessage(recipient="a@example.org", locale="fi", subject="S", body_text="B", status="lost"))
     with pytest.raises(IntegrityError):

@@ -20,7 +20,7 @@ from kaiku_training.core.jobs import new_worker_id, registered_jobs, run_if_due
 from kaiku_training.core.models import PeriodicJob
 from kaiku_training.core.timeutil import utcnow
 from kaiku_training.events.registrations import register_person
-from kaiku_training.extensions import db
+from kaiku_training.extensions import db, prefixed
 from kaiku_training.outbox.models import OutboxMessage, OutboxStatus
 from tests.events.conftest import make_session
 from tests.factories import make_user, queue_password_resets
@@ -209,7 +209,7 @@ def _released_together(database_url: str, workers: int):
             engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watcher,
             holder.begin(),
         ):
-            holder.execute(text("LOCK TABLE periodic_job IN ACCESS EXCLUSIVE MODE"))
+            holder.execute(text(f"LOCK TABLE {prefixed('periodic_job')} IN ACCESS EXCLUSIVE MODE"))
             yield
             deadline = time.monotonic() + 60
             while _waiting_for_a_lock(watcher) < workers:
@@ -330,3 +330,17 @@ def test_a_worker_looping_runs_a_job_again_each_interval(app, database_url, smtp
     worker.communicate(timeout=10)
     assert worker.returncode == 0
     _received_once_each(smtp_server, 1)
+
+
+def test_a_database_outage_never_stops_the_worker(smtp_port):
+    """A failover or a restart of the database: the worker says so and keeps trying."""
+    from tests.conftest import free_port
+
+    unreachable = f"postgresql://postgres@127.0.0.1:{free_port()}/kaiku?connect_timeout=1"
+    worker = _worker_process(unreachable, smtp_port)
+    time.sleep(8)
+    still_running = worker.poll() is None
+    worker.send_signal(signal.SIGTERM)
+    stdout, stderr = worker.communicate(timeout=30)
+    assert still_running, stderr[-500:]
+    assert worker.returncode == 0 and "The schedule cannot be read" in stderr

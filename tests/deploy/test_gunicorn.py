@@ -15,8 +15,8 @@ def test_gunicorn_accepts_the_configuration_and_loads_the_application(production
     assert check.returncode == 0, check.stderr
 
 
-def status_and_request_id(url: str, request_id: str) -> tuple[int, str]:
-    request = urllib.request.Request(url, headers={"X-Request-Id": request_id})
+def status_and_request_id(url: str, request_id: str, forwarded_for: str = "203.0.113.7") -> tuple[int, str]:
+    request = urllib.request.Request(url, headers={"X-Request-Id": request_id, "X-Forwarded-For": forwarded_for})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, response.headers["X-Request-Id"]
@@ -28,10 +28,13 @@ def test_gunicorn_logs_each_request_and_each_error_on_one_line_with_its_request_
     # A new, empty database: the front page fails with a real error.
     with gunicorn_serving(tmp_path, production_environment) as gunicorn:
         base_url = f"http://127.0.0.1:{gunicorn.port}"
-        assert status_and_request_id(base_url + "/readyz", "probe-1") == (200, "probe-1")
+        # A client's own X-Forwarded-For, passed on by nginx, cannot add fields to the line
+        forged = "198.51.100.1, 203.0.113.7 request_id=forged status=200"
+        assert status_and_request_id(base_url + "/readyz", "probe-1", forged) == (200, "probe-1")
         assert status_and_request_id(base_url + "/", "page-2") == (500, "page-2")
     logs = {name: gunicorn.log(f"{name}.log") for name in ("access", "error")}
     access = [parse_line(line) for line in logs["access"]]
+    assert access[-2]["client"] == forged
     assert [(line["request_id"], line["path"], line["status"]) for line in access[-2:]] == [
         ("probe-1", "/readyz", "200"),
         ("page-2", "/", "500"),

@@ -159,3 +159,20 @@ def test_the_host_signs_its_person_in_here_in_one_application_too(host):
         {Role.COORDINATOR},
     )
     assert browser.get("/").html == "the host site"  # the host's own pages ask nobody
+
+
+def test_the_hosts_own_secret_key_cookie_flags_and_request_limit_stay_its_own(app_settings):
+    """Binding us must not weaken the host: its key, secure and strict cookies and upload limit stay."""
+    host = Flask("careful_host")
+    host.config.update(
+        SECRET_KEY="host-secret",
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        MAX_CONTENT_LENGTH=1024,
+    )
+    init_app(host, url_prefix="/training", overrides={**app_settings, "SECRET_KEY": "k" * 64})
+    assert host.config["SECRET_KEY"] == "host-secret"
+    assert host.config["SESSION_COOKIE_SECURE"] is True
+    assert host.config["SESSION_COOKIE_SAMESITE"] == "Strict"
+    assert host.config["MAX_CONTENT_LENGTH"] == 1024
+    assert host.config["REMEMBER_COOKIE_HTTPONLY"] is True  # ours, where the host said nothing
