@@ -10,6 +10,7 @@ import os
 import secrets
 import textwrap
 import tomllib
+import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import limits
 
 from .core.i18n import SUPPORTED_LOCALES
 
@@ -67,6 +69,25 @@ INT = Kind("an integer", lambda value: isinstance(value, int) and not isinstance
 STR = Kind("a string", lambda value: isinstance(value, str), str)
 OPTIONAL_STR = Kind("a string", lambda value: value is None or isinstance(value, str), str)  # None: not set
 INT_LIST = _list_of(INT, "a list of integers")
+
+
+def _is_time_zone(value: Any) -> bool:
+    try:
+        return isinstance(value, str) and bool(zoneinfo.ZoneInfo(value))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+
+
+def _is_rate_limit(value: Any) -> bool:
+    try:
+        return isinstance(value, str) and bool(limits.parse_many(value))
+    except ValueError:
+        return False
+
+
+# Strings with a meaning, checked at start: a wrong one would otherwise fail on the first page or sign-in.
+TIME_ZONE = Kind("a time zone name such as 'Europe/Helsinki'", _is_time_zone, str)
+RATE_LIMIT = Kind("a limit such as '5 per 15 minutes'", _is_rate_limit, str)
 STR_LIST = _list_of(STR, "a list of strings")
 
 
@@ -213,7 +234,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Site",
         choices=SUPPORTED_LOCALES,
     ),
-    Setting("TIMEZONE", STR, "Europe/Helsinki", "Times are shown in this time zone.", "Site"),
+    Setting("TIMEZONE", TIME_ZONE, "Europe/Helsinki", "Times are shown in this time zone.", "Site"),
     Setting(
         "SESSION_COOKIE_SECURE",
         BOOL,
@@ -271,14 +292,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "LOGIN_LIMIT_PER_ACCOUNT_AND_IP",
-        STR,
+        RATE_LIMIT,
         "5 per 15 minutes",
         "Failed sign-ins at one account from one address.",
         "Sign-in limits",
     ),
     Setting(
         "LOGIN_LIMIT_PER_IP",
-        STR,
+        RATE_LIMIT,
         "30 per 15 minutes",
         "Failed sign-ins from one address, at any accounts.",
         "Sign-in limits",

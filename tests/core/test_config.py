@@ -123,6 +123,14 @@ def test_an_unknown_key_in_the_file_stops_the_app_naming_the_file_and_the_settin
         ('default_locale = "de"', "default_locale must be one of 'fi', 'sv', 'en', not the string 'de'"),
         ('ENV = "prod"', "ENV must be one of 'development', 'production', not the string 'prod'"),
         (
+            'timezone = "Europe/Helsnki"',
+            "timezone must be a time zone name such as 'Europe/Helsinki', not the string 'Europe/Helsnki'",
+        ),
+        (
+            'login_limit_per_ip = "thirty an hour"',
+            "login_limit_per_ip must be a limit such as '5 per 15 minutes', not the string 'thirty an hour'",
+        ),
+        (
             "reminder_offsets_minutes = 60",
             "reminder_offsets_minutes must be a list of integers of at least 1, not the integer 60",
         ),
