@@ -31,7 +31,9 @@ PASSWORD = "correct horse battery"
 def _environment(tmp_path: Path, **variables: str) -> dict[str, str]:
     """This interpreter's environment without any KAIKU_* setting, plus `variables`."""
     environment = {key: value for key, value in os.environ.items() if not key.startswith("KAIKU_")}
-    return {**environment, "KAIKU_CONFIG": str(tmp_path / "absent.toml"), **variables}
+    no_settings = tmp_path / "config.toml"
+    no_settings.touch()
+    return {**environment, "KAIKU_CONFIG": str(no_settings), **variables}
 
 
 def _kaiku(tmp_path: Path, database_url: str, *arguments: str) -> subprocess.CompletedProcess:
