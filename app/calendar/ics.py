@@ -79,7 +79,8 @@ def _event_component(
                 }
             )
             component.add("attendee", attendee, encode=False)
-    if alarm_minutes and not event.cancelled and not all_day:
+    # A waiting place is no appointment yet: an alarm would call the person to a seat they lack.
+    if alarm_minutes and not event.cancelled and not event.tentative and not all_day:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
         alarm.add("description", event.summary)

@@ -6,6 +6,7 @@ The meeting link itself never appears: a confirmed registrant's event carries th
 everyone else's the session page.
 """
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from flask import current_app
@@ -117,6 +118,17 @@ def course_listing(key: str | int | None, viewer: User, locale: str, since: date
     )
 
 
+def _current_per_session(registrations: Iterable[Registration]) -> list[Registration]:
+    """One registration per session, so that a feed holds one event per UID: the active one if
+    the person has one, else their latest (someone who cancelled and registered again has both)."""
+    current: dict[int, Registration] = {}
+    for registration in registrations:
+        kept = current.get(registration.session_id)
+        if kept is None or (registration.is_active, registration.created_at) > (kept.is_active, kept.created_at):
+            current[registration.session_id] = registration
+    return list(current.values())
+
+
 def registration_events(person: User, locale: str, since: datetime) -> list[CalendarEvent]:
     """Everything the person is registered for (but not waiting to confirm), each as its kind
     shows it: a session as its event, a meeting as its programme items."""
@@ -132,7 +144,7 @@ def registration_events(person: User, locale: str, since: datetime) -> list[Cale
         .order_by(TrainingSession.starts_at)
     )
     events: list[CalendarEvent] = []
-    for registration in registrations:
+    for registration in _current_per_session(registrations):
         of_kind = kind_of(registration.session).calendar_events
         events += (
             of_kind(registration, locale) if of_kind else [session_event(registration.session, locale, registration)]

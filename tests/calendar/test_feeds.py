@@ -8,7 +8,7 @@ from sqlalchemy import select
 from kaiku_training.calendar.models import FeedToken
 from kaiku_training.curriculum import services as curriculum
 from kaiku_training.curriculum.sync import sync_courses
-from kaiku_training.events.registrations import register_person
+from kaiku_training.events.registrations import cancel_registration, register_person
 from kaiku_training.events.services import cancel_session
 from kaiku_training.extensions import db
 from tests.calendars import all_day, calendar_properties, helsinki, parse_both
@@ -163,3 +163,30 @@ def test_times_after_2038_stay_right(client, app):
         make_session(starts_at=starts_at, open_to_guests=True)
     events = parse_both(client.get("/calendar/sessions.ics").data)
     assert [helsinki(event["start"]).hour for event in events] == [10, 10]
+
+
+def test_a_feed_holds_one_event_per_uid_after_cancelling_and_registering_again(client, auth, app):
+    session = make_session(capacity=5, starts_at=DST_DAYS[0])
+    person = make_user("aino@example.org", locale="en")
+    cancel_registration(register_person(session, person, "en"))
+    register_person(session, person, "en")
+
+    auth.sign_in("aino@example.org")
+    feed_path = _make_feed(client)
+    auth.sign_out()
+    uids = [event["uid"] for event in parse_both(client.get(feed_path).data)]
+    assert uids.count(session.uid) == 1
+    [event] = [event for event in parse_both(client.get(feed_path).data) if event["uid"] == session.uid]
+    assert event["status"] == "CONFIRMED" and "/join/" in event["location"]
+
+
+def test_a_waiting_place_carries_no_alarm(client, auth, app):
+    full_session = make_session(capacity=1, starts_at=DST_DAYS[1])
+    register_person(full_session, make_user(), "fi")
+    register_person(full_session, make_user("aino@example.org", locale="en"), "en")
+
+    auth.sign_in("aino@example.org")
+    feed_path = _make_feed(client)  # asks for an alarm 60 minutes before each session
+    auth.sign_out()
+    [event] = parse_both(client.get(feed_path).data)
+    assert event["status"] == "TENTATIVE" and not event["alarms"]
